@@ -1,0 +1,1 @@
+"""A tiny inventory package: the bundled example that covalesce's demo combines."""

@@ -1,0 +1,49 @@
+// Wall time per phase, printed on stderr with --timings (mold's Timer, in miniature).
+#pragma once
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace covalesce {
+
+class Timings {
+ public:
+  struct Entry {
+    std::string name;
+    double seconds;
+  };
+
+  // Times the enclosing scope as phase `name`.
+  class Phase {
+   public:
+    Phase(Timings& t, std::string name)
+        : t_(t), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
+    ~Phase() {
+      std::chrono::duration<double> d = std::chrono::steady_clock::now() - start_;
+      t_.entries_.push_back({std::move(name_), d.count()});
+    }
+
+   private:
+    Timings& t_;
+    std::string name_;
+    std::chrono::steady_clock::time_point start_;
+  };
+
+  // For phases that are interleaved with others (summed across batches).
+  void Add(std::string name, double seconds) { entries_.push_back({std::move(name), seconds}); }
+  const std::vector<Entry>& entries() const { return entries_; }
+  void Print(FILE* out) const {
+    double total = 0;
+    for (const Entry& e : entries_) {
+      std::fprintf(out, "timings: %-10s %9.1f ms\n", e.name.c_str(), e.seconds * 1e3);
+      total += e.seconds;
+    }
+    std::fprintf(out, "timings: %-10s %9.1f ms\n", "total", total * 1e3);
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+}  // namespace covalesce

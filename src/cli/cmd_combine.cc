@@ -1,0 +1,131 @@
+// `covalesce combine`: coverage.py's combine command, with one deliberate difference:
+// a hard error (lines vs arcs, tracer conflict, unwritable output) leaves every input and
+// the old output untouched, where coverage.py has already merged and deleted some inputs.
+// Inputs are deleted only after the combined file is durably in place.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "commands.h"
+#include "covalesce/combine.h"
+#include "covalesce/config.h"
+#include "covalesce/data_writer.h"
+#include "covalesce/discover.h"
+#include "covalesce/pystr.h"
+#include "covalesce/version.h"
+
+namespace covalesce::cli {
+namespace {
+
+std::string CurrentDir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
+}
+
+std::vector<std::string> SplitCommas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+void MakeDirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0777);
+  }
+}
+
+// coverage.py's file_be_gone: a file already gone is fine.
+bool RemoveFile(const std::string& path) {
+  if (unlink(path.c_str()) == 0 || errno == ENOENT) return true;
+  std::printf("Couldn't delete data file %s: %s\n", PyRepr(path).c_str(), std::strerror(errno));
+  return false;
+}
+
+}  // namespace
+
+int RunCombine(const Parsed& options) {
+  const std::string cwd = CurrentDir();
+  auto config = LoadConfig(options.get("rcfile"), cwd, ProcessEnv());
+  if (!config) {
+    std::printf("%s\n", config.error().message.c_str());
+    return kErr;
+  }
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str());
+
+  std::vector<std::string> debug = config->debug;
+  if (auto d = options.get("debug")) {
+    for (auto& item : SplitCommas(*d)) debug.push_back(item);
+  }
+  auto debugging = [&](const char* what) {
+    return std::find(debug.begin(), debug.end(), what) != debug.end();
+  };
+
+  CombineSettings s;
+  s.cwd = cwd;
+  s.data_file = AbsPath(options.get("data_file").value_or(config->data_file), cwd);
+  s.paths = options.args;
+  s.append = options.flag("append");
+  s.parallel = config->parallel;
+  s.relative_files = config->relative_files;
+  s.aliases = config->paths;
+  s.debug_combine = debugging("combine");
+  s.debug_pathmap = debugging("pathmap");
+  MakeDirs(s.data_file.substr(0, s.data_file.rfind('/')));
+
+  Timings timings;
+  CombineSink sink{
+      [](const std::string& w) { std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str()); },
+      [](const std::string& d) { std::fprintf(stderr, "%s\n", d.c_str()); }};
+  auto combined = CombineData(s, sink, timings);
+  auto finish = [&](int rc) {
+    if (options.flag("timings")) timings.Print(stderr);
+    return rc;
+  };
+  if (!combined) {
+    std::printf("%s\n", combined.error().message.c_str());
+    return finish(kErr);
+  }
+  if (combined->candidates == 0) {
+    std::printf("No data to combine\n");
+    return finish(kErr);
+  }
+  if (combined->combined == 0) {
+    // coverage.py deletes skipped duplicates before saying this; we delete nothing
+    // when nothing was written.
+    std::printf("No usable data files\n");
+    return finish(kErr);
+  }
+
+  {
+    Timings::Phase t(timings, "write");
+    Status written = WriteDataFile(combined->data, s.data_file, kCoverageVersion);
+    if (!written) {
+      std::printf("%s\n", written.error().message.c_str());
+      return finish(kErr);
+    }
+  }
+  if (!options.flag("keep")) {
+    Timings::Phase t(timings, "delete");
+    for (const std::string& f : combined->deletable) {
+      if (!RemoveFile(f)) return finish(kErr);
+    }
+  }
+  if (!options.flag("quiet")) {
+    std::string msg = "Combined " + Plural(combined->combined, "file");
+    if (combined->skipped) msg += ", skipped " + std::to_string(combined->skipped);
+    if (combined->errored) msg += ", " + Plural(combined->errored, "file") + " errored";
+    std::fprintf(stderr, "%s\n", msg.c_str());
+  }
+  return finish(kOk);
+}
+
+}  // namespace covalesce::cli

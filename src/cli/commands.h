@@ -1,0 +1,33 @@
+// The commands covalesce offers, each with coverage.py's name, options and exit statuses.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "options.h"
+
+namespace covalesce::cli {
+
+inline constexpr const char* kProgram = "covalesce";
+inline constexpr int kOk = 0, kErr = 1, kFailUnder = 2;
+
+struct Command {
+  CommandSpec spec;
+  int (*run)(const Parsed& options);
+};
+
+const std::vector<Command>& Commands();
+const Command* FindCommand(const std::string& name);
+
+// Options shared by commands, with coverage.py's help texts.
+OptionSpec DataFileOption();
+OptionSpec DebugOption();
+OptionSpec HelpOption();
+OptionSpec RcfileOption();
+OptionSpec TimingsOption();
+
+int RunCombine(const Parsed& options);
+
+// Prints an error the way coverage.py's show_help(error) does, and returns kErr.
+int UsageError(const std::string& message);
+
+}  // namespace covalesce::cli

@@ -1,0 +1,294 @@
+// combine: discover -> read (parallel) -> remap + check (in input order) -> union -> result.
+//
+// Shards are read in batches by all threads, each into flat columns. The merge then walks
+// each batch in sorted input order, as coverage.py does, because path remapping can learn
+// new rules as it goes and the first lines-vs-arcs or tracer conflict must be the one
+// coverage.py would report. Line bitmaps are OR-ed into one accumulator per (file,
+// context) as they arrive; arc keys are appended and periodically sorted+deduplicated, so
+// memory follows the size of the union, not the sum of the shards. A final parallel pass
+// sorts and deduplicates the arcs of every (file, context).
+#include "covalesce/combine.h"
+
+#include <tbb/parallel_for.h>
+#include <unistd.h>
+#include <tbb/parallel_for_each.h>
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "covalesce/discover.h"
+#include "covalesce/kernels.h"
+#include "covalesce/path_aliases.h"
+#include "covalesce/pystr.h"
+#include "covalesce/shard_reader.h"
+#include "covalesce/version.h"
+
+namespace covalesce {
+namespace {
+
+enum class Kind { kNone, kLines, kArcs };
+
+// Everything merged so far for one (file, context).
+struct Accumulator {
+  uint32_t file, context;
+  LineBitmap lines;
+  ArcKeys arcs;
+  size_t arcs_compacted = 0;  // size after the last sort+unique
+
+  void AddArcs(const uint64_t* keys, size_t n) {
+    arcs.insert(arcs.end(), keys, keys + n);
+    if (arcs.size() > 2 * arcs_compacted + 4096) {
+      arcs.resize(kernels::SortUnique(arcs.data(), arcs.size()));
+      arcs_compacted = arcs.size();
+    }
+  }
+  void AddNumbits(const uint8_t* bytes, size_t n) {
+    const size_t words = kernels::WordsForBytes(n);
+    if (lines.size() < words) lines.resize(words, 0);
+    // Numbits are little-endian bitmaps already: decode into a scratch row, then OR.
+    thread_local std::vector<uint64_t> scratch;
+    scratch.resize(words);
+    kernels::DecodeNumbits(bytes, n, scratch.data());
+    kernels::OrInto(lines.data(), scratch.data(), words);
+  }
+};
+
+class Merger {
+ public:
+  Merger(const CombineSettings& s, const CombineSink& sink, PathAliases aliases)
+      : s_(s), sink_(sink), aliases_(std::move(aliases)) {}
+
+  // Seeds the target with the existing data file (--append); its paths are not remapped.
+  void SeedFromTarget(const Shard& target) {
+    if (target.meta_has_arcs) kind_ = *target.meta_has_arcs ? Kind::kArcs : Kind::kLines;
+    std::vector<uint32_t> files, contexts;
+    for (size_t i = 0; i < target.files.size(); ++i) {
+      files.push_back(FileId(target.files[i], target.tracers[i]));
+    }
+    for (const std::string& c : target.contexts) contexts.push_back(ContextId(c));
+    AddRows(target, files, contexts);
+  }
+
+  // Merges one shard, or returns coverage.py's hard error for it.
+  Status Merge(const Shard& shard) {
+    const bool other_arcs = shard.meta_has_arcs.value_or(false);
+    const bool other_lines = shard.meta_has_arcs.has_value() && !*shard.meta_has_arcs;
+    const std::string slug_tail =
+        std::string("; see ") + kCoverageDocUrl + "/messages.html#error-cant-combine";
+    if (kind_ == Kind::kLines && other_arcs) {
+      return Error{"Can't combine branch coverage data with statement data: data file " +
+                   PyRepr(shard.path) + " measured branch coverage, but data file " +
+                   PyRepr(s_.data_file) + " didn't" + slug_tail};
+    }
+    if (kind_ == Kind::kArcs && other_lines) {
+      return Error{"Can't combine statement coverage data with branch data: data file " +
+                   PyRepr(shard.path) + " didn't measure branch coverage, but data file " +
+                   PyRepr(s_.data_file) + " did" + slug_tail};
+    }
+
+    // Map paths first (in order: remapping may learn rules), then check tracers.
+    std::vector<std::string> mapped;
+    mapped.reserve(shard.files.size());
+    for (const std::string& p : shard.files) {
+      mapped.push_back(FixSlashes(aliases_.Map(p)));
+      FlushPathmapDebug();
+    }
+    for (size_t i = 0; i < mapped.size(); ++i) {
+      auto it = file_index_.find(mapped[i]);
+      if (it == file_index_.end()) continue;
+      const std::string& mine = data_.files[it->second].tracer;
+      if (mine != shard.tracers[i]) {
+        return Error{"Conflicting file tracer name for " + PyRepr(mapped[i]) + ": " +
+                     PyRepr(mine) + " vs " + PyRepr(shard.tracers[i])};
+      }
+    }
+    if (shard.has_arc_rows()) {
+      if (kind_ == Kind::kLines) return Error{"Can't add branch measurements to existing line data"};
+      kind_ = Kind::kArcs;
+    }
+    if (shard.has_line_rows()) {
+      if (kind_ == Kind::kArcs) return Error{"Can't add line measurements to existing branch data"};
+      kind_ = Kind::kLines;
+    }
+
+    std::vector<uint32_t> files, contexts;
+    files.reserve(mapped.size());
+    for (size_t i = 0; i < mapped.size(); ++i) files.push_back(FileId(mapped[i], shard.tracers[i]));
+    for (const std::string& c : shard.contexts) contexts.push_back(ContextId(c));
+    AddRows(shard, files, contexts);
+    return ok_status();
+  }
+
+  void FlushPathmapDebug() {
+    for (std::string& line : aliases_.TakeDebugLines()) {
+      if (s_.debug_pathmap) sink_.debug(line);
+    }
+  }
+
+  // Final sort+unique of every accumulator, then the columnar result.
+  CoverageData Finish() {
+    tbb::parallel_for(size_t(0), accs_.size(), [&](size_t i) {
+      Accumulator& a = accs_[i];
+      a.arcs.resize(kernels::SortUnique(a.arcs.data(), a.arcs.size()));
+      a.arcs.shrink_to_fit();
+    });
+    if (kind_ != Kind::kNone) data_.has_arcs = kind_ == Kind::kArcs;
+    for (Accumulator& a : accs_) {
+      FileCoverage& fc = data_.files[a.file];
+      if (kind_ == Kind::kArcs) {
+        fc.arc_contexts.push_back(a.context);
+        fc.arcs.push_back(std::move(a.arcs));
+      } else {
+        fc.line_contexts.push_back(a.context);
+        fc.lines.push_back(std::move(a.lines));
+      }
+    }
+    accs_.clear();
+    return std::move(data_);
+  }
+
+ private:
+  uint32_t FileId(const std::string& path, const std::string& tracer) {
+    auto [it, added] = file_index_.try_emplace(path, uint32_t(data_.files.size()));
+    if (added) data_.files.push_back(FileCoverage{path, tracer, {}, {}, {}, {}});
+    return it->second;
+  }
+  uint32_t ContextId(const std::string& label) {
+    auto [it, added] = context_index_.try_emplace(label, uint32_t(data_.contexts.size()));
+    if (added) data_.contexts.push_back(label);
+    return it->second;
+  }
+  Accumulator& Acc(uint32_t file, uint32_t context) {
+    uint64_t key = (uint64_t(file) << 32) | context;
+    auto [it, added] = acc_index_.try_emplace(key, uint32_t(accs_.size()));
+    if (added) accs_.push_back(Accumulator{file, context, {}, {}, 0});
+    return accs_[it->second];
+  }
+
+  void AddRows(const Shard& shard, const std::vector<uint32_t>& files,
+               const std::vector<uint32_t>& contexts) {
+    for (size_t r = 0; r < shard.line_file.size(); ++r) {
+      Accumulator& a = Acc(files[shard.line_file[r]], contexts[shard.line_context[r]]);
+      uint32_t begin = shard.line_offsets[r], end = shard.line_offsets[r + 1];
+      a.AddNumbits(shard.line_bytes.data() + begin, end - begin);
+    }
+    // Arc rows of one (file, context) are usually adjacent: hand them over as runs.
+    const size_t n = shard.arc_keys.size();
+    for (size_t r = 0; r < n;) {
+      size_t e = r + 1;
+      while (e < n && shard.arc_file[e] == shard.arc_file[r] &&
+             shard.arc_context[e] == shard.arc_context[r]) {
+        ++e;
+      }
+      Acc(files[shard.arc_file[r]], contexts[shard.arc_context[r]])
+          .AddArcs(shard.arc_keys.data() + r, e - r);
+      r = e;
+    }
+  }
+
+  const CombineSettings& s_;
+  const CombineSink& sink_;
+  PathAliases aliases_;
+  Kind kind_ = Kind::kNone;
+  CoverageData data_;
+  std::unordered_map<std::string, uint32_t> file_index_, context_index_;
+  std::unordered_map<uint64_t, uint32_t> acc_index_;
+  std::vector<Accumulator> accs_;
+};
+
+bool FileExists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+
+}  // namespace
+
+Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& sink,
+                                  Timings& timings) {
+  CombineResult result;
+
+  // discover: candidates, and for each whether it duplicates an earlier one.
+  std::vector<std::string> candidates;
+  std::vector<std::string> identity;
+  {
+    Timings::Phase t(timings, "discover");
+    auto found = CombinableFiles(s.data_file, s.paths, s.cwd);
+    if (!found) return found.error();
+    candidates = std::move(*found);
+    result.candidates = candidates.size();
+    std::erase(candidates, s.data_file);  // never combine the output into itself
+    identity.resize(candidates.size());
+    tbb::parallel_for(size_t(0), candidates.size(), [&](size_t i) {
+      if (auto h = ParallelNameHash(candidates[i])) {
+        identity[i] = *h;
+      } else if (auto sha = FileSha3Hex(candidates[i])) {
+        identity[i] = *sha;
+      }  // unreadable: no identity, so it is combined (and will fail to read)
+    });
+  }
+  auto aliases = PathAliases::Make(s.aliases, s.relative_files, s.cwd);
+  if (!aliases) return aliases.error();
+  Merger merger(s, sink, std::move(*aliases));
+  if (s.debug_pathmap) merger.FlushPathmapDebug();
+
+  if (s.append && !(s.parallel && !FileExists(s.data_file)) && FileExists(s.data_file)) {
+    Timings::Phase t(timings, "read-target");
+    auto target = ReadShard(s.data_file);
+    if (target) {
+      merger.SeedFromTarget(*target);
+    } else if (target.error().message.find("no such table: coverage_schema") ==
+               std::string::npos) {
+      return target.error();  // an empty or foreign SQLite target is simply empty
+    }
+  }
+
+  std::unordered_set<std::string> seen;
+  std::vector<bool> skip(candidates.size());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    skip[i] = !identity[i].empty() && !seen.insert(identity[i]).second;
+  }
+
+  auto rel = [&](const std::string& f) { return RelPath(f, s.cwd); };
+  double read_s = 0, merge_s = 0;
+  for (size_t begin = 0; begin < candidates.size(); begin += s.batch) {
+    const size_t end = std::min(candidates.size(), begin + s.batch);
+    std::vector<std::optional<Result<Shard>>> shards(end - begin);
+    auto t0 = std::chrono::steady_clock::now();
+    tbb::parallel_for(begin, end, [&](size_t i) {
+      if (!skip[i]) shards[i - begin].emplace(ReadShard(candidates[i]));
+    });
+    auto t1 = std::chrono::steady_clock::now();
+    for (size_t i = begin; i < end; ++i) {
+      const std::string& f = candidates[i];
+      if (skip[i]) {
+        ++result.skipped;
+        if (s.debug_combine) sink.debug("Skipping duplicate data " + rel(f));
+        result.deletable.push_back(f);
+        continue;
+      }
+      Result<Shard>& shard = *shards[i - begin];
+      if (!shard) {
+        ++result.errored;
+        sink.warn(shard.error().message);
+        if (s.debug_combine) sink.debug("Couldn't combine data file " + rel(f) + ": " + shard.error().message);
+        continue;
+      }
+      Status merged = merger.Merge(*shard);
+      if (!merged) return merged.error();
+      ++result.combined;
+      if (s.debug_combine) sink.debug("Combined data file " + rel(f));
+      result.deletable.push_back(f);
+      shard = Error{};  // free the shard's columns now
+    }
+    auto t2 = std::chrono::steady_clock::now();
+    read_s += std::chrono::duration<double>(t1 - t0).count();
+    merge_s += std::chrono::duration<double>(t2 - t1).count();
+  }
+  timings.Add("read", read_s);
+  timings.Add("remap", merge_s);
+  {
+    Timings::Phase t(timings, "union");
+    result.data = merger.Finish();
+  }
+  return result;
+}
+
+}  // namespace covalesce

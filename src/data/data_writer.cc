@@ -1,0 +1,201 @@
+// Writes the combined data file. Rows go in (file, context, value) order so every B-tree
+// and unique index grows by appending; one transaction, journal off, and durability from
+// our own fsync + rename: a reader sees either the old file or the complete new one.
+#include "covalesce/data_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include "covalesce/kernels.h"
+#include "covalesce/pystr.h"
+#include "sqlite_util.h"
+
+namespace covalesce {
+namespace {
+
+// Same tables, columns, types and constraints as coverage.py's schema version 7.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE coverage_schema (version integer);
+CREATE TABLE meta (key text, value text, unique (key));
+CREATE TABLE file (id integer primary key, path text, unique (path));
+CREATE TABLE context (id integer primary key, context text, unique (context));
+CREATE TABLE line_bits (
+    file_id integer, context_id integer, numbits blob,
+    foreign key (file_id) references file (id),
+    foreign key (context_id) references context (id),
+    unique (file_id, context_id));
+CREATE TABLE arc (
+    file_id integer, context_id integer, fromno integer, tono integer,
+    foreign key (file_id) references file (id),
+    foreign key (context_id) references context (id),
+    unique (file_id, context_id, fromno, tono));
+CREATE TABLE tracer (
+    file_id integer primary key, tracer text,
+    foreign key (file_id) references file (id));
+)sql";
+
+std::string DirName(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string TempNameBeside(const std::string& path) {
+  std::random_device rd;
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  // Not "<base>.<x>": a concurrent combine must never take the temp file for a shard.
+  return dir + base + "-covalesce-" + std::to_string(getpid()) + "-" + std::to_string(rd()) +
+         ".tmp";
+}
+
+Status FsyncPath(const std::string& path, bool directory) {
+  int fd = open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDWR);
+  if (fd < 0) return Error{"Couldn't open " + PyRepr(path) + ": " + std::strerror(errno)};
+  int rc = fsync(fd);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return Error{"Couldn't sync " + PyRepr(path) + ": " + std::strerror(err)};
+  return ok_status();
+}
+
+// Fills the SQLite file at `tmp`. Errors name the final `path`, which is what the user knows.
+Status Fill(const CoverageData& data, const std::string& tmp, const std::string& path,
+            const std::string& meta_version) {
+  sqlite::Db db;
+  auto fail = [&]() {
+    return Error{"Couldn't write data file " + PyRepr(path) + ": " + db.error_text()};
+  };
+  if (sqlite3_open_v2(tmp.c_str(), db.out(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    return fail();
+  }
+  if (db.exec("pragma journal_mode=off") != SQLITE_OK) return fail();
+  if (db.exec("pragma synchronous=off") != SQLITE_OK) return fail();
+  if (db.exec("begin") != SQLITE_OK) return fail();
+  if (db.exec(kSchema) != SQLITE_OK) return fail();
+  if (db.exec("insert into coverage_schema (version) values (7)") != SQLITE_OK) return fail();
+
+  auto insert_all = [&](const char* sql, auto&& bind_rows) -> bool {
+    sqlite::Stmt st;
+    if (db.prepare(sql, st) != SQLITE_OK) return false;
+    return bind_rows(st);
+  };
+  auto step = [](sqlite::Stmt& st) {
+    int rc = st.step();
+    st.reset();
+    return rc == SQLITE_DONE;
+  };
+
+  bool ok = insert_all("insert into meta (key, value) values (?, ?)", [&](sqlite::Stmt& st) {
+    sqlite3_bind_text(st.get(), 1, "version", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st.get(), 2, meta_version.c_str(), -1, SQLITE_STATIC);
+    if (!step(st)) return false;
+    if (!data.has_arcs) return true;
+    sqlite3_bind_text(st.get(), 1, "has_arcs", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st.get(), 2, *data.has_arcs ? "1" : "0", -1, SQLITE_STATIC);
+    return step(st);
+  });
+  ok = ok && insert_all("insert into file (id, path) values (?, ?)", [&](sqlite::Stmt& st) {
+    for (size_t i = 0; i < data.files.size(); ++i) {
+      sqlite3_bind_int64(st.get(), 1, int64_t(i) + 1);
+      const std::string& p = data.files[i].path;
+      sqlite3_bind_text(st.get(), 2, p.data(), int(p.size()), SQLITE_STATIC);
+      if (!step(st)) return false;
+    }
+    return true;
+  });
+  ok = ok && insert_all("insert into context (id, context) values (?, ?)", [&](sqlite::Stmt& st) {
+    for (size_t i = 0; i < data.contexts.size(); ++i) {
+      sqlite3_bind_int64(st.get(), 1, int64_t(i) + 1);
+      const std::string& c = data.contexts[i];
+      sqlite3_bind_text(st.get(), 2, c.data(), int(c.size()), SQLITE_STATIC);
+      if (!step(st)) return false;
+    }
+    return true;
+  });
+
+  // Context order within a file, so (file_id, context_id, ...) rows arrive sorted.
+  auto by_context = [](const std::vector<uint32_t>& ctx) {
+    std::vector<uint32_t> order(ctx.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ctx[a] < ctx[b]; });
+    return order;
+  };
+
+  ok = ok && insert_all("insert into line_bits (file_id, context_id, numbits) values (?, ?, ?)",
+                        [&](sqlite::Stmt& st) {
+    std::vector<uint8_t> buf;
+    for (size_t f = 0; f < data.files.size(); ++f) {
+      const FileCoverage& fc = data.files[f];
+      for (uint32_t k : by_context(fc.line_contexts)) {
+        const LineBitmap& bm = fc.lines[k];
+        buf.resize(bm.size() * 8);
+        size_t n = kernels::EncodeNumbits(bm.data(), bm.size(), buf.data());
+        sqlite3_bind_int64(st.get(), 1, int64_t(f) + 1);
+        sqlite3_bind_int64(st.get(), 2, int64_t(fc.line_contexts[k]) + 1);
+        sqlite3_bind_blob(st.get(), 3, n ? static_cast<const void*>(buf.data()) : "", int(n), SQLITE_STATIC);
+        if (!step(st)) return false;
+      }
+    }
+    return true;
+  });
+  ok = ok && insert_all("insert into arc (file_id, context_id, fromno, tono) values (?, ?, ?, ?)",
+                        [&](sqlite::Stmt& st) {
+    for (size_t f = 0; f < data.files.size(); ++f) {
+      const FileCoverage& fc = data.files[f];
+      sqlite3_bind_int64(st.get(), 1, int64_t(f) + 1);
+      for (uint32_t k : by_context(fc.arc_contexts)) {
+        sqlite3_bind_int64(st.get(), 2, int64_t(fc.arc_contexts[k]) + 1);
+        for (uint64_t key : fc.arcs[k]) {
+          sqlite3_bind_int64(st.get(), 3, kernels::ArcFrom(key));
+          sqlite3_bind_int64(st.get(), 4, kernels::ArcTo(key));
+          if (!step(st)) return false;
+        }
+      }
+    }
+    return true;
+  });
+  ok = ok && insert_all("insert into tracer (file_id, tracer) values (?, ?)", [&](sqlite::Stmt& st) {
+    for (size_t f = 0; f < data.files.size(); ++f) {
+      const std::string& t = data.files[f].tracer;
+      if (t.empty()) continue;
+      sqlite3_bind_int64(st.get(), 1, int64_t(f) + 1);
+      sqlite3_bind_text(st.get(), 2, t.data(), int(t.size()), SQLITE_STATIC);
+      if (!step(st)) return false;
+    }
+    return true;
+  });
+  if (!ok) return fail();
+  if (db.exec("commit") != SQLITE_OK) return fail();
+  if (sqlite3_close_v2(*db.out()) != SQLITE_OK) return fail();
+  *db.out() = nullptr;
+  return ok_status();
+}
+
+}  // namespace
+
+Status WriteDataFile(const CoverageData& data, const std::string& path,
+                     const std::string& meta_version) {
+  const std::string tmp = TempNameBeside(path);
+  Status st = Fill(data, tmp, path, meta_version);
+  if (st.ok()) st = FsyncPath(tmp, false);
+  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = Error{"Couldn't write data file " + PyRepr(path) + ": " + std::strerror(errno)};
+  }
+  if (!st.ok()) {
+    unlink(tmp.c_str());
+    return st;
+  }
+  return FsyncPath(DirName(path), true);
+}
+
+}  // namespace covalesce

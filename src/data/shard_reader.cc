@@ -1,0 +1,180 @@
+// Reads a coverage.py data file the way coverage.py 7.17.3 opens a combine input:
+// read-only and immutable (no journal, no locks, nothing written), the same statements in
+// the same order, so that a bad file fails at the same point with the same message. Rows
+// land in flat columns with SQLite row ids turned into dense local indexes.
+#include "covalesce/shard_reader.h"
+
+#include <unordered_map>
+
+#include "covalesce/kernels.h"
+#include "covalesce/pystr.h"
+#include "sqlite_util.h"
+
+namespace covalesce {
+namespace sqlite {
+
+std::string Db::error_text() const {
+  return std::string(sqlite3_errmsg(db_)) + ": (" + SqliteErrorName(sqlite3_extended_errcode(db_)) + ")";
+}
+
+std::string FileUri(const std::string& abs_path, std::string_view query) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string uri = "file://";
+  for (unsigned char c : abs_path) {
+    if (isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '~') {
+      uri += char(c);
+    } else {
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    }
+  }
+  uri += query;
+  return uri;
+}
+
+}  // namespace sqlite
+
+namespace {
+
+constexpr uint32_t kMissing = UINT32_MAX;
+
+// SQLite row id -> dense local index. Ids are almost always 1..n, so a vector serves;
+// a hash map covers anything else.
+class IdMap {
+ public:
+  void add(int64_t id, uint32_t index) {
+    if (id >= 0 && id < int64_t(1) << 24) {
+      if (size_t(id) >= dense_.size()) dense_.resize(size_t(id) + 1, kMissing);
+      dense_[size_t(id)] = index;
+    } else {
+      sparse_[id] = index;
+    }
+  }
+  uint32_t get(int64_t id) const {
+    if (id >= 0 && size_t(id) < dense_.size()) return dense_[size_t(id)];
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? kMissing : it->second;
+  }
+
+ private:
+  std::vector<uint32_t> dense_;
+  std::unordered_map<int64_t, uint32_t> sparse_;
+};
+
+struct Reader {
+  explicit Reader(const std::string& p) : path(p), repr(PyRepr(p)) {}
+  const std::string& path;
+  std::string repr;
+  sqlite::Db db;
+
+  Error fail() const { return Error{"Couldn't use data file " + repr + ": " + db.error_text()}; }
+
+  // Runs `sql`, calling row(stmt) per row. Returns false (error in db) on failure.
+  template <typename RowFn>
+  bool query(std::string_view sql, RowFn&& row) {
+    sqlite::Stmt st;
+    if (db.prepare(sql, st) != SQLITE_OK) return false;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) row(st);
+    return rc == SQLITE_DONE;
+  }
+};
+
+}  // namespace
+
+Result<Shard> ReadShard(const std::string& path) {
+  Reader r(path);
+  Shard shard;
+  shard.path = path;
+
+  const std::string uri = sqlite::FileUri(path, "?mode=ro&immutable=1");
+  if (sqlite3_open_v2(uri.c_str(), r.db.out(), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+      SQLITE_OK) {
+    return r.fail();
+  }
+  if (r.db.exec("pragma journal_mode=off") != SQLITE_OK) return r.fail();
+
+  // Schema version. coverage.py turns any failure here into "isn't a coverage data file".
+  {
+    std::string not_ours = "Data file " + r.repr + " isn't a coverage data file: ";
+    int rows = 0;
+    std::string version_text;
+    bool version_ok = false;
+    if (!r.query("select version from coverage_schema", [&](sqlite::Stmt& st) {
+          ++rows;
+          version_ok = st.type(0) == SQLITE_INTEGER && st.i64(0) == 7;
+          version_text = std::string(st.text(0));
+          if (st.type(0) == SQLITE_FLOAT && version_text.find('.') == std::string::npos) {
+            version_text += ".0";
+          }
+        })) {
+      return Error{not_ours + r.fail().message};
+    }
+    if (rows == 0) return Error{not_ours};  // Python: str(AssertionError()) is empty
+    if (rows > 1) {
+      return Error{not_ours + "SQL 'select version from coverage_schema' shouldn't return " +
+                   std::to_string(rows) + " rows"};
+    }
+    if (!version_ok) {
+      return Error{"Couldn't use data file " + r.repr + ": wrong schema: " + version_text +
+                   " instead of 7"};
+    }
+  }
+
+  if (!r.query("select value from meta where key = 'has_arcs'", [&](sqlite::Stmt& st) {
+        shard.meta_has_arcs = st.i64(0) != 0;
+      })) {
+    return r.fail();
+  }
+
+  IdMap file_ids, context_ids;
+  if (!r.query("select id, path from file", [&](sqlite::Stmt& st) {
+        file_ids.add(st.i64(0), uint32_t(shard.files.size()));
+        shard.files.emplace_back(st.text(1));
+      })) {
+    return r.fail();
+  }
+  shard.tracers.assign(shard.files.size(), std::string());
+
+  if (!r.query("select id, context from context", [&](sqlite::Stmt& st) {
+        context_ids.add(st.i64(0), uint32_t(shard.contexts.size()));
+        shard.contexts.emplace_back(st.text(1));
+      })) {
+    return r.fail();
+  }
+
+  // Rows whose file or context id has no row are dropped, as coverage.py's joins drop them.
+  shard.line_offsets.push_back(0);
+  if (!r.query("select file_id, context_id, numbits from line_bits", [&](sqlite::Stmt& st) {
+        uint32_t f = file_ids.get(st.i64(0)), c = context_ids.get(st.i64(1));
+        if (f == kMissing || c == kMissing) return;
+        std::string_view bits = st.blob(2);
+        shard.line_file.push_back(f);
+        shard.line_context.push_back(c);
+        shard.line_bytes.insert(shard.line_bytes.end(), bits.begin(), bits.end());
+        shard.line_offsets.push_back(uint32_t(shard.line_bytes.size()));
+      })) {
+    return r.fail();
+  }
+
+  if (!r.query("select file_id, context_id, fromno, tono from arc", [&](sqlite::Stmt& st) {
+        uint32_t f = file_ids.get(st.i64(0)), c = context_ids.get(st.i64(1));
+        if (f == kMissing || c == kMissing) return;
+        shard.arc_file.push_back(f);
+        shard.arc_context.push_back(c);
+        shard.arc_keys.push_back(kernels::PackArc(int32_t(st.i64(2)), int32_t(st.i64(3))));
+      })) {
+    return r.fail();
+  }
+
+  if (!r.query("select file_id, tracer from tracer", [&](sqlite::Stmt& st) {
+        uint32_t f = file_ids.get(st.i64(0));
+        if (f != kMissing) shard.tracers[f] = std::string(st.text(1));
+      })) {
+    return r.fail();
+  }
+  return shard;
+}
+
+}  // namespace covalesce
