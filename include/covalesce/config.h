@@ -39,11 +39,23 @@ struct Config {
   std::vector<PathsEntry> paths;
 
   // [report]
-  std::vector<std::string> exclude_lines;  // defaults: coverage.py's DEFAULT_EXCLUDE
+  // Defaults copied from coverage.py 7.17.3 (DEFAULT_EXCLUDE, DEFAULT_PARTIAL,
+  // DEFAULT_PARTIAL_ALWAYS). After LoadConfig, exclude_lines includes exclude_also and
+  // partial_branches includes partial_also, as coverage.py's post-processing leaves them.
+  std::vector<std::string> exclude_lines = {
+      R"(#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER))",
+      R"(^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$))",
+      R"(^\s*if (typing\.)?TYPE_CHECKING:)",
+  };
   std::vector<std::string> exclude_also;
-  std::vector<std::string> partial_branches;
+  std::vector<std::string> partial_branches = {
+      R"(#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH))",
+  };
   std::vector<std::string> partial_also;
-  std::vector<std::string> partial_branches_always;
+  std::vector<std::string> partial_branches_always = {
+      R"(^\s*while (True|1|False|0):)",
+      R"(^\s*if (True|1|False|0):)",
+  };
   double fail_under = 0.0;
   int precision = 0;
   bool show_missing = false;
