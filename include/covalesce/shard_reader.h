@@ -30,7 +30,17 @@ struct Shard {
 
 // Reads `path` as coverage.py 7.17.3 does for a combine input. Errors carry coverage.py's
 // text, e.g. "Couldn't use data file '/x/.coverage.bad': file is not a database: (SQLITE_NOTADB)".
+// Tries the direct page reader first and uses the SQLite API for anything it declines.
 Result<Shard> ReadShard(const std::string& path);
+
+// The two paths, separately (for tests and `covalesce debug shards`).
+Result<Shard> ReadShardSqlite(const std::string& path);
+// nullopt: the file is not a plain, healthy schema-7 data file this reader understands.
+std::optional<Shard> ReadShardPages(const std::string& path);
+
+// Whether two reads of one shard hold the same rows (row order aside); "" if they do,
+// else a description of the first difference.
+std::string CompareShards(const Shard& a, const Shard& b);
 
 // The name Python's sqlite3 gives an (extended) result code, e.g. "SQLITE_NOTADB".
 std::string SqliteErrorName(int extended_code);

@@ -40,6 +40,13 @@ const std::vector<Command>& Commands() {
          {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."},
          DebugOption(), HelpOption(), RcfileOption(), TimingsOption()}},
        RunCombine},
+      {{"debug",
+        "<topic>",
+        "Display information about the internals of covalesce, for diagnosing problems. "
+        "Topics are: 'shards FILE...' to check that the direct page reader and SQLite read "
+        "each data file alike.",
+        {DebugOption(), HelpOption(), RcfileOption()}},
+       RunDebug},
   };
   return commands;
 }

@@ -26,6 +26,7 @@ OptionSpec RcfileOption();
 OptionSpec TimingsOption();
 
 int RunCombine(const Parsed& options);
+int RunDebug(const Parsed& options);
 
 // Prints an error the way coverage.py's show_help(error) does, and returns kErr.
 int UsageError(const std::string& message);

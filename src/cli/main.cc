@@ -25,6 +25,7 @@ void ShowTopic(const std::string& topic) {
         "usage: %s <command> [options] [args]\n\n"
         "Commands:\n"
         "    combine     Combine a number of data files.\n"
+        "    debug       Display information about the internals of covalesce.\n"
         "    help        Get help on using covalesce.\n\n"
         "Use \"%s help <command>\" for detailed help on any command.\n",
         kProgram, kProgram);

@@ -74,7 +74,7 @@ Status Fill(const CoverageData& data, const std::string& tmp, const std::string&
   auto fail = [&]() {
     return Error{"Couldn't write data file " + PyRepr(path) + ": " + db.error_text()};
   };
-  if (sqlite3_open_v2(tmp.c_str(), db.out(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+  if (sqlite3_open_v2(tmp.c_str(), db.out(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     return fail();
   }

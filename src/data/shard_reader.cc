@@ -4,6 +4,10 @@
 // land in flat columns with SQLite row ids turned into dense local indexes.
 #include "covalesce/shard_reader.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <tuple>
 #include <unordered_map>
 
 #include "covalesce/kernels.h"
@@ -19,8 +23,13 @@ std::string Db::error_text() const {
 
 std::string FileUri(const std::string& abs_path, std::string_view query) {
   static const char* hex = "0123456789ABCDEF";
+  std::string path = abs_path;
+  if (path.empty() || path[0] != '/') {  // relative: SQLite URIs need an absolute path
+    char buf[4096];
+    if (getcwd(buf, sizeof buf)) path = std::string(buf) + "/" + path;
+  }
   std::string uri = "file://";
-  for (unsigned char c : abs_path) {
+  for (unsigned char c : path) {
     if (isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '~') {
       uri += char(c);
     } else {
@@ -83,13 +92,13 @@ struct Reader {
 
 }  // namespace
 
-Result<Shard> ReadShard(const std::string& path) {
+Result<Shard> ReadShardSqlite(const std::string& path) {
   Reader r(path);
   Shard shard;
   shard.path = path;
 
   const std::string uri = sqlite::FileUri(path, "?mode=ro&immutable=1");
-  if (sqlite3_open_v2(uri.c_str(), r.db.out(), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+  if (sqlite3_open_v2(uri.c_str(), r.db.out(), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {
     return r.fail();
   }
@@ -103,7 +112,9 @@ Result<Shard> ReadShard(const std::string& path) {
     bool version_ok = false;
     if (!r.query("select version from coverage_schema", [&](sqlite::Stmt& st) {
           ++rows;
-          version_ok = st.type(0) == SQLITE_INTEGER && st.i64(0) == 7;
+          // Python compares with != 7, so 7.0 passes too.
+          version_ok = (st.type(0) == SQLITE_INTEGER && st.i64(0) == 7) ||
+                       (st.type(0) == SQLITE_FLOAT && sqlite3_column_double(st.get(), 0) == 7.0);
           version_text = std::string(st.text(0));
           if (st.type(0) == SQLITE_FLOAT && version_text.find('.') == std::string::npos) {
             version_text += ".0";
@@ -175,6 +186,37 @@ Result<Shard> ReadShard(const std::string& path) {
     return r.fail();
   }
   return shard;
+}
+
+Result<Shard> ReadShard(const std::string& path) {
+  if (auto fast = ReadShardPages(path)) return std::move(*fast);
+  return ReadShardSqlite(path);
+}
+
+std::string CompareShards(const Shard& a, const Shard& b) {
+  if (a.meta_has_arcs != b.meta_has_arcs) return "meta has_arcs differs";
+  if (a.files != b.files) return "file rows differ";
+  if (a.tracers != b.tracers) return "tracer rows differ";
+  if (a.contexts != b.contexts) return "context rows differ";
+  auto lines = [](const Shard& s) {
+    std::vector<std::tuple<uint32_t, uint32_t, std::string>> rows;
+    for (size_t i = 0; i < s.line_file.size(); ++i) {
+      rows.emplace_back(s.line_file[i], s.line_context[i],
+                        std::string(s.line_bytes.begin() + s.line_offsets[i],
+                                    s.line_bytes.begin() + s.line_offsets[i + 1]));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  if (lines(a) != lines(b)) return "line_bits rows differ";
+  auto arcs = [](const Shard& s) {
+    std::vector<std::tuple<uint32_t, uint32_t, uint64_t>> rows;
+    for (size_t i = 0; i < s.arc_keys.size(); ++i) rows.emplace_back(s.arc_file[i], s.arc_context[i], s.arc_keys[i]);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  };
+  if (arcs(a) != arcs(b)) return "arc rows differ";
+  return "";
 }
 
 }  // namespace covalesce

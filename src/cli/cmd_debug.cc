@@ -1,0 +1,44 @@
+// `covalesce debug TOPIC`: diagnostics. `shards FILE...` reads each data file through both
+// the direct page reader and the SQLite API and reports whether they agree.
+#include <tbb/parallel_for.h>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "covalesce/shard_reader.h"
+
+namespace covalesce::cli {
+
+int RunDebug(const Parsed& options) {
+  if (options.args.empty()) return UsageError("What information would you like: shards?");
+  const std::string& topic = options.args[0];
+  if (topic != "shards") return UsageError("Don't know what you mean by '" + topic + "'");
+  std::vector<std::string> files(options.args.begin() + 1, options.args.end());
+  std::vector<std::string> verdict(files.size());
+  tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
+    auto fast = ReadShardPages(files[i]);
+    auto slow = ReadShardSqlite(files[i]);
+    if (!fast) {
+      verdict[i] = slow ? "sqlite" : "error: " + slow.error().message;
+    } else if (!slow) {
+      verdict[i] = "DIFFERS: only the page reader could read it";
+    } else {
+      std::string diff = CompareShards(*fast, *slow);
+      verdict[i] = diff.empty() ? "direct" : "DIFFERS: " + diff;
+    }
+  });
+  size_t direct = 0, sqlite = 0, errors = 0, differ = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& v = verdict[i];
+    if (v == "direct") ++direct;
+    else if (v == "sqlite") ++sqlite;
+    else if (v.rfind("error", 0) == 0) ++errors;
+    else ++differ;
+    if (v != "direct") std::printf("%s: %s\n", files[i].c_str(), v.c_str());
+  }
+  std::printf("%zu shards: %zu read directly, %zu only through SQLite, %zu unreadable, %zu differ\n",
+              files.size(), direct, sqlite, errors, differ);
+  return differ ? kErr : kOk;
+}
+
+}  // namespace covalesce::cli
