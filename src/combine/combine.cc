@@ -87,20 +87,27 @@ class Merger {
                    PyRepr(s_.data_file) + " did" + slug_tail};
     }
 
-    // Map paths first (in order: remapping may learn rules), then check tracers.
-    std::vector<std::string> mapped;
-    mapped.reserve(shard.files.size());
-    for (const std::string& p : shard.files) {
-      mapped.push_back(FixSlashes(aliases_.Map(p)));
-      FlushPathmapDebug();
-    }
-    for (size_t i = 0; i < mapped.size(); ++i) {
-      auto it = file_index_.find(mapped[i]);
-      if (it == file_index_.end()) continue;
-      const std::string& mine = data_.files[it->second].tracer;
-      if (mine != shard.tracers[i]) {
-        return Error{"Conflicting file tracer name for " + PyRepr(mapped[i]) + ": " +
-                     PyRepr(mine) + " vs " + PyRepr(shard.tracers[i])};
+    // Resolve each path to its output file. Mapping is memoised for the whole run (as
+    // coverage.py's functools.cache of aliases.map), so a path seen before skips it.
+    std::vector<uint32_t> files(shard.files.size());
+    const size_t files_before = data_.files.size();
+    for (size_t i = 0; i < shard.files.size(); ++i) {
+      auto [it, added] = raw_to_file_.try_emplace(shard.files[i], 0);
+      if (added) {
+        std::string mapped = FixSlashes(aliases_.Map(shard.files[i]));
+        FlushPathmapDebug();
+        auto [fit, new_file] = file_index_.try_emplace(std::move(mapped), uint32_t(data_.files.size()));
+        if (new_file) data_.files.push_back(FileCoverage{fit->first, shard.tracers[i], {}, {}, {}, {}});
+        it->second = fit->second;
+      }
+      files[i] = it->second;
+      // The first input naming a file fixes its tracer; a later input that disagrees is
+      // an error. (A hard error ends the command before anything is written, so files
+      // added above do no harm.)
+      const std::string& mine = data_.files[files[i]].tracer;
+      if (files[i] < files_before && mine != shard.tracers[i]) {
+        return Error{"Conflicting file tracer name for " + PyRepr(data_.files[files[i]].path) +
+                     ": " + PyRepr(mine) + " vs " + PyRepr(shard.tracers[i])};
       }
     }
     if (shard.has_arc_rows()) {
@@ -112,9 +119,7 @@ class Merger {
       kind_ = Kind::kLines;
     }
 
-    std::vector<uint32_t> files, contexts;
-    files.reserve(mapped.size());
-    for (size_t i = 0; i < mapped.size(); ++i) files.push_back(FileId(mapped[i], shard.tracers[i]));
+    std::vector<uint32_t> contexts;
     for (const std::string& c : shard.contexts) contexts.push_back(ContextId(c));
     AddRows(shard, files, contexts);
     return ok_status();
@@ -193,6 +198,7 @@ class Merger {
   Kind kind_ = Kind::kNone;
   CoverageData data_;
   std::unordered_map<std::string, uint32_t> file_index_, context_index_;
+  std::unordered_map<std::string, uint32_t> raw_to_file_;  // unmapped path -> output file
   std::unordered_map<uint64_t, uint32_t> acc_index_;
   std::vector<Accumulator> accs_;
 };

@@ -1,6 +1,7 @@
-// Writes the combined data file. Rows go in (file, context, value) order so every B-tree
-// and unique index grows by appending; one transaction, journal off, and durability from
-// our own fsync + rename: a reader sees either the old file or the complete new one.
+// Writes the combined data file: built as SQLite pages directly (page_writer.h), checked by
+// SQLite's own quick_check, and written through the SQLite API instead should that check
+// ever fail. Either way the file is a temp file beside the target until it is complete and
+// fsynced; a rename then replaces the target, so a reader sees the old file or the new one.
 #include "covalesce/data_writer.h"
 
 #include <fcntl.h>
@@ -14,31 +15,40 @@
 
 #include "covalesce/kernels.h"
 #include "covalesce/pystr.h"
+#include "page_writer.h"
 #include "sqlite_util.h"
 
 namespace covalesce {
-namespace {
 
-// Same tables, columns, types and constraints as coverage.py's schema version 7.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE coverage_schema (version integer);
-CREATE TABLE meta (key text, value text, unique (key));
-CREATE TABLE file (id integer primary key, path text, unique (path));
-CREATE TABLE context (id integer primary key, context text, unique (context));
-CREATE TABLE line_bits (
-    file_id integer, context_id integer, numbits blob,
-    foreign key (file_id) references file (id),
-    foreign key (context_id) references context (id),
-    unique (file_id, context_id));
-CREATE TABLE arc (
-    file_id integer, context_id integer, fromno integer, tono integer,
-    foreign key (file_id) references file (id),
-    foreign key (context_id) references context (id),
-    unique (file_id, context_id, fromno, tono));
-CREATE TABLE tracer (
-    file_id integer primary key, tracer text,
-    foreign key (file_id) references file (id));
-)sql";
+const std::vector<TableSql>& CoverageSchema() {
+  // Same tables, columns, types and constraints as coverage.py's schema version 7.
+  static const std::vector<TableSql> schema = {
+      {"table", "coverage_schema", "coverage_schema", "CREATE TABLE coverage_schema (version integer)"},
+      {"table", "meta", "meta", "CREATE TABLE meta (key text, value text, unique (key))"},
+      {"index", "sqlite_autoindex_meta_1", "meta", ""},
+      {"table", "file", "file", "CREATE TABLE file (id integer primary key, path text, unique (path))"},
+      {"index", "sqlite_autoindex_file_1", "file", ""},
+      {"table", "context", "context",
+       "CREATE TABLE context (id integer primary key, context text, unique (context))"},
+      {"index", "sqlite_autoindex_context_1", "context", ""},
+      {"table", "line_bits", "line_bits",
+       "CREATE TABLE line_bits (file_id integer, context_id integer, numbits blob, "
+       "foreign key (file_id) references file (id), foreign key (context_id) references context (id), "
+       "unique (file_id, context_id))"},
+      {"index", "sqlite_autoindex_line_bits_1", "line_bits", ""},
+      {"table", "arc", "arc",
+       "CREATE TABLE arc (file_id integer, context_id integer, fromno integer, tono integer, "
+       "foreign key (file_id) references file (id), foreign key (context_id) references context (id), "
+       "unique (file_id, context_id, fromno, tono))"},
+      {"index", "sqlite_autoindex_arc_1", "arc", ""},
+      {"table", "tracer", "tracer",
+       "CREATE TABLE tracer (file_id integer primary key, tracer text, "
+       "foreign key (file_id) references file (id))"},
+  };
+  return schema;
+}
+
+namespace {
 
 std::string DirName(const std::string& path) {
   auto slash = path.rfind('/');
@@ -68,7 +78,7 @@ Status FsyncPath(const std::string& path, bool directory) {
 }
 
 // Fills the SQLite file at `tmp`. Errors name the final `path`, which is what the user knows.
-Status Fill(const CoverageData& data, const std::string& tmp, const std::string& path,
+Status FillThroughApi(const CoverageData& data, const std::string& tmp, const std::string& path,
             const std::string& meta_version) {
   sqlite::Db db;
   auto fail = [&]() {
@@ -81,7 +91,9 @@ Status Fill(const CoverageData& data, const std::string& tmp, const std::string&
   if (db.exec("pragma journal_mode=off") != SQLITE_OK) return fail();
   if (db.exec("pragma synchronous=off") != SQLITE_OK) return fail();
   if (db.exec("begin") != SQLITE_OK) return fail();
-  if (db.exec(kSchema) != SQLITE_OK) return fail();
+  for (const TableSql& t : CoverageSchema()) {
+    if (!t.sql.empty() && db.exec(t.sql.c_str()) != SQLITE_OK) return fail();
+  }
   if (db.exec("insert into coverage_schema (version) values (7)") != SQLITE_OK) return fail();
 
   auto insert_all = [&](const char* sql, auto&& bind_rows) -> bool {
@@ -181,12 +193,40 @@ Status Fill(const CoverageData& data, const std::string& tmp, const std::string&
   return ok_status();
 }
 
+// Whether SQLite finds the finished file sound.
+bool QuickCheckOk(const std::string& path) {
+  sqlite::Db db;
+  if (sqlite3_open_v2(path.c_str(), db.out(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    return false;
+  }
+  sqlite::Stmt st;
+  if (db.prepare("pragma quick_check", st) != SQLITE_OK || st.step() != SQLITE_ROW) return false;
+  return st.text(0) == "ok" && st.step() == SQLITE_DONE;
+}
+
+Status FillDirect(const CoverageData& data, const std::string& tmp, const std::string& path,
+                  const std::string& meta_version) {
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return Error{"Couldn't write data file " + PyRepr(path) + ": " + std::strerror(errno)};
+  Status st = WritePages(data, fd, meta_version, CoverageSchema());
+  if (close(fd) != 0 && st.ok()) st = Error{std::strerror(errno)};
+  if (st.ok() && !QuickCheckOk(tmp)) st = Error{"quick_check failed"};
+  return st;
+}
+
 }  // namespace
 
 Status WriteDataFile(const CoverageData& data, const std::string& path,
-                     const std::string& meta_version) {
+                     const std::string& meta_version, WriteMethod method) {
   const std::string tmp = TempNameBeside(path);
-  Status st = Fill(data, tmp, path, meta_version);
+  Status st = Error{""};
+  if (method != WriteMethod::kSqliteApi) {
+    st = FillDirect(data, tmp, path, meta_version);
+    if (!st.ok()) unlink(tmp.c_str());
+    if (!st.ok() && method == WriteMethod::kPagesOnly) return st;
+  }
+  if (!st.ok()) st = FillThroughApi(data, tmp, path, meta_version);
   if (st.ok()) st = FsyncPath(tmp, false);
   if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
     st = Error{"Couldn't write data file " + PyRepr(path) + ": " + std::strerror(errno)};
