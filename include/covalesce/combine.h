@@ -22,7 +22,7 @@ struct CombineSettings {
   std::vector<PathsEntry> aliases;     // [paths]
   bool debug_combine = false;          // --debug=combine lines
   bool debug_pathmap = false;          // --debug=pathmap lines
-  size_t batch = 16;                   // shards read at once (bounds memory)
+  size_t batch = 8;                    // shards in flight at once (bounds memory)
 };
 
 struct CombineResult {

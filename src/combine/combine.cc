@@ -1,7 +1,7 @@
 // combine: discover -> read (parallel) -> remap + check (in input order) -> union -> result.
 //
-// Shards are read in batches by all threads, each into flat columns. The merge then walks
-// each batch in sorted input order, as coverage.py does, because path remapping can learn
+// Shards are read by all threads, each into flat columns, in a pipeline whose last stage
+// merges them one at a time in sorted input order, as coverage.py does, because path remapping can learn
 // new rules as it goes and the first lines-vs-arcs or tracer conflict must be the one
 // coverage.py would report. Line bitmaps are OR-ed into one accumulator per (file,
 // context) as they arrive; arc keys are appended and periodically sorted+deduplicated, so
@@ -11,9 +11,12 @@
 
 #include <tbb/parallel_for.h>
 #include <unistd.h>
-#include <tbb/parallel_for_each.h>
+#include <tbb/parallel_pipeline.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -71,7 +74,7 @@ class Merger {
   }
 
   // Merges one shard, or returns coverage.py's hard error for it.
-  Status Merge(const Shard& shard) {
+  Status Merge(Shard& shard) {  // takes the shard's path list for the next call
     const bool other_arcs = shard.meta_has_arcs.value_or(false);
     const bool other_lines = shard.meta_has_arcs.has_value() && !*shard.meta_has_arcs;
     const std::string slug_tail =
@@ -89,18 +92,24 @@ class Merger {
 
     // Resolve each path to its output file. Mapping is memoised for the whole run (as
     // coverage.py's functools.cache of aliases.map), so a path seen before skips it.
+    // Shards of one test run list the same files in the same order, so the previous
+    // shard's answer at the same position is checked first (a memcmp, not a hash).
     std::vector<uint32_t> files(shard.files.size());
     const size_t files_before = data_.files.size();
     for (size_t i = 0; i < shard.files.size(); ++i) {
-      auto [it, added] = raw_to_file_.try_emplace(shard.files[i], 0);
-      if (added) {
-        std::string mapped = FixSlashes(aliases_.Map(shard.files[i]));
-        FlushPathmapDebug();
-        auto [fit, new_file] = file_index_.try_emplace(std::move(mapped), uint32_t(data_.files.size()));
-        if (new_file) data_.files.push_back(FileCoverage{fit->first, shard.tracers[i], {}, {}, {}, {}});
-        it->second = fit->second;
+      if (i < prev_raw_.size() && prev_raw_[i] == shard.files[i]) {
+        files[i] = prev_file_[i];
+      } else {
+        auto [it, added] = raw_to_file_.try_emplace(shard.files[i], 0);
+        if (added) {
+          std::string mapped = FixSlashes(aliases_.Map(shard.files[i]));
+          FlushPathmapDebug();
+          auto [fit, new_file] = file_index_.try_emplace(std::move(mapped), uint32_t(data_.files.size()));
+          if (new_file) data_.files.push_back(FileCoverage{fit->first, shard.tracers[i], {}, {}, {}, {}});
+          it->second = fit->second;
+        }
+        files[i] = it->second;
       }
-      files[i] = it->second;
       // The first input naming a file fixes its tracer; a later input that disagrees is
       // an error. (A hard error ends the command before anything is written, so files
       // added above do no harm.)
@@ -122,6 +131,8 @@ class Merger {
     std::vector<uint32_t> contexts;
     for (const std::string& c : shard.contexts) contexts.push_back(ContextId(c));
     AddRows(shard, files, contexts);
+    prev_raw_.swap(shard.files);
+    prev_file_ = std::move(files);
     return ok_status();
   }
 
@@ -199,6 +210,8 @@ class Merger {
   CoverageData data_;
   std::unordered_map<std::string, uint32_t> file_index_, context_index_;
   std::unordered_map<std::string, uint32_t> raw_to_file_;  // unmapped path -> output file
+  std::vector<std::string> prev_raw_;    // the previous shard's paths ...
+  std::vector<uint32_t> prev_file_;      // ... and their output files
   std::unordered_map<uint64_t, uint32_t> acc_index_;
   std::vector<Accumulator> accs_;
 };
@@ -253,43 +266,64 @@ Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& s
   }
 
   auto rel = [&](const std::string& f) { return RelPath(f, s.cwd); };
-  double read_s = 0, merge_s = 0;
-  for (size_t begin = 0; begin < candidates.size(); begin += s.batch) {
-    const size_t end = std::min(candidates.size(), begin + s.batch);
-    std::vector<std::optional<Result<Shard>>> shards(end - begin);
-    auto t0 = std::chrono::steady_clock::now();
-    tbb::parallel_for(begin, end, [&](size_t i) {
-      if (!skip[i]) shards[i - begin].emplace(ReadShard(candidates[i]));
-    });
-    auto t1 = std::chrono::steady_clock::now();
-    for (size_t i = begin; i < end; ++i) {
-      const std::string& f = candidates[i];
-      if (skip[i]) {
-        ++result.skipped;
-        if (s.debug_combine) sink.debug("Skipping duplicate data " + rel(f));
-        result.deletable.push_back(f);
-        continue;
-      }
-      Result<Shard>& shard = *shards[i - begin];
-      if (!shard) {
-        ++result.errored;
-        sink.warn(shard.error().message);
-        if (s.debug_combine) sink.debug("Couldn't combine data file " + rel(f) + ": " + shard.error().message);
-        continue;
-      }
-      Status merged = merger.Merge(*shard);
-      if (!merged) return merged.error();
-      ++result.combined;
-      if (s.debug_combine) sink.debug("Combined data file " + rel(f));
-      result.deletable.push_back(f);
-      shard = Error{};  // free the shard's columns now
-    }
-    auto t2 = std::chrono::steady_clock::now();
-    read_s += std::chrono::duration<double>(t1 - t0).count();
-    merge_s += std::chrono::duration<double>(t2 - t1).count();
+  // read (parallel) -> merge (serial, in input order), overlapped: while one thread
+  // merges shard i, the others read the shards after it. At most `batch` shards are in
+  // flight, which bounds memory.
+  std::atomic<int64_t> read_ns{0};
+  int64_t merge_ns = 0;
+  std::optional<Error> hard_error;
+  size_t next = 0;
+  auto now = [] { return std::chrono::steady_clock::now(); };
+  {
+    Timings::Phase t(timings, "read+remap");
+    tbb::parallel_pipeline(
+        std::max<size_t>(1, s.batch),
+        tbb::make_filter<void, size_t>(tbb::filter_mode::serial_in_order,
+                                       [&](tbb::flow_control& fc) -> size_t {
+                                         if (next == candidates.size() || hard_error) {
+                                           fc.stop();
+                                           return 0;
+                                         }
+                                         return next++;
+                                       }) &
+            tbb::make_filter<size_t, std::pair<size_t, std::optional<Result<Shard>>>>(
+                tbb::filter_mode::parallel,
+                [&](size_t i) {
+                  std::pair<size_t, std::optional<Result<Shard>>> out{i, std::nullopt};
+                  if (skip[i]) return out;
+                  auto t0 = now();
+                  out.second.emplace(ReadShard(candidates[i]));
+                  read_ns += (now() - t0).count();
+                  return out;
+                }) &
+            tbb::make_filter<std::pair<size_t, std::optional<Result<Shard>>>, void>(
+                tbb::filter_mode::serial_in_order,
+                [&](std::pair<size_t, std::optional<Result<Shard>>> item) {
+                  if (hard_error) return;
+                  auto t0 = now();
+                  const std::string& f = candidates[item.first];
+                  if (!item.second) {
+                    ++result.skipped;
+                    if (s.debug_combine) sink.debug("Skipping duplicate data " + rel(f));
+                    result.deletable.push_back(f);
+                  } else if (!*item.second) {
+                    const std::string& msg = item.second->error().message;
+                    ++result.errored;
+                    sink.warn(msg);
+                    if (s.debug_combine) sink.debug("Couldn't combine data file " + rel(f) + ": " + msg);
+                  } else if (Status merged = merger.Merge(**item.second); !merged) {
+                    hard_error = merged.error();
+                  } else {
+                    ++result.combined;
+                    if (s.debug_combine) sink.debug("Combined data file " + rel(f));
+                    result.deletable.push_back(f);
+                  }
+                  merge_ns += (now() - t0).count();
+                }));
   }
-  timings.Add("read", read_s);
-  timings.Add("remap", merge_s);
+  timings.AddOverlapped("read", double(read_ns.load()) * 1e-9);
+  timings.AddOverlapped("remap", double(merge_ns) * 1e-9);
+  if (hard_error) return *hard_error;
   {
     Timings::Phase t(timings, "union");
     result.data = merger.Finish();

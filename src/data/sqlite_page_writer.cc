@@ -52,13 +52,15 @@ void PutVarint(std::string& out, uint64_t v) {
   for (int i = n - 1; i >= 0; --i) out.push_back(char(buf[i] | (i ? 0x80 : 0)));
 }
 
-// A record (one row's or one index entry's payload), built column by column.
+// A record (one row's or one index entry's payload), built column by column. Reused
+// across rows (Clear) so the hot loops allocate nothing.
 class Record {
  public:
-  void Null() { types_.push_back(0); }
+  void Clear() { ntypes_ = 0, body_.clear(); }
+  void Null() { types_[ntypes_++] = 0; }
   void Int(int64_t v) {
     if (v == 0 || v == 1) {
-      types_.push_back(8 + uint64_t(v));
+      types_[ntypes_++] = 8 + uint64_t(v);
       return;
     }
     static const struct { int64_t lim; uint8_t type, len; } kSizes[] = {
@@ -70,29 +72,32 @@ class Record {
         break;
       }
     }
-    types_.push_back(type);
+    types_[ntypes_++] = type;
     for (int i = len - 1; i >= 0; --i) body_.push_back(char(uint64_t(v) >> (8 * i)));
   }
-  void Text(std::string_view s) { types_.push_back(13 + 2 * s.size()), body_.append(s); }
-  void Blob(std::string_view b) { types_.push_back(12 + 2 * b.size()), body_.append(b); }
+  void Text(std::string_view s) { types_[ntypes_++] = 13 + 2 * s.size(), body_.append(s); }
+  void Blob(std::string_view b) { types_[ntypes_++] = 12 + 2 * b.size(), body_.append(b); }
 
-  std::string Bytes() const {
-    std::string hdr;
-    for (uint64_t t : types_) PutVarint(hdr, t);
+  // Appends the encoded record to `out`.
+  void AppendTo(std::string& out) const {
+    hdr_.clear();
+    for (size_t i = 0; i < ntypes_; ++i) PutVarint(hdr_, types_[i]);
     // The header length counts its own varint; it is almost always one byte.
-    size_t total = hdr.size() + 1;
-    std::string len;
-    PutVarint(len, total);
-    if (len.size() > 1) {
-      len.clear();
-      PutVarint(len, hdr.size() + 2);
-    }
-    return len + hdr + body_;
+    PutVarint(out, hdr_.size() + 1 < 128 ? hdr_.size() + 1 : hdr_.size() + 2);
+    out += hdr_;
+    out += body_;
+  }
+  std::string Bytes() const {
+    std::string out;
+    AppendTo(out);
+    return out;
   }
 
  private:
-  std::vector<uint64_t> types_;
+  uint64_t types_[8];
+  size_t ntypes_ = 0;
   std::string body_;
+  mutable std::string hdr_;
 };
 
 class File {
@@ -126,14 +131,18 @@ class File {
   bool ok_ = true;
 };
 
-// Splits a payload into the part stored in the cell and a chain of overflow pages.
-std::string LocalPart(File& f, std::string_view payload, bool index) {
+// Appends to `cell` the part of a payload stored in the cell, spilling the rest to a chain
+// of overflow pages.
+void AppendLocal(File& f, std::string_view payload, bool index, std::string& cell) {
   const uint64_t max_local = index ? ((kUsable - 12) * 64 / 255) - 23 : kUsable - 35;
   const uint64_t min_local = ((kUsable - 12) * 32 / 255) - 23;
-  if (payload.size() <= max_local) return std::string(payload);
+  if (payload.size() <= max_local) {
+    cell += payload;
+    return;
+  }
   uint64_t local = min_local + (payload.size() - min_local) % (kUsable - 4);
   if (local > max_local) local = min_local;
-  std::string cell(payload.substr(0, local));
+  cell += payload.substr(0, local);
   // Overflow pages are appended in order, so each one's successor is the next page.
   std::string_view rest = payload.substr(local);
   uint8_t page[kPageSize];
@@ -148,42 +157,46 @@ std::string LocalPart(File& f, std::string_view payload, bool index) {
     PutBe32(page, rest.empty() ? 0 : f.next_page() + 1);
     f.Append(page);
   }
-  return cell;
 }
 
-// One B-tree page under construction: cells are kept until the page is serialised.
+// One B-tree page under construction: cells are kept (in one byte arena) until the page
+// is serialised, so a full page can still give back its last cell.
 struct PageBuild {
   explicit PageBuild(uint8_t t) : type(t) {}
   uint8_t type;                    // 13 table leaf, 5 table interior, 10 index leaf, 2 index interior
   size_t header_offset = 0;        // 100 on page 1
-  std::vector<std::string> cells;
-  size_t used = 0;                 // bytes of cells + pointers
+  std::string arena;               // cell bytes, back to back
+  std::vector<uint32_t> ends;      // end offset of each cell in `arena`
 
+  size_t ncells() const { return ends.size(); }
   size_t header_size() const { return (type == 5 || type == 2) ? 12 : 8; }
   bool Fits(size_t cell) const {
-    return header_offset + header_size() + used + cell + 2 <= kUsable;
+    return header_offset + header_size() + arena.size() + 2 * ends.size() + cell + 2 <= kUsable;
   }
-  void Add(std::string cell) {
-    used += cell.size() + 2;
-    cells.push_back(std::move(cell));
+  void Add(std::string_view cell) {
+    arena += cell;
+    ends.push_back(uint32_t(arena.size()));
   }
   std::string Pop() {
-    std::string cell = std::move(cells.back());
-    cells.pop_back();
-    used -= cell.size() + 2;
+    size_t begin = ends.size() > 1 ? ends[ends.size() - 2] : 0;
+    std::string cell = arena.substr(begin);
+    arena.resize(begin);
+    ends.pop_back();
     return cell;
   }
+  void Reset() { arena.clear(), ends.clear(); }
   void Serialise(uint8_t* page, uint32_t rightmost) const {
     std::memset(page, 0, kPageSize);
     uint8_t* hdr = page + header_offset;
     hdr[0] = type;
-    PutBe16(hdr + 3, uint32_t(cells.size()));
+    PutBe16(hdr + 3, uint32_t(ends.size()));
     if (header_size() == 12) PutBe32(hdr + 8, rightmost);
     size_t content = kUsable;
     uint8_t* ptrs = hdr + header_size();
-    for (size_t i = 0; i < cells.size(); ++i) {
-      content -= cells[i].size();
-      std::memcpy(page + content, cells[i].data(), cells[i].size());
+    for (size_t i = 0; i < ends.size(); ++i) {
+      size_t begin = i ? ends[i - 1] : 0, len = ends[i] - begin;
+      content -= len;
+      std::memcpy(page + content, arena.data() + begin, len);
       PutBe16(ptrs + 2 * i, uint32_t(content));
     }
     PutBe16(hdr + 5, uint32_t(content == 65536 ? 0 : content));
@@ -195,16 +208,16 @@ class TableTree {
  public:
   explicit TableTree(File& f) : f_(f) {}
   void Add(int64_t rowid, std::string_view payload) {
-    std::string cell;
-    PutVarint(cell, payload.size());
-    PutVarint(cell, uint64_t(rowid));
-    cell += LocalPart(f_, payload, false);
-    if (!leaf_.Fits(cell.size())) FinishLeaf();
-    leaf_.Add(std::move(cell));
+    cell_.clear();
+    PutVarint(cell_, payload.size());
+    PutVarint(cell_, uint64_t(rowid));
+    AppendLocal(f_, payload, false, cell_);
+    if (!leaf_.Fits(cell_.size())) FinishLeaf();
+    leaf_.Add(cell_);
     last_rowid_ = rowid;
   }
   uint32_t Finish() {
-    if (!leaf_.cells.empty() || children_.empty()) FinishLeaf();
+    if (leaf_.ncells() || children_.empty()) FinishLeaf();
     // Interior levels: each page holds (child, max rowid) cells and a right-most child.
     // Every page keeps at least one cell: SQLite rejects an interior page without any.
     std::vector<std::pair<uint32_t, int64_t>> level = std::move(children_);
@@ -215,16 +228,16 @@ class TableTree {
       for (size_t i = 0; i + 1 < n; ++i) {
         std::string cell = InteriorCell(level[i]);
         if (page.Fits(cell.size())) {
-          page.Add(std::move(cell));
+          page.Add(cell);
         } else if (i + 2 < n) {
           up.push_back({Write(page, level[i].first), level[i].second});  // child i closes it
-          page = PageBuild(5);
+          page.Reset();
         } else {
           // Only the last child would be left for a new page: close one cell earlier.
           page.Pop();
           up.push_back({Write(page, level[i - 1].first), level[i - 1].second});
-          page = PageBuild(5);
-          page.Add(std::move(cell));
+          page.Reset();
+          page.Add(cell);
         }
       }
       up.push_back({Write(page, level[n - 1].first), level[n - 1].second});
@@ -247,10 +260,11 @@ class TableTree {
   }
   void FinishLeaf() {
     children_.push_back({Write(leaf_, 0), last_rowid_});
-    leaf_ = PageBuild(13);
+    leaf_.Reset();
   }
   File& f_;
   PageBuild leaf_{13};
+  std::string cell_;
   int64_t last_rowid_ = 0;
   std::vector<std::pair<uint32_t, int64_t>> children_;
 };
@@ -263,13 +277,15 @@ class IndexTree {
  public:
   explicit IndexTree(File& f) : f_(f) {}
   void Add(std::string_view payload) {
-    if (has_pending_) Place(std::move(pending_), false);
-    pending_ = LeafCell(payload);
+    if (has_pending_) Place(pending_, false);
+    pending_.clear();
+    PutVarint(pending_, payload.size());
+    AppendLocal(f_, payload, true, pending_);
     has_pending_ = true;
   }
 
   uint32_t Finish() {
-    if (has_pending_) Place(std::move(pending_), true);
+    if (has_pending_) Place(pending_, true);
     children_.push_back(Write(leaf_, 0));
     std::vector<uint32_t> children = std::move(children_);
     std::vector<std::string> dividers = std::move(dividers_);
@@ -285,19 +301,19 @@ class IndexTree {
         PutBe32(reinterpret_cast<uint8_t*>(cell.data()), children[k]);
         cell += dividers[k];  // an interior cell is the child number + the leaf cell's bytes
         if (page.Fits(cell.size())) {
-          page.Add(std::move(cell));
+          page.Add(cell);
         } else if (k + 1 < dividers.size()) {
           // children[k] closes this page; dividers[k] moves up a level.
           up_children.push_back(Write(page, children[k]));
           up_dividers.push_back(std::move(dividers[k]));
-          page = PageBuild(2);
+          page.Reset();
         } else {
           // The last divider: close one cell earlier so the new page is not empty.
           std::string popped = page.Pop();
           up_children.push_back(Write(page, children[k - 1]));
           up_dividers.push_back(popped.substr(4));
-          page = PageBuild(2);
-          page.Add(std::move(cell));
+          page.Reset();
+          page.Add(cell);
         }
       }
       up_children.push_back(Write(page, children[k]));
@@ -309,26 +325,21 @@ class IndexTree {
 
  private:
   // Puts one leaf cell in place; the cell that does not fit becomes the divider above.
-  void Place(std::string cell, bool last) {
+  void Place(const std::string& cell, bool last) {
     if (leaf_.Fits(cell.size())) {
-      leaf_.Add(std::move(cell));
+      leaf_.Add(cell);
     } else if (!last) {
       children_.push_back(Write(leaf_, 0));
-      dividers_.push_back(std::move(cell));
-      leaf_ = PageBuild(10);
+      dividers_.push_back(cell);
+      leaf_.Reset();
     } else {
       // The very last entry cannot be a divider (nothing would follow it): the leaf's
       // own last cell moves up instead, and the entry starts the final leaf.
       dividers_.push_back(leaf_.Pop());
       children_.push_back(Write(leaf_, 0));
-      leaf_ = PageBuild(10);
-      leaf_.Add(std::move(cell));
+      leaf_.Reset();
+      leaf_.Add(cell);
     }
-  }
-  std::string LeafCell(std::string_view payload) {
-    std::string cell;
-    PutVarint(cell, payload.size());
-    return cell + LocalPart(f_, payload, true);
   }
   uint32_t Write(const PageBuild& p, uint32_t rightmost) {
     uint8_t buf[kPageSize];
@@ -443,29 +454,30 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
     roots.push_back(t.Finish());
     roots.push_back(ix.Finish());
   }
-  // arc + unique (file_id, context_id, fromno, tono)
+  // arc + unique (file_id, context_id, fromno, tono): the index entry is the row's
+  // columns plus its rowid.
   {
     TableTree t(f);
     IndexTree ix(f);
     int64_t rowid = 0;
+    Record r;
+    std::string row;
     for (size_t fi = 0; fi < data.files.size(); ++fi) {
       const FileCoverage& fc = data.files[fi];
       for (uint32_t k : by_context(fc.arc_contexts)) {
         for (uint64_t key : fc.arcs[k]) {
-          Record r;
+          r.Clear();
           r.Int(int64_t(fi) + 1);
           r.Int(int64_t(fc.arc_contexts[k]) + 1);
           r.Int(kernels::ArcFrom(key));
           r.Int(kernels::ArcTo(key));
-          std::string row = r.Bytes();
+          row.clear();
+          r.AppendTo(row);
           t.Add(++rowid, row);
-          Record ikey;
-          ikey.Int(int64_t(fi) + 1);
-          ikey.Int(int64_t(fc.arc_contexts[k]) + 1);
-          ikey.Int(kernels::ArcFrom(key));
-          ikey.Int(kernels::ArcTo(key));
-          ikey.Int(rowid);
-          ix.Add(ikey.Bytes());
+          r.Int(rowid);
+          row.clear();
+          r.AppendTo(row);
+          ix.Add(row);
         }
       }
     }

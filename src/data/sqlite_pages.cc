@@ -196,6 +196,53 @@ class PageFile {
 
 constexpr uint32_t kMissing = UINT32_MAX;
 
+// Row id -> dense index: ids are 1..n in practice, so a vector; a map for anything else.
+class IdIndex {
+ public:
+  void Add(int64_t id, uint32_t index) {
+    if (id >= 0 && id < (int64_t(1) << 22)) {
+      if (size_t(id) >= dense_.size()) dense_.resize(size_t(id) + 1, kMissing);
+      dense_[size_t(id)] = index;
+    } else {
+      sparse_[id] = index;
+    }
+  }
+  uint32_t Get(int64_t id) const {
+    if (id >= 0 && size_t(id) < dense_.size()) return dense_[size_t(id)];
+    if (sparse_.empty()) return kMissing;
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? kMissing : it->second;
+  }
+
+ private:
+  std::vector<uint32_t> dense_;
+  std::unordered_map<int64_t, uint32_t> sparse_;
+};
+
+// Decodes a record of exactly four integer columns (an arc row) without the general path.
+inline bool FourInts(std::string_view rec, int64_t out[4]) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(rec.data());
+  const uint8_t* end = p + rec.size();
+  if (rec.size() < 5 || p[0] != 5) return false;  // header: its size byte + 4 one-byte types
+  const uint8_t* body = p + 5;
+  for (int c = 0; c < 4; ++c) {
+    const uint8_t t = p[1 + c];
+    if (t == 8 || t == 9) {
+      out[c] = t - 8;
+      continue;
+    }
+    static const uint8_t kLen[] = {0, 1, 2, 3, 4, 6, 8};
+    if (t < 1 || t > 6) return false;
+    const uint8_t len = kLen[t];
+    if (body + len > end) return false;
+    int64_t x = int8_t(body[0]);
+    for (uint8_t k = 1; k < len; ++k) x = (x << 8) | body[k];
+    out[c] = x;
+    body += len;
+  }
+  return body == end;
+}
+
 }  // namespace
 
 std::optional<Shard> ReadShardPages(const std::string& path) {
@@ -276,10 +323,10 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
 
   // Row ids -> dense indexes. Files and contexts are INTEGER PRIMARY KEY tables: the id
   // column is stored as NULL and the value is the rowid.
-  std::unordered_map<int64_t, uint32_t> file_ids, context_ids;
+  IdIndex file_ids, context_ids;
   if (!scan("file", 2, [&](int64_t rowid, Value* v) {
         if (v[0].kind != Value::kNull || v[1].kind != Value::kText) return false;
-        file_ids.emplace(rowid, uint32_t(shard.files.size()));
+        file_ids.Add(rowid, uint32_t(shard.files.size()));
         shard.files.emplace_back(v[1].bytes);
         return true;
       })) {
@@ -288,16 +335,14 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   shard.tracers.assign(shard.files.size(), std::string());
   if (!scan("context", 2, [&](int64_t rowid, Value* v) {
         if (v[0].kind != Value::kNull || v[1].kind != Value::kText) return false;
-        context_ids.emplace(rowid, uint32_t(shard.contexts.size()));
+        context_ids.Add(rowid, uint32_t(shard.contexts.size()));
         shard.contexts.emplace_back(v[1].bytes);
         return true;
       })) {
     return std::nullopt;
   }
-  auto lookup = [](const std::unordered_map<int64_t, uint32_t>& m, const Value& v) {
-    if (v.kind != Value::kInt) return kMissing;
-    auto it = m.find(v.i);
-    return it == m.end() ? kMissing : it->second;
+  auto lookup = [](const IdIndex& m, const Value& v) {
+    return v.kind == Value::kInt ? m.Get(v.i) : kMissing;
   };
 
   shard.line_offsets.push_back(0);
@@ -317,18 +362,24 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   // Cache the last (file_id, context_id) lookup: arc rows come grouped by them.
   int64_t last_f = INT64_MIN, last_c = INT64_MIN;
   uint32_t last_fi = kMissing, last_ci = kMissing;
-  if (!scan("arc", 4, [&](int64_t, Value* v) {
-        if (v[0].kind != Value::kInt || v[1].kind != Value::kInt || v[2].kind != Value::kInt ||
-            v[3].kind != Value::kInt) {
-          return false;
+  if (!db.ScanTable(roots.at("arc"), [&](int64_t, std::string_view rec) {
+        int64_t v[4];
+        if (!FourInts(rec, v)) {  // an unusual encoding: decode it the general way
+          Value g[4];
+          size_t n;
+          if (!db.Columns(rec, g, 4, n) || n != 4) return false;
+          for (int c = 0; c < 4; ++c) {
+            if (g[c].kind != Value::kInt) return false;
+            v[c] = g[c].i;
+          }
         }
-        if (v[0].i != last_f) last_f = v[0].i, last_fi = lookup(file_ids, v[0]);
-        if (v[1].i != last_c) last_c = v[1].i, last_ci = lookup(context_ids, v[1]);
+        if (v[0] != last_f) last_f = v[0], last_fi = file_ids.Get(v[0]);
+        if (v[1] != last_c) last_c = v[1], last_ci = context_ids.Get(v[1]);
         if (last_fi == kMissing || last_ci == kMissing) return true;
-        if (v[2].i != int32_t(v[2].i) || v[3].i != int32_t(v[3].i)) return false;
+        if (v[2] != int32_t(v[2]) || v[3] != int32_t(v[3])) return false;
         shard.arc_file.push_back(last_fi);
         shard.arc_context.push_back(last_ci);
-        shard.arc_keys.push_back(kernels::PackArc(int32_t(v[2].i), int32_t(v[3].i)));
+        shard.arc_keys.push_back(kernels::PackArc(int32_t(v[2]), int32_t(v[3])));
         return true;
       })) {
     return std::nullopt;
@@ -336,9 +387,9 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
 
   if (!scan("tracer", 2, [&](int64_t rowid, Value* v) {
         if (v[0].kind != Value::kNull) return false;
-        auto it = file_ids.find(rowid);
-        if (it == file_ids.end()) return true;
-        if (v[1].kind == Value::kText) shard.tracers[it->second] = std::string(v[1].bytes);
+        uint32_t f = file_ids.Get(rowid);
+        if (f == kMissing) return true;
+        if (v[1].kind == Value::kText) shard.tracers[f] = std::string(v[1].bytes);
         else if (v[1].kind != Value::kNull) return false;
         return true;
       })) {
