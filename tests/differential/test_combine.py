@@ -307,3 +307,33 @@ def test_data_file_option_and_env(branch_shards, source_tree, tmp_path, covalesc
     assert ref["rc"] == 0
     assert ours["files"] == ref["files"]
     assert dump(ours["dir"] / "cov.data") == dump(ref["dir"] / "cov.data")
+
+
+def test_page_reader_agrees_with_sqlite(line_shards, branch_shards, context_shards, remap_shards, covalesce):
+    """Every real shard above is read alike by the direct page reader and the SQLite API."""
+    shards, _ = remap_shards
+    demo = pathlib.Path(__file__).resolve().parents[2] / "examples" / "demo" / "shards"
+    files = [str(p) for d in (line_shards, branch_shards, context_shards, shards, demo)
+             for p in sorted(d.iterdir()) if p.name.startswith(".coverage.")]
+    p = subprocess.run([covalesce, "debug", "shards", *files], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout
+    assert p.stdout.strip() == f"{len(files)} shards: {len(files)} read directly, 0 only through SQLite, 0 unreadable, 0 differ"
+
+
+def test_help_matches_coverage(tmp_path, covalesce):
+    """`help combine` is coverage.py's text with our name, plus covalesce's --timings."""
+    ref = subprocess.run([str(venv_python(PY).parent / "coverage"), "help", "combine"],
+                         capture_output=True, text=True).stdout
+    ours = subprocess.run([covalesce, "help", "combine"], capture_output=True, text=True).stdout
+    ours = "\n".join(l for l in ours.splitlines() if "--timings" not in l)
+    assert ours.replace("covalesce", "coverage") == ref.rstrip("\n")
+
+
+def test_timings_name_every_phase(branch_shards, tmp_path, covalesce):
+    d = tmp_path / "t"
+    shutil.copytree(branch_shards, d)
+    p = subprocess.run([covalesce, "combine", "--timings"], cwd=d, capture_output=True, text=True)
+    assert p.returncode == 0
+    phases = [l.split()[1] for l in p.stderr.splitlines() if l.startswith("timings:")]
+    for phase in ("discover", "read+remap", "read", "remap", "union", "write", "delete", "total"):
+        assert phase in phases, p.stderr
