@@ -12,19 +12,12 @@
 #include "covalesce/combine.h"
 #include "covalesce/data_writer.h"
 #include "covalesce/kernels.h"
+#include "test_util.h"
 
 namespace covalesce {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/covalesce-combine-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string operator/(const std::string& n) const { return path + "/" + n; }
-  std::string path;
-};
+using testing::TempDir;
 
 using ArcSet = std::set<std::tuple<std::string, std::string, int, int>>;  // file, context, from, to
 

@@ -16,28 +16,16 @@
 #include <gtest/gtest.h>
 
 #include "covalesce/config.h"
+#include "test_util.h"
 
 namespace covalesce {
 namespace {
 
+using namespace covalesce::testing;
+
 namespace fs = std::filesystem;
 
 // A fresh directory under $TMPDIR (or /tmp), removed afterwards; `path` is its real path.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/covalesce-config-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = fs::canonical(tmpl).string();
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void Write(const std::string& rel, const std::string& text) const {
-    fs::create_directories(fs::path(path + "/" + rel).parent_path());
-    std::ofstream(path + "/" + rel, std::ios::binary) << text;
-  }
-  std::string path;
-};
 
 using Env = std::map<std::string, std::string>;
 
@@ -370,25 +358,8 @@ struct Case {
   std::optional<std::string> rcfile;
 };
 
-std::string Hex(const std::string& s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) out += {digits[c >> 4], digits[c & 15]};
-  return out;
-}
 
-std::string Unhex(const std::string& h) {
-  std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
-  return out;
-}
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // json.dumps(ensure_ascii=False) of the values Config holds.
 std::string Json(const std::string& s) {
@@ -528,11 +499,6 @@ for block in sys.stdin.read().split("\n=\n"):
 print("\n=\n".join(out).encode().hex())
 )PY";
 
-std::string ReferencePython(const std::string& version) {
-  const char* venvs = std::getenv("COVALESCE_VENVS");
-  const std::string python = std::string(venvs ? venvs : COVALESCE_SOURCE_DIR "/.venvs") + "/py" + version + "/bin/python";
-  return access(python.c_str(), X_OK) == 0 ? python : "";
-}
 
 std::vector<Case> OracleCases() {
   const std::string kToml = "pyproject.toml";

@@ -16,23 +16,12 @@
 #include "covalesce/kernels.h"
 #include "covalesce/pystr.h"
 #include "covalesce/shard_reader.h"
+#include "test_util.h"
 
 namespace covalesce {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/covalesce-test-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -104,7 +93,7 @@ TEST(DataFile, WriteReplacesAtomicallyAndLeavesNoTemp) {
   WriteText(dir / "d", "old contents");
   ASSERT_TRUE(WriteDataFile(CoverageData{}, dir / "d", "7.17.3").ok());
   EXPECT_TRUE(ReadShard(dir / "d").ok());
-  EXPECT_EQ(std::system(("test $(ls -A '" + dir.path() + "' | wc -l) = 1").c_str()), 0);
+  EXPECT_EQ(std::system(("test $(ls -A '" + dir.path + "' | wc -l) = 1").c_str()), 0);
 }
 
 TEST(DataFile, WriteIntoMissingDirectoryFailsCleanly) {
@@ -201,7 +190,7 @@ TEST(Discover, CombinableFilesSortsFiltersAndErrors) {
   auto listed = CombinableFiles(dir / ".coverage", {dir / "other.x", dir / "sub"}, "/");
   ASSERT_TRUE(listed.ok());
   EXPECT_EQ(*listed, (std::vector<std::string>{dir / "other.x", dir / "sub/.coverage.z"}));
-  auto missing = CombinableFiles(dir / ".coverage", {"nope"}, dir.path());
+  auto missing = CombinableFiles(dir / ".coverage", {"nope"}, dir.path);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "Couldn't combine from non-existent path 'nope'");
 }

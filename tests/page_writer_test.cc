@@ -11,19 +11,12 @@
 #include "covalesce/data_writer.h"
 #include "covalesce/kernels.h"
 #include "covalesce/shard_reader.h"
+#include "test_util.h"
 
 namespace covalesce {
 namespace {
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/covalesce-pages-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
-  std::string operator/(const std::string& n) const { return path + "/" + n; }
-  std::string path;
-};
+using testing::TempDir;
 
 std::string IntegrityCheck(const std::string& path) {
   sqlite3* db = nullptr;

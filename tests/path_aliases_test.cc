@@ -15,55 +15,25 @@
 #include <gtest/gtest.h>
 
 #include "covalesce/path_aliases.h"
+#include "test_util.h"
 
 namespace covalesce {
 namespace {
 
+using namespace covalesce::testing;
+
 namespace fs = std::filesystem;
 
 // A fresh directory under $TMPDIR (or /tmp), removed afterwards; `path` is its real path.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/covalesce-paths-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = fs::canonical(tmpl).string();
-  }
-  ~TempDir() { fs::remove_all(path); }
-  void Touch(const std::string& rel) const {
-    fs::create_directories(fs::path(path + "/" + rel).parent_path());
-    std::ofstream(path + "/" + rel) << "# x\n";
-  }
-  std::string path;
+// A temp dir whose files only need to exist.
+struct TouchDir : TempDir {
+  void Touch(const std::string& rel) const { Write(rel, "# x\n"); }
 };
 
-std::string Hex(const std::string& s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) out += {digits[c >> 4], digits[c & 15]};
-  return out;
-}
 
-std::string Unhex(const std::string& h) {
-  std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out += static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16));
-  return out;
-}
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The reference interpreter for Python `version`, or "" if the venv is missing.
-std::string ReferencePython(const std::string& version) {
-  const char* venvs = std::getenv("COVALESCE_VENVS");
-  const std::string python = std::string(venvs ? venvs : COVALESCE_SOURCE_DIR "/.venvs") + "/py" + version + "/bin/python";
-  return access(python.c_str(), X_OK) == 0 ? python : "";
-}
 
 // Runs `script` under `python` with `input` on stdin; returns stdout, or "" with a failure.
 std::string RunPython(const std::string& python, const std::string& script, const std::string& input) {
@@ -166,7 +136,7 @@ std::vector<PathsEntry> Entries(std::vector<std::vector<std::string>> lists) {
 }
 
 TEST(PathAliases, MapsOntoExistingFilesOnly) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("src/pkg/m.py");
   auto aliases = PathAliases::Make(Entries({{"src/", "/ci/build/src/", "D:\\w\\src", "*/site-packages"}}), false, dir.path);
   ASSERT_TRUE(aliases.ok()) << aliases.error().message;
@@ -180,7 +150,7 @@ TEST(PathAliases, MapsOntoExistingFilesOnly) {
 }
 
 TEST(PathAliases, FirstRuleProducingAnExistingFileWins) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("b/m.py");
   dir.Touch("c/m.py");
   auto aliases = PathAliases::Make(Entries({{"a/", "/ci/"}, {"b/", "/ci/"}, {"c/", "/ci/"}}), false, dir.path);
@@ -195,7 +165,7 @@ TEST(PathAliases, FirstRuleProducingAnExistingFileWins) {
 }
 
 TEST(PathAliases, ReplacesOnlyTheLeadingMatch) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("src/ci/m.py");
   auto aliases = PathAliases::Make(Entries({{"src", "/ci"}}), true, dir.path);
   ASSERT_TRUE(aliases.ok());
@@ -203,7 +173,7 @@ TEST(PathAliases, ReplacesOnlyTheLeadingMatch) {
 }
 
 TEST(PathAliases, PatternErrors) {
-  TempDir dir;
+  TouchDir dir;
   auto bad = PathAliases::Make(Entries({{"src/", "/ci/src/*"}}), false, dir.path);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, "Pattern must not end with wildcards.");
@@ -215,7 +185,7 @@ TEST(PathAliases, PatternErrors) {
 }
 
 TEST(PathAliases, RelativePatternsAreMadeAbsoluteUnlessRelativeMode) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("out/m.py");
   auto absolute = PathAliases::Make(Entries({{"out/", "build/"}}), false, dir.path);
   ASSERT_TRUE(absolute.ok());
@@ -227,7 +197,7 @@ TEST(PathAliases, RelativePatternsAreMadeAbsoluteUnlessRelativeMode) {
 }
 
 TEST(PathAliases, RelativeModeAutoRulesMakeResultsOrderDependent) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("src/pkg/m.py");
   auto aliases = PathAliases::Make({}, true, dir.path);
   ASSERT_TRUE(aliases.ok());
@@ -252,7 +222,7 @@ TEST(PathAliases, RelativeModeAutoRulesMakeResultsOrderDependent) {
 }
 
 TEST(PathAliases, DotSlashStart) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("src/m.py");
   auto plain = PathAliases::Make(Entries({{"./", "/ci/"}}), true, dir.path);
   ASSERT_TRUE(plain.ok());
@@ -263,7 +233,7 @@ TEST(PathAliases, DotSlashStart) {
 }
 
 TEST(PathAliases, SymlinksAreResolvedWhenNotRelative) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("real/m.py");
   fs::create_directory_symlink(dir.path + "/real", dir.path + "/link");
   auto aliases = PathAliases::Make(Entries({{"link/", "/ci/"}}), false, dir.path);
@@ -272,7 +242,7 @@ TEST(PathAliases, SymlinksAreResolvedWhenNotRelative) {
 }
 
 TEST(PathAliases, Python313NoLongerCallsBackslashRootedPathsAbsolute) {
-  TempDir dir;
+  TouchDir dir;
   dir.Touch("src/m.py");
   auto py312 = PathAliases::Make(Entries({{"src/", "\\ci\\src"}}), false, dir.path, "3.12");
   auto py313 = PathAliases::Make(Entries({{"src/", "\\ci\\src"}}), false, dir.path, "3.13");
@@ -354,10 +324,10 @@ print("\n=\n".join(out).encode().hex())
 void CompareScenarios(const std::vector<Scenario>& scenarios, const std::string& version) {
   const std::string python = ReferencePython(version);
   if (python.empty()) GTEST_SKIP() << "reference venv .venvs/py" << version << " missing: cannot compare with coverage.py";
-  std::vector<std::unique_ptr<TempDir>> dirs;
+  std::vector<std::unique_ptr<TouchDir>> dirs;
   std::string input;
   for (const auto& sc : scenarios) {
-    dirs.push_back(std::make_unique<TempDir>());
+    dirs.push_back(std::make_unique<TouchDir>());
     const std::string& cwd = dirs.back()->path;
     for (const auto& f : sc.files) dirs.back()->Touch(f);
     for (const auto& l : sc.dirs_linked) {

@@ -75,7 +75,7 @@ std::optional<std::string> Parse(const CommandSpec& spec, const std::vector<std:
         if (auto err = Store(*match, opt, value, out)) return err;
       } else {
         if (eq != std::string::npos) return opt + " option does not take a value";
-        out.values[match->dest] = match->type == OptionSpec::Type::kFalseFlag ? "0" : "1";
+        out.values[match->dest].assign(1, match->type == OptionSpec::Type::kFalseFlag ? '0' : '1');
       }
     } else if (a.size() > 1 && a[0] == '-') {
       // A cluster of short options: "-aq", "-oFILE", "-o FILE".
@@ -98,7 +98,7 @@ std::optional<std::string> Parse(const CommandSpec& spec, const std::vector<std:
           if (auto err = Store(*match, opt, value, out)) return err;
           break;
         }
-        out.values[match->dest] = match->type == OptionSpec::Type::kFalseFlag ? "0" : "1";
+        out.values[match->dest].assign(1, match->type == OptionSpec::Type::kFalseFlag ? '0' : '1');
       }
     } else {
       break;  // interspersed arguments are off: the rest are positional

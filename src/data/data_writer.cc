@@ -135,20 +135,13 @@ Status FillThroughApi(const CoverageData& data, const std::string& tmp, const st
     return true;
   });
 
-  // Context order within a file, so (file_id, context_id, ...) rows arrive sorted.
-  auto by_context = [](const std::vector<uint32_t>& ctx) {
-    std::vector<uint32_t> order(ctx.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ctx[a] < ctx[b]; });
-    return order;
-  };
 
   ok = ok && insert_all("insert into line_bits (file_id, context_id, numbits) values (?, ?, ?)",
                         [&](sqlite::Stmt& st) {
     std::vector<uint8_t> buf;
     for (size_t f = 0; f < data.files.size(); ++f) {
       const FileCoverage& fc = data.files[f];
-      for (uint32_t k : by_context(fc.line_contexts)) {
+      for (uint32_t k : ContextOrder(fc.line_contexts)) {
         const LineBitmap& bm = fc.lines[k];
         buf.resize(bm.size() * 8);
         size_t n = kernels::EncodeNumbits(bm.data(), bm.size(), buf.data());
@@ -165,7 +158,7 @@ Status FillThroughApi(const CoverageData& data, const std::string& tmp, const st
     for (size_t f = 0; f < data.files.size(); ++f) {
       const FileCoverage& fc = data.files[f];
       sqlite3_bind_int64(st.get(), 1, int64_t(f) + 1);
-      for (uint32_t k : by_context(fc.arc_contexts)) {
+      for (uint32_t k : ContextOrder(fc.arc_contexts)) {
         sqlite3_bind_int64(st.get(), 2, int64_t(fc.arc_contexts[k]) + 1);
         for (uint64_t key : fc.arcs[k]) {
           sqlite3_bind_int64(st.get(), 3, kernels::ArcFrom(key));

@@ -16,6 +16,10 @@ struct TableSql {
 // The schema-7 tables and autoindexes, in creation order (as coverage.py creates them).
 const std::vector<TableSql>& CoverageSchema();
 
+// Positions of `contexts` in ascending context-id order: rows of one file are written in
+// (context, value) order so that every B-tree and unique index is built in key order.
+std::vector<uint32_t> ContextOrder(const std::vector<uint32_t>& contexts);
+
 // Writes `data` into the empty file `fd` as a complete SQLite database.
 Status WritePages(const CoverageData& data, int fd, const std::string& meta_version,
                   const std::vector<TableSql>& schema);

@@ -356,6 +356,14 @@ class IndexTree {
 
 }  // namespace
 
+std::vector<uint32_t> ContextOrder(const std::vector<uint32_t>& contexts) {
+  std::vector<uint32_t> order(contexts.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return contexts[a] < contexts[b]; });
+  return order;
+}
+
 Status WritePages(const CoverageData& data, int fd, const std::string& meta_version,
                   const std::vector<TableSql>& schema) {
   File f(fd);
@@ -421,12 +429,6 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
   text_table(paths);
   text_table(contexts);
 
-  auto by_context = [](const std::vector<uint32_t>& ctx) {
-    std::vector<uint32_t> order(ctx.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ctx[a] < ctx[b]; });
-    return order;
-  };
   // line_bits + unique (file_id, context_id): rows in key order, so rowid order = index order.
   {
     TableTree t(f);
@@ -435,7 +437,7 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
     std::vector<uint8_t> buf;
     for (size_t fi = 0; fi < data.files.size(); ++fi) {
       const FileCoverage& fc = data.files[fi];
-      for (uint32_t k : by_context(fc.line_contexts)) {
+      for (uint32_t k : ContextOrder(fc.line_contexts)) {
         const LineBitmap& bm = fc.lines[k];
         buf.resize(bm.size() * 8);
         size_t n = kernels::EncodeNumbits(bm.data(), bm.size(), buf.data());
@@ -464,7 +466,7 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
     std::string row;
     for (size_t fi = 0; fi < data.files.size(); ++fi) {
       const FileCoverage& fc = data.files[fi];
-      for (uint32_t k : by_context(fc.arc_contexts)) {
+      for (uint32_t k : ContextOrder(fc.arc_contexts)) {
         for (uint64_t key : fc.arcs[k]) {
           r.Clear();
           r.Int(int64_t(fi) + 1);
