@@ -12,6 +12,7 @@ namespace covalesce::cli {
 int RunDebug(const Parsed& options) {
   if (options.args.empty()) return UsageError("What information would you like: shards?");
   const std::string& topic = options.args[0];
+  if (topic == "ast") return RunDebugAst(options, {options.args.begin() + 1, options.args.end()});
   if (topic != "shards") return UsageError("Don't know what you mean by '" + topic + "'");
   std::vector<std::string> files(options.args.begin() + 1, options.args.end());
   std::vector<std::string> verdict(files.size());

@@ -44,8 +44,13 @@ const std::vector<Command>& Commands() {
         "<topic>",
         "Display information about the internals of covalesce, for diagnosing problems. "
         "Topics are: 'shards FILE...' to check that the direct page reader and SQLite read "
-        "each data file alike.",
-        {DebugOption(), HelpOption(), RcfileOption()}},
+        "each data file alike; 'ast FILE...' to print the Python parser's tree of each file.",
+        {DebugOption(), HelpOption(), RcfileOption(),
+         {"", "--python-version", "python_version", T::kString, "X.Y",
+          "The Python whose grammar is modelled (3.11, 3.12 or 3.13)."},
+         {"", "--ast-digest", "ast_digest", T::kFlag, "",
+          "For 'ast': print a SHA-256 of each file's dump instead of the dump."},
+         TimingsOption()}},
        RunDebug},
   };
   return commands;

@@ -27,6 +27,8 @@ OptionSpec TimingsOption();
 
 int RunCombine(const Parsed& options);
 int RunDebug(const Parsed& options);
+// `debug ast FILE...` (cmd_debug_ast.cc).
+int RunDebugAst(const Parsed& options, const std::vector<std::string>& files);
 
 // Prints an error the way coverage.py's show_help(error) does, and returns kErr.
 int UsageError(const std::string& message);

@@ -1,0 +1,373 @@
+// The Python abstract syntax tree covalesce analyses: the node types and fields of CPython's
+// `ast` module (3.11, 3.12 and 3.13), with CPython's positions on every node that has them
+// (lineno, col_offset, end_lineno, end_col_offset; columns in UTF-8 bytes). Statement lines,
+// exclusions, the multi-line map and function/class regions are all computed from this tree,
+// so positions must match `ast.parse` exactly; tests/python_ast checks that over the stdlib.
+//
+// Nodes live in an Arena owned by the Module result: plain structs, never destroyed one by one.
+// A null pointer is Python's None; an identifier whose data() is null is None too.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "covalesce/result.h"
+
+namespace covalesce::py {
+
+// The Python whose grammar and AST shapes are modelled.
+enum class PyVersion : uint8_t { k311 = 11, k312 = 12, k313 = 13 };
+// "3.11" / "3.12" / "3.13" (a patch part such as "3.12.1" is accepted and ignored).
+Result<PyVersion> ParsePyVersion(std::string_view text);
+const char* PyVersionName(PyVersion v);
+
+// A bump allocator for nodes, arrays and decoded strings.
+class Arena {
+ public:
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  void* alloc(size_t size, size_t align = alignof(std::max_align_t));
+  template <class T>
+  T* make() {
+    return new (alloc(sizeof(T), alignof(T))) T();
+  }
+  std::string_view copy(std::string_view s);
+  size_t bytes_used() const { return used_; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* cur_ = nullptr;
+  size_t left_ = 0, used_ = 0;
+};
+
+// An arena array.
+template <class T>
+struct List {
+  T* items = nullptr;
+  uint32_t n = 0;
+  T* begin() const { return items; }
+  T* end() const { return items + n; }
+  size_t size() const { return n; }
+  bool empty() const { return n == 0; }
+  T& operator[](size_t i) const { return items[i]; }
+};
+
+struct Pos {
+  int32_t lineno = 0, col_offset = 0, end_lineno = 0, end_col_offset = 0;
+};
+
+enum class Kind : uint8_t {
+  Module,
+  // statements
+  FunctionDef, AsyncFunctionDef, ClassDef, Return, Delete, Assign, TypeAlias, AugAssign,
+  AnnAssign, For, AsyncFor, While, If, With, AsyncWith, Match, Raise, Try, TryStar, Assert,
+  Import, ImportFrom, Global, Nonlocal, Expr, Pass, Break, Continue,
+  // expressions
+  BoolOp, NamedExpr, BinOp, UnaryOp, Lambda, IfExp, Dict, Set, ListComp, SetComp, DictComp,
+  GeneratorExp, Await, Yield, YieldFrom, Compare, Call, FormattedValue, JoinedStr, Constant,
+  Attribute, Subscript, Starred, Name, List, Tuple, Slice,
+  // patterns
+  MatchValue, MatchSingleton, MatchSequence, MatchMapping, MatchClass, MatchStar, MatchAs,
+  MatchOr,
+  // type parameters
+  TypeVar, ParamSpec, TypeVarTuple,
+  // helper nodes (no position in CPython, except these three: ExceptHandler, arg, keyword, alias)
+  ExceptHandler, Arguments, Arg, Keyword, Alias, WithItem, MatchCase, Comprehension,
+};
+const char* KindName(Kind k);
+bool IsStmt(Kind k);
+bool IsExpr(Kind k);
+bool HasPosition(Kind k);  // as CPython: not arguments, withitem, match_case, comprehension, Module
+
+enum class Ctx : uint8_t { Load, Store, Del };
+enum class Op : uint8_t { Add, Sub, Mult, MatMult, Div, Mod, Pow, LShift, RShift, BitOr, BitXor, BitAnd, FloorDiv };
+enum class BoolOpKind : uint8_t { And, Or };
+enum class UnaryOpKind : uint8_t { Invert, Not, UAdd, USub };
+enum class CmpOp : uint8_t { Eq, NotEq, Lt, LtE, Gt, GtE, Is, IsNot, In, NotIn };
+const char* OpName(Op o);
+const char* CmpOpName(CmpOp o);
+
+using Ident = std::string_view;  // data() == nullptr: None
+
+struct Node {
+  Kind kind;
+  Pos pos;
+};
+using NodeList = List<Node*>;
+
+struct Arguments;
+struct Keyword;
+struct Alias;
+struct WithItem;
+struct MatchCase;
+struct Comprehension;
+
+// ---- statements ----
+struct FunctionDefNode : Node {  // FunctionDef and AsyncFunctionDef
+  Ident name;
+  Arguments* args = nullptr;
+  NodeList body, decorator_list;
+  Node* returns = nullptr;
+  NodeList type_params;
+};
+struct ClassDefNode : Node {
+  Ident name;
+  NodeList bases;
+  List<Keyword*> keywords;
+  NodeList body, decorator_list, type_params;
+};
+struct ValueNode : Node {  // Return, Expr, Await, Yield, YieldFrom (value may be null)
+  Node* value = nullptr;
+};
+struct TargetsNode : Node {  // Delete
+  NodeList targets;
+};
+struct AssignNode : Node {
+  NodeList targets;
+  Node* value = nullptr;
+};
+struct TypeAliasNode : Node {
+  Node* name = nullptr;
+  NodeList type_params;
+  Node* value = nullptr;
+};
+struct AugAssignNode : Node {
+  Node* target = nullptr;
+  Op op;
+  Node* value = nullptr;
+};
+struct AnnAssignNode : Node {
+  Node *target = nullptr, *annotation = nullptr, *value = nullptr;
+  bool simple = false;
+};
+struct ForNode : Node {  // For and AsyncFor
+  Node *target = nullptr, *iter = nullptr;
+  NodeList body, orelse;
+};
+struct WhileNode : Node {  // While and If
+  Node* test = nullptr;
+  NodeList body, orelse;
+};
+using IfNode = WhileNode;
+struct WithNode : Node {  // With and AsyncWith
+  List<WithItem*> items;
+  NodeList body;
+};
+struct MatchNode : Node {
+  Node* subject = nullptr;
+  List<MatchCase*> cases;
+};
+struct RaiseNode : Node {
+  Node *exc = nullptr, *cause = nullptr;
+};
+struct TryNode : Node {  // Try and TryStar
+  NodeList body, handlers, orelse, finalbody;
+};
+struct AssertNode : Node {
+  Node *test = nullptr, *msg = nullptr;
+};
+struct ImportNode : Node {
+  List<Alias*> names;
+};
+struct ImportFromNode : Node {
+  Ident module;
+  List<Alias*> names;
+  int level = 0;
+};
+struct GlobalNode : Node {  // Global and Nonlocal
+  List<Ident> names;
+};
+
+// ---- expressions ----
+struct BoolOpNode : Node {
+  BoolOpKind op;
+  NodeList values;
+};
+struct NamedExprNode : Node {
+  Node *target = nullptr, *value = nullptr;
+};
+struct BinOpNode : Node {
+  Node* left = nullptr;
+  Op op;
+  Node* right = nullptr;
+};
+struct UnaryOpNode : Node {
+  UnaryOpKind op;
+  Node* operand = nullptr;
+};
+struct LambdaNode : Node {
+  Arguments* args = nullptr;
+  Node* body = nullptr;
+};
+struct IfExpNode : Node {
+  Node *test = nullptr, *body = nullptr, *orelse = nullptr;
+};
+struct DictNode : Node {
+  NodeList keys, values;  // a null key is `**mapping`
+};
+struct EltsNode : Node {  // Set, List, Tuple
+  NodeList elts;
+  Ctx ctx = Ctx::Load;
+};
+struct CompNode : Node {  // ListComp, SetComp, GeneratorExp, DictComp (elt is the key)
+  Node* elt = nullptr;
+  Node* value = nullptr;  // DictComp only
+  List<Comprehension*> generators;
+};
+struct CompareNode : Node {
+  Node* left = nullptr;
+  List<CmpOp> ops;
+  NodeList comparators;
+};
+struct CallNode : Node {
+  Node* func = nullptr;
+  NodeList args;
+  List<Keyword*> keywords;
+};
+struct FormattedValueNode : Node {
+  Node* value = nullptr;
+  int conversion = -1;
+  Node* format_spec = nullptr;
+};
+struct JoinedStrNode : Node {
+  NodeList values;
+};
+enum class ConstKind : uint8_t { None, True, False, Ellipsis, Int, Float, Complex, Str, Bytes };
+struct ConstantNode : Node {
+  ConstKind ck = ConstKind::None;
+  bool u_prefix = false;   // kind='u'
+  bool big_int = false;    // the int did not fit int64: `text` holds it in hex ("0x...")
+  int64_t ival = 0;
+  double fval = 0;         // Float value, or Complex imaginary part
+  std::string_view text;   // Str: UTF-8 (lone surrogates as 3-byte sequences); Bytes: raw
+};
+struct AttributeNode : Node {
+  Node* value = nullptr;
+  Ident attr;
+  Ctx ctx = Ctx::Load;
+};
+struct SubscriptNode : Node {
+  Node *value = nullptr, *slice = nullptr;
+  Ctx ctx = Ctx::Load;
+};
+struct StarredNode : Node {
+  Node* value = nullptr;
+  Ctx ctx = Ctx::Load;
+};
+struct NameNode : Node {
+  Ident id;
+  Ctx ctx = Ctx::Load;
+};
+struct SliceNode : Node {
+  Node *lower = nullptr, *upper = nullptr, *step = nullptr;
+};
+
+// ---- patterns ----
+struct MatchValueNode : Node {
+  Node* value = nullptr;
+};
+struct MatchSingletonNode : Node {
+  ConstKind value = ConstKind::None;
+};
+struct PatternsNode : Node {  // MatchSequence, MatchOr
+  NodeList patterns;
+};
+struct MatchMappingNode : Node {
+  NodeList keys, patterns;
+  Ident rest;
+};
+struct MatchClassNode : Node {
+  Node* cls = nullptr;
+  NodeList patterns;
+  List<Ident> kwd_attrs;
+  NodeList kwd_patterns;
+};
+struct MatchStarNode : Node {
+  Ident name;
+};
+struct MatchAsNode : Node {
+  Node* pattern = nullptr;
+  Ident name;
+};
+
+// ---- type parameters ----
+struct TypeParamNode : Node {  // TypeVar (bound), ParamSpec, TypeVarTuple
+  Ident name;
+  Node* bound = nullptr;
+  Node* default_value = nullptr;
+};
+
+// ---- helpers ----
+struct ExceptHandlerNode : Node {
+  Node* type = nullptr;
+  Ident name;
+  NodeList body;
+};
+struct Arg : Node {
+  Ident arg;
+  Node* annotation = nullptr;
+};
+struct Arguments : Node {
+  List<Arg*> posonlyargs, args;
+  Arg* vararg = nullptr;
+  List<Arg*> kwonlyargs;
+  NodeList kw_defaults;  // null entries: no default
+  Arg* kwarg = nullptr;
+  NodeList defaults;
+};
+struct Keyword : Node {
+  Ident arg;  // None for **kwargs
+  Node* value = nullptr;
+};
+struct Alias : Node {
+  Ident name, asname;
+};
+struct WithItem : Node {
+  Node *context_expr = nullptr, *optional_vars = nullptr;
+};
+struct MatchCase : Node {
+  Node *pattern = nullptr, *guard = nullptr;
+  NodeList body;
+};
+struct Comprehension : Node {
+  Node *target = nullptr, *iter = nullptr;
+  NodeList ifs;
+  bool is_async = false;
+};
+
+struct ModuleNode : Node {
+  NodeList body;
+};
+
+// A parsed file: the tree and the arena that holds it.
+struct ParsedModule {
+  std::unique_ptr<Arena> arena;
+  ModuleNode* module = nullptr;
+};
+
+// A syntax error as CPython reports it: the line (SyntaxError.lineno) and a message.
+struct SyntaxErrorInfo {
+  int lineno = 0;
+  int col = 0;
+  std::string message;
+};
+
+struct ParseOutcome {
+  ParsedModule tree;           // valid when !error
+  bool failed = false;
+  SyntaxErrorInfo error;
+};
+
+// Decodes (BOM, PEP 263 cookie), tokenizes and parses `source` (raw file bytes) as `version`.
+ParseOutcome ParseModule(std::string_view source, PyVersion version);
+
+// The canonical text form shared with tests/python_ast/dump_ast.py.
+std::string DumpAst(const ModuleNode* module, PyVersion version);
+// The dump of a parse outcome: the tree, or "SyntaxError line N".
+std::string DumpOutcome(const ParseOutcome& outcome, PyVersion version);
+
+}  // namespace covalesce::py

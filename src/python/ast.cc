@@ -1,0 +1,113 @@
+// The AST's small runtime pieces: the arena, node-kind names and classes, version names, and
+// ParseModule, the entry point that runs decoding, tokenizing and parsing in order.
+#include <cstring>
+
+#include "covalesce/python_ast.h"
+#include "covalesce/python_tokens.h"
+#include "parser.h"
+
+namespace covalesce::py {
+
+void* Arena::alloc(size_t size, size_t align) {
+  size_t pad = (align - (reinterpret_cast<uintptr_t>(cur_) & (align - 1))) & (align - 1);
+  if (size + pad > left_) {
+    size_t block = std::max<size_t>(size + align, 64 * 1024);
+    blocks_.emplace_back(new char[block]);
+    cur_ = blocks_.back().get();
+    left_ = block;
+    pad = (align - (reinterpret_cast<uintptr_t>(cur_) & (align - 1))) & (align - 1);
+  }
+  char* p = cur_ + pad;
+  cur_ += pad + size;
+  left_ -= pad + size;
+  used_ += size;
+  return p;
+}
+
+std::string_view Arena::copy(std::string_view s) {
+  if (s.empty()) return std::string_view("", 0);
+  char* p = static_cast<char*>(alloc(s.size(), 1));
+  std::memcpy(p, s.data(), s.size());
+  return std::string_view(p, s.size());
+}
+
+Result<PyVersion> ParsePyVersion(std::string_view text) {
+  if (text.rfind("3.11", 0) == 0 && (text.size() == 4 || text[4] == '.')) return PyVersion::k311;
+  if (text.rfind("3.12", 0) == 0 && (text.size() == 4 || text[4] == '.')) return PyVersion::k312;
+  if (text.rfind("3.13", 0) == 0 && (text.size() == 4 || text[4] == '.')) return PyVersion::k313;
+  return Error{"unsupported Python version '" + std::string(text) + "' (the parser models 3.11, 3.12 and 3.13)"};
+}
+
+const char* PyVersionName(PyVersion v) {
+  switch (v) {
+    case PyVersion::k311: return "3.11";
+    case PyVersion::k312: return "3.12";
+    case PyVersion::k313: return "3.13";
+  }
+  return "?";
+}
+
+const char* KindName(Kind k) {
+  static const char* kNames[] = {
+      "Module", "FunctionDef", "AsyncFunctionDef", "ClassDef", "Return", "Delete", "Assign",
+      "TypeAlias", "AugAssign", "AnnAssign", "For", "AsyncFor", "While", "If", "With",
+      "AsyncWith", "Match", "Raise", "Try", "TryStar", "Assert", "Import", "ImportFrom",
+      "Global", "Nonlocal", "Expr", "Pass", "Break", "Continue", "BoolOp", "NamedExpr", "BinOp",
+      "UnaryOp", "Lambda", "IfExp", "Dict", "Set", "ListComp", "SetComp", "DictComp",
+      "GeneratorExp", "Await", "Yield", "YieldFrom", "Compare", "Call", "FormattedValue",
+      "JoinedStr", "Constant", "Attribute", "Subscript", "Starred", "Name", "List", "Tuple",
+      "Slice", "MatchValue", "MatchSingleton", "MatchSequence", "MatchMapping", "MatchClass",
+      "MatchStar", "MatchAs", "MatchOr", "TypeVar", "ParamSpec", "TypeVarTuple", "ExceptHandler",
+      "arguments", "arg", "keyword", "alias", "withitem", "match_case", "comprehension"};
+  return kNames[size_t(k)];
+}
+
+bool IsStmt(Kind k) { return k >= Kind::FunctionDef && k <= Kind::Continue; }
+bool IsExpr(Kind k) { return k >= Kind::BoolOp && k <= Kind::Slice; }
+bool HasPosition(Kind k) {
+  return k != Kind::Module && k != Kind::Arguments && k != Kind::WithItem && k != Kind::MatchCase &&
+         k != Kind::Comprehension;
+}
+
+const char* OpName(Op o) {
+  static const char* k[] = {"Add", "Sub", "Mult", "MatMult", "Div", "Mod", "Pow",
+                            "LShift", "RShift", "BitOr", "BitXor", "BitAnd", "FloorDiv"};
+  return k[size_t(o)];
+}
+const char* CmpOpName(CmpOp o) {
+  static const char* k[] = {"Eq", "NotEq", "Lt", "LtE", "Gt", "GtE", "Is", "IsNot", "In", "NotIn"};
+  return k[size_t(o)];
+}
+
+ParseOutcome ParseModule(std::string_view source, PyVersion version) {
+  ParseOutcome out;
+  DecodedSource decoded;
+  if (!DecodeSource(source, version, decoded, out.error)) {
+    out.failed = true;
+    return out;
+  }
+  auto arena = std::make_unique<Arena>();
+  std::string_view text = arena->copy(decoded.text);
+  if (text.data() == nullptr) text = std::string_view("", 0);
+  TokenStream ts;
+  if (!Tokenize(text, version, ts, out.error)) {
+    out.failed = true;
+    return out;
+  }
+  std::vector<Token> toks;
+  toks.reserve(ts.tokens.size());
+  for (const Token& t : ts.tokens)
+    if (t.kind != Tok::Comment && t.kind != Tok::NL) toks.push_back(t);
+  Parser parser(text, std::move(toks), version, *arena);
+  try {
+    out.tree.module = parser.ParseFile();
+  } catch (const ParseFail& f) {
+    out.failed = true;
+    out.error = f.info;
+    return out;
+  }
+  out.tree.arena = std::move(arena);
+  return out;
+}
+
+}  // namespace covalesce::py

@@ -1,0 +1,168 @@
+// The recursive-descent parser's internal interface, shared by its source files:
+// parser_stmt.cc (statements, blocks, definitions), parser_expr.cc (the Pratt expression loop,
+// atoms, calls, comprehensions, targets), parser_pattern.cc (match patterns) and strings.cc
+// (string/bytes/number literals and f-strings). Node positions follow CPython's rule: a node
+// spans the first to the last token its grammar rule consumed (NEWLINE/INDENT/DEDENT never
+// count as last), except a parenthesised expression, which keeps its inner position.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "covalesce/python_ast.h"
+#include "covalesce/python_tokens.h"
+
+namespace covalesce::py {
+
+// One part of a string group: literal text (merged later) or a FormattedValue.
+struct StrPiece {
+  bool literal = true;
+  std::string text;
+  Pos pos;
+  Node* node = nullptr;
+};
+
+struct ParseFail {
+  SyntaxErrorInfo info;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::vector<Token> toks, PyVersion v, Arena& arena)
+      : src_(text), toks_(std::move(toks)), v_(v), a_(arena) {}
+  ModuleNode* ParseFile();
+
+  // ---- tokens ----
+  const Token& T(size_t k = 0) const { return toks_[std::min(p_ + k, toks_.size() - 1)]; }
+  Tok K(size_t k = 0) const { return T(k).kind; }
+  bool At(Tok t) const { return K() == t; }
+  bool AtKw(Kw k) const { return K() == Tok::Name && T().kw == k; }
+  bool AtName() const { return K() == Tok::Name && !IsHardKeyword(T().kw); }
+  bool Eat(Tok t) {
+    if (!At(t)) return false;
+    ++p_;
+    return true;
+  }
+  bool EatKw(Kw k) {
+    if (!AtKw(k)) return false;
+    ++p_;
+    return true;
+  }
+  const Token& Expect(Tok t);
+  void ExpectKw(Kw k);
+  std::string_view Text(const Token& t) const { return src_.substr(t.start, t.end - t.start); }
+  Ident ExpectName();
+  [[noreturn]] void Fail(int line, const std::string& msg, int col = 0) const;
+  [[noreturn]] void FailHere(const std::string& msg = "invalid syntax") const;
+
+  // ---- nodes ----
+  Pos Span(size_t start) const;  // from token `start` to the last token consumed
+  template <class N>
+  N* Make(Kind k, size_t start) {
+    N* n = a_.make<N>();
+    n->kind = k;
+    n->pos = Span(start);
+    return n;
+  }
+  template <class N>
+  N* MakeAt(Kind k, Pos pos) {
+    N* n = a_.make<N>();
+    n->kind = k;
+    n->pos = pos;
+    return n;
+  }
+  template <class X>
+  List<X> ToList(const std::vector<X>& v) {
+    List<X> l;
+    l.n = uint32_t(v.size());
+    if (l.n) {
+      l.items = static_cast<X*>(a_.alloc(sizeof(X) * v.size(), alignof(X)));
+      for (size_t i = 0; i < v.size(); ++i) l.items[i] = v[i];
+    }
+    return l;
+  }
+  bool AtLeast(PyVersion v) const { return v_ >= v; }
+
+  // ---- statements (parser_stmt.cc) ----
+  void Statement(std::vector<Node*>& out);
+  void SimpleStmts(std::vector<Node*>& out);
+  Node* SimpleStmt();
+  NodeList Block();
+  Node* Compound();
+  Node* FunctionDef(size_t start, std::vector<Node*>& decorators);
+  Node* ClassDef(size_t start, std::vector<Node*>& decorators);
+  Node* IfStmt(size_t start);
+  Node* ForStmt(size_t start, bool async);
+  Node* WithStmt(size_t start, bool async);
+  Node* TryStmt();
+  Node* WhileStmt();
+  Node* MatchStmt();
+  Node* ImportStmt();
+  Node* FromImport();
+  Node* TypeAliasStmt();
+  Node* AssignmentOrExpr();
+  Arguments* Parameters(Tok close, bool lambda);
+  NodeList TypeParams();
+  bool LooksLikeMatch();
+  bool LooksLikeTypeAlias();
+
+  // ---- expressions (parser_expr.cc) ----
+  Node* StarExpressions();        // a, *b, c  -> Tuple when there is a comma
+  Node* StarExpression();         // *a | expression
+  Node* StarNamedExpression();    // *a | named_expression
+  Node* NamedExpression();
+  Node* Expression();
+  Node* Disjunction();
+  Node* Conjunction();
+  Node* Inversion();
+  Node* Comparison();
+  Node* BitOr(int min_prec = 1);
+  Node* Factor();
+  Node* Power();
+  Node* Primary();
+  Node* Atom();
+  Node* Lambda();
+  Node* YieldExpr();
+  Node* ParenAtom();
+  Node* ListAtom();
+  Node* BraceAtom();
+  Node* Slices();
+  Node* SliceItem();
+  void CallArgs(size_t start, NodeList& args, List<Keyword*>& keywords);
+  List<Comprehension*> ForIfClauses();
+  Node* Targets(bool stop_at_in);  // star_targets
+  Node* StarTarget();
+  void SetCtx(Node* n, Ctx ctx, const char* what);
+  Node* YieldOrStarExpressions();
+
+  // ---- patterns (parser_pattern.cc) ----
+  Node* Patterns();
+  Node* Pattern();
+  Node* OrPattern();
+  Node* ClosedPattern();
+  Node* StarOrPattern();
+  Node* LiteralExpr(bool allow_complex);
+  Node* NameOrAttr();
+
+  // ---- literals (strings.cc) ----
+  Node* Strings();
+  Node* Number(const Token& t, size_t start);
+  void FString312(std::vector<StrPiece>& pieces);
+  void FString311(const Token& t, std::vector<StrPiece>& pieces);
+  Node* ParseSubExpression311(std::string_view expr, int line, int col, size_t off);
+
+  std::string_view src_;
+  std::vector<Token> toks_;
+  PyVersion v_;
+  Arena& a_;
+  size_t p_ = 0;
+  int fstring_depth_ = 0;
+};
+
+// String-literal helpers shared by the f-string code.
+// Decodes escapes of a str literal body into UTF-8 (surrogates kept as 3-byte sequences).
+// Returns false on an invalid escape that CPython rejects (e.g. truncated \x).
+bool DecodeStrBody(std::string_view body, bool raw, std::string& out, std::string& error);
+bool DecodeBytesBody(std::string_view body, bool raw, std::string& out, std::string& error);
+
+}  // namespace covalesce::py

@@ -1,0 +1,649 @@
+// Expressions: a Pratt (precedence-climbing) loop for the binary operators from `|` down to
+// `*`/`@`, recursive functions for the levels CPython's grammar treats specially (lambda,
+// conditional, or/and/not, comparisons, unary, power, await, primary chains), the bracketed
+// atoms with their comprehensions, call arguments, subscripts and slices, and assignment
+// targets with their Store/Del contexts.
+#include "parser.h"
+
+namespace covalesce::py {
+
+namespace {
+int BinPrec(Tok t, Op& op) {
+  switch (t) {
+    case Tok::VBar: op = Op::BitOr; return 1;
+    case Tok::Circumflex: op = Op::BitXor; return 2;
+    case Tok::Amper: op = Op::BitAnd; return 3;
+    case Tok::LeftShift: op = Op::LShift; return 4;
+    case Tok::RightShift: op = Op::RShift; return 4;
+    case Tok::Plus: op = Op::Add; return 5;
+    case Tok::Minus: op = Op::Sub; return 5;
+    case Tok::Star: op = Op::Mult; return 6;
+    case Tok::Slash: op = Op::Div; return 6;
+    case Tok::DoubleSlash: op = Op::FloorDiv; return 6;
+    case Tok::Percent: op = Op::Mod; return 6;
+    case Tok::At: op = Op::MatMult; return 6;
+    default: return 0;
+  }
+}
+}  // namespace
+
+Node* Parser::StarExpressions() {
+  size_t start = p_;
+  Node* first = StarExpression();
+  if (!At(Tok::Comma)) return first;
+  std::vector<Node*> elts{first};
+  while (Eat(Tok::Comma)) {
+    // Another element follows unless the list ends here.
+    switch (K()) {
+      case Tok::Newline: case Tok::Semi: case Tok::Equal: case Tok::RPar: case Tok::Colon:
+      case Tok::RSqb: case Tok::RBrace: case Tok::EndMarker:
+        goto done;
+      default: break;
+    }
+    if (K() == Tok::Name && (T().kw == Kw::In || T().kw == Kw::For || T().kw == Kw::If)) goto done;
+    {
+      Op op;
+      if (K() >= Tok::PlusEqual) goto done;
+      (void)op;
+    }
+    elts.push_back(StarExpression());
+  }
+done:
+  auto* t = Make<EltsNode>(Kind::Tuple, start);
+  t->elts = ToList(elts);
+  return t;
+}
+
+Node* Parser::StarExpression() {
+  if (At(Tok::Star)) {
+    size_t start = p_++;
+    auto* s = a_.make<StarredNode>();
+    s->kind = Kind::Starred;
+    s->value = BitOr();
+    s->pos = Span(start);
+    return s;
+  }
+  return Expression();
+}
+
+Node* Parser::StarNamedExpression() {
+  if (At(Tok::Star)) return StarExpression();
+  return NamedExpression();
+}
+
+Node* Parser::NamedExpression() {
+  if (K() == Tok::Name && T(1).kind == Tok::ColonEqual && AtName()) {
+    size_t start = p_;
+    auto* name = a_.make<NameNode>();
+    name->kind = Kind::Name;
+    name->id = Text(T());
+    ++p_;
+    name->pos = Span(start);
+    name->ctx = Ctx::Store;
+    ++p_;
+    auto* n = a_.make<NamedExprNode>();
+    n->kind = Kind::NamedExpr;
+    n->target = name;
+    n->value = Expression();
+    n->pos = Span(start);
+    return n;
+  }
+  Node* e = Expression();
+  if (At(Tok::ColonEqual)) Fail(T().lineno, "cannot use assignment expressions with this expression");
+  return e;
+}
+
+Node* Parser::Expression() {
+  if (AtKw(Kw::Lambda)) return Lambda();
+  size_t start = p_;
+  Node* body = Disjunction();
+  if (AtKw(Kw::If)) {
+    ++p_;
+    auto* n = a_.make<IfExpNode>();
+    n->kind = Kind::IfExp;
+    n->body = body;
+    n->test = Disjunction();
+    if (!AtKw(Kw::Else)) Fail(T().lineno, "expected 'else' after 'if' expression");
+    ++p_;
+    n->orelse = Expression();
+    n->pos = Span(start);
+    return n;
+  }
+  return body;
+}
+
+Node* Parser::Lambda() {
+  size_t start = p_++;
+  auto* l = a_.make<LambdaNode>();
+  l->kind = Kind::Lambda;
+  l->args = Parameters(Tok::Colon, true);
+  Expect(Tok::Colon);
+  l->body = Expression();
+  l->pos = Span(start);
+  return l;
+}
+
+Node* Parser::Disjunction() {
+  size_t start = p_;
+  Node* first = Conjunction();
+  if (!AtKw(Kw::Or)) return first;
+  std::vector<Node*> values{first};
+  while (EatKw(Kw::Or)) values.push_back(Conjunction());
+  auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
+  b->op = BoolOpKind::Or;
+  b->values = ToList(values);
+  return b;
+}
+
+Node* Parser::Conjunction() {
+  size_t start = p_;
+  Node* first = Inversion();
+  if (!AtKw(Kw::And)) return first;
+  std::vector<Node*> values{first};
+  while (EatKw(Kw::And)) values.push_back(Inversion());
+  auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
+  b->op = BoolOpKind::And;
+  b->values = ToList(values);
+  return b;
+}
+
+Node* Parser::Inversion() {
+  if (AtKw(Kw::Not)) {
+    size_t start = p_++;
+    auto* u = a_.make<UnaryOpNode>();
+    u->kind = Kind::UnaryOp;
+    u->op = UnaryOpKind::Not;
+    u->operand = Inversion();
+    u->pos = Span(start);
+    return u;
+  }
+  return Comparison();
+}
+
+Node* Parser::Comparison() {
+  size_t start = p_;
+  Node* left = BitOr();
+  std::vector<CmpOp> ops;
+  std::vector<Node*> comps;
+  while (true) {
+    CmpOp op;
+    switch (K()) {
+      case Tok::EqEqual: op = CmpOp::Eq; break;
+      case Tok::NotEqual: op = CmpOp::NotEq; break;
+      case Tok::Less: op = CmpOp::Lt; break;
+      case Tok::LessEqual: op = CmpOp::LtE; break;
+      case Tok::Greater: op = CmpOp::Gt; break;
+      case Tok::GreaterEqual: op = CmpOp::GtE; break;
+      case Tok::Name:
+        if (T().kw == Kw::In) {
+          op = CmpOp::In;
+          break;
+        }
+        if (T().kw == Kw::Is) {
+          if (T(1).kind == Tok::Name && T(1).kw == Kw::Not) {
+            ++p_;
+            op = CmpOp::IsNot;
+          } else {
+            op = CmpOp::Is;
+          }
+          break;
+        }
+        if (T().kw == Kw::Not && T(1).kind == Tok::Name && T(1).kw == Kw::In) {
+          ++p_;
+          op = CmpOp::NotIn;
+          break;
+        }
+        goto done;
+      default: goto done;
+    }
+    ++p_;
+    ops.push_back(op);
+    comps.push_back(BitOr());
+  }
+done:
+  if (ops.empty()) return left;
+  auto* c = Make<CompareNode>(Kind::Compare, start);
+  c->left = left;
+  c->ops = ToList(ops);
+  c->comparators = ToList(comps);
+  return c;
+}
+
+Node* Parser::BitOr(int min_prec) {
+  size_t start = p_;
+  Node* left = Factor();
+  while (true) {
+    Op op;
+    int prec = BinPrec(K(), op);
+    if (prec == 0 || prec < min_prec) break;
+    ++p_;
+    Node* right = BitOr(prec + 1);
+    auto* b = Make<BinOpNode>(Kind::BinOp, start);
+    b->left = left;
+    b->op = op;
+    b->right = right;
+    left = b;
+  }
+  return left;
+}
+
+Node* Parser::Factor() {
+  UnaryOpKind op;
+  switch (K()) {
+    case Tok::Plus: op = UnaryOpKind::UAdd; break;
+    case Tok::Minus: op = UnaryOpKind::USub; break;
+    case Tok::Tilde: op = UnaryOpKind::Invert; break;
+    default: return Power();
+  }
+  size_t start = p_++;
+  auto* u = a_.make<UnaryOpNode>();
+  u->kind = Kind::UnaryOp;
+  u->op = op;
+  u->operand = Factor();
+  u->pos = Span(start);
+  return u;
+}
+
+Node* Parser::Power() {
+  size_t start = p_;
+  Node* base;
+  if (AtKw(Kw::Await)) {
+    ++p_;
+    auto* a = a_.make<ValueNode>();
+    a->kind = Kind::Await;
+    a->value = Primary();
+    a->pos = Span(start);
+    base = a;
+  } else {
+    base = Primary();
+  }
+  if (!At(Tok::DoubleStar)) return base;
+  ++p_;
+  auto* b = a_.make<BinOpNode>();
+  b->kind = Kind::BinOp;
+  b->left = base;
+  b->op = Op::Pow;
+  b->right = Factor();
+  b->pos = Span(start);
+  return b;
+}
+
+Node* Parser::Primary() {
+  size_t start = p_;
+  Node* e = Atom();
+  while (true) {
+    if (At(Tok::Dot)) {
+      ++p_;
+      auto* a = a_.make<AttributeNode>();
+      a->kind = Kind::Attribute;
+      a->value = e;
+      a->attr = ExpectName();
+      a->pos = Span(start);
+      e = a;
+    } else if (At(Tok::LPar)) {
+      size_t lp = p_++;
+      auto* c = a_.make<CallNode>();
+      c->kind = Kind::Call;
+      c->func = e;
+      CallArgs(lp, c->args, c->keywords);
+      c->pos = Span(start);
+      e = c;
+    } else if (At(Tok::LSqb)) {
+      ++p_;
+      auto* s = a_.make<SubscriptNode>();
+      s->kind = Kind::Subscript;
+      s->value = e;
+      s->slice = Slices();
+      Expect(Tok::RSqb);
+      s->pos = Span(start);
+      e = s;
+    } else {
+      return e;
+    }
+  }
+}
+
+// After '(' of a call or class bases: arguments up to and including ')'.
+void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out) {
+  std::vector<Node*> args;
+  std::vector<Keyword*> kws;
+  bool seen_kw = false, seen_dstar = false;
+  while (!At(Tok::RPar)) {
+    size_t start = p_;
+    if (At(Tok::DoubleStar)) {
+      ++p_;
+      auto* k = a_.make<Keyword>();
+      k->kind = Kind::Keyword;
+      k->value = Expression();
+      k->pos = Span(start);
+      kws.push_back(k);
+      seen_dstar = true;
+    } else if (At(Tok::Star)) {
+      if (seen_dstar) Fail(T().lineno, "iterable argument unpacking follows keyword argument unpacking");
+      args.push_back(StarExpression());
+    } else if (K() == Tok::Name && T(1).kind == Tok::Equal) {
+      auto* k = a_.make<Keyword>();
+      k->kind = Kind::Keyword;
+      if (!AtName()) {
+        if (T().kw == Kw::True || T().kw == Kw::False || T().kw == Kw::None)
+          Fail(T().lineno, "cannot assign to " + std::string(Text(T())));
+        FailHere();
+      }
+      k->arg = Text(T());
+      p_ += 2;
+      k->value = Expression();
+      k->pos = Span(start);
+      kws.push_back(k);
+      seen_kw = true;
+    } else {
+      Node* e = NamedExpression();
+      if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+        // f(x for x in y): the generator takes the call's parentheses.
+        auto* g = a_.make<CompNode>();
+        g->kind = Kind::GeneratorExp;
+        g->elt = e;
+        g->generators = ForIfClauses();
+        if (!args.empty() || !kws.empty() || !At(Tok::RPar)) {
+          if (At(Tok::Comma) && T(1).kind == Tok::RPar && args.empty() && kws.empty()) {
+            Fail(toks_[lparen].lineno, "Generator expression must be parenthesized");
+          }
+          Fail(e->pos.lineno, "Generator expression must be parenthesized");
+        }
+        ++p_;
+        g->pos = Span(lparen);
+        args.push_back(g);
+        args_out = ToList(args);
+        kw_out = ToList(kws);
+        return;
+      }
+      if (At(Tok::Equal)) Fail(T().lineno, "expression cannot contain assignment, perhaps you meant \"==\"?");
+      if (seen_dstar) Fail(e->pos.lineno, "positional argument follows keyword argument unpacking");
+      if (seen_kw) Fail(e->pos.lineno, "positional argument follows keyword argument");
+      args.push_back(e);
+    }
+    if (!Eat(Tok::Comma)) break;
+  }
+  Expect(Tok::RPar);
+  args_out = ToList(args);
+  kw_out = ToList(kws);
+}
+
+Node* Parser::Slices() {
+  size_t start = p_;
+  Node* first = SliceItem();
+  if (!At(Tok::Comma)) return first;
+  std::vector<Node*> elts{first};
+  while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(SliceItem());
+  auto* t = Make<EltsNode>(Kind::Tuple, start);
+  t->elts = ToList(elts);
+  return t;
+}
+
+Node* Parser::SliceItem() {
+  size_t start = p_;
+  if (At(Tok::Star)) return StarExpression();
+  Node* lower = nullptr;
+  if (!At(Tok::Colon)) {
+    lower = NamedExpression();
+    if (!At(Tok::Colon)) return lower;
+  }
+  auto* s = a_.make<SliceNode>();
+  s->kind = Kind::Slice;
+  s->lower = lower;
+  ++p_;  // ':'
+  if (!At(Tok::Colon) && !At(Tok::Comma) && !At(Tok::RSqb)) s->upper = Expression();
+  if (Eat(Tok::Colon)) {
+    if (!At(Tok::Comma) && !At(Tok::RSqb)) s->step = Expression();
+  }
+  s->pos = Span(start);
+  return s;
+}
+
+List<Comprehension*> Parser::ForIfClauses() {
+  std::vector<Comprehension*> gens;
+  while (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+    auto* c = a_.make<Comprehension>();
+    c->kind = Kind::Comprehension;
+    if (EatKw(Kw::Async)) c->is_async = true;
+    ++p_;
+    c->target = Targets(true);
+    SetCtx(c->target, Ctx::Store, "assign to");
+    ExpectKw(Kw::In);
+    c->iter = Disjunction();
+    std::vector<Node*> ifs;
+    while (EatKw(Kw::If)) ifs.push_back(Disjunction());
+    c->ifs = ToList(ifs);
+    gens.push_back(c);
+  }
+  return ToList(gens);
+}
+
+Node* Parser::YieldExpr() {
+  size_t start = p_++;
+  auto* y = a_.make<ValueNode>();
+  if (EatKw(Kw::From)) {
+    y->kind = Kind::YieldFrom;
+    y->value = Expression();
+  } else {
+    y->kind = Kind::Yield;
+    if (!At(Tok::RPar) && !At(Tok::Newline) && !At(Tok::Semi) && !At(Tok::Equal) && !At(Tok::RBrace) &&
+        !At(Tok::RSqb))
+      y->value = StarExpressions();
+  }
+  y->pos = Span(start);
+  return y;
+}
+
+Node* Parser::Atom() {
+  size_t start = p_;
+  const Token& t = T();
+  switch (t.kind) {
+    case Tok::Name: {
+      if (t.kw == Kw::True || t.kw == Kw::False || t.kw == Kw::None) {
+        ++p_;
+        auto* c = Make<ConstantNode>(Kind::Constant, start);
+        c->ck = t.kw == Kw::True ? ConstKind::True : t.kw == Kw::False ? ConstKind::False : ConstKind::None;
+        return c;
+      }
+      if (IsHardKeyword(t.kw)) FailHere();
+      ++p_;
+      auto* n = Make<NameNode>(Kind::Name, start);
+      n->id = Text(t);
+      return n;
+    }
+    case Tok::Number:
+      ++p_;
+      return Number(t, start);
+    case Tok::String:
+    case Tok::FStringStart:
+      return Strings();
+    case Tok::Ellipsis: {
+      ++p_;
+      auto* c = Make<ConstantNode>(Kind::Constant, start);
+      c->ck = ConstKind::Ellipsis;
+      return c;
+    }
+    case Tok::LPar: return ParenAtom();
+    case Tok::LSqb: return ListAtom();
+    case Tok::LBrace: return BraceAtom();
+    default: FailHere();
+  }
+}
+
+Node* Parser::ParenAtom() {
+  size_t start = p_++;
+  if (Eat(Tok::RPar)) {
+    auto* t = Make<EltsNode>(Kind::Tuple, start);
+    return t;
+  }
+  if (AtKw(Kw::Yield)) {
+    Node* y = YieldExpr();
+    Expect(Tok::RPar);
+    return y;
+  }
+  Node* first = StarNamedExpression();
+  if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+    if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
+    auto* g = a_.make<CompNode>();
+    g->kind = Kind::GeneratorExp;
+    g->elt = first;
+    g->generators = ForIfClauses();
+    Expect(Tok::RPar);
+    g->pos = Span(start);
+    return g;
+  }
+  if (Eat(Tok::RPar)) {
+    if (first->kind == Kind::Starred) Fail(first->pos.lineno, "cannot use starred expression here");
+    return first;
+  }
+  std::vector<Node*> elts{first};
+  if (!At(Tok::Comma)) FailHere();
+  while (Eat(Tok::Comma) && !At(Tok::RPar)) elts.push_back(StarNamedExpression());
+  Expect(Tok::RPar);
+  auto* t = Make<EltsNode>(Kind::Tuple, start);
+  t->elts = ToList(elts);
+  return t;
+}
+
+Node* Parser::ListAtom() {
+  size_t start = p_++;
+  std::vector<Node*> elts;
+  if (!At(Tok::RSqb)) {
+    Node* first = StarNamedExpression();
+    if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+      if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
+      auto* g = a_.make<CompNode>();
+      g->kind = Kind::ListComp;
+      g->elt = first;
+      g->generators = ForIfClauses();
+      Expect(Tok::RSqb);
+      g->pos = Span(start);
+      return g;
+    }
+    elts.push_back(first);
+    while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(StarNamedExpression());
+  }
+  Expect(Tok::RSqb);
+  auto* l = Make<EltsNode>(Kind::List, start);
+  l->elts = ToList(elts);
+  return l;
+}
+
+Node* Parser::BraceAtom() {
+  size_t start = p_++;
+  if (Eat(Tok::RBrace)) return Make<DictNode>(Kind::Dict, start);
+  std::vector<Node*> keys, values;
+  auto finish_dict = [&]() {
+    while (Eat(Tok::Comma) && !At(Tok::RBrace)) {
+      if (Eat(Tok::DoubleStar)) {
+        keys.push_back(nullptr);
+        values.push_back(BitOr());
+      } else {
+        keys.push_back(Expression());
+        Expect(Tok::Colon);
+        values.push_back(Expression());
+      }
+    }
+    Expect(Tok::RBrace);
+    auto* d = Make<DictNode>(Kind::Dict, start);
+    d->keys = ToList(keys);
+    d->values = ToList(values);
+    return d;
+  };
+  if (Eat(Tok::DoubleStar)) {
+    keys.push_back(nullptr);
+    values.push_back(BitOr());
+    return finish_dict();
+  }
+  Node* first = StarNamedExpression();
+  if (At(Tok::Colon) && first->kind != Kind::Starred) {
+    ++p_;
+    Node* value = Expression();
+    if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+      auto* g = a_.make<CompNode>();
+      g->kind = Kind::DictComp;
+      g->elt = first;
+      g->value = value;
+      g->generators = ForIfClauses();
+      Expect(Tok::RBrace);
+      g->pos = Span(start);
+      return g;
+    }
+    keys.push_back(first);
+    values.push_back(value);
+    return finish_dict();
+  }
+  if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+    auto* g = a_.make<CompNode>();
+    g->kind = Kind::SetComp;
+    g->elt = first;
+    g->generators = ForIfClauses();
+    Expect(Tok::RBrace);
+    g->pos = Span(start);
+    return g;
+  }
+  std::vector<Node*> elts{first};
+  while (Eat(Tok::Comma) && !At(Tok::RBrace)) elts.push_back(StarNamedExpression());
+  Expect(Tok::RBrace);
+  auto* s = Make<EltsNode>(Kind::Set, start);
+  s->elts = ToList(elts);
+  return s;
+}
+
+// star_targets for `for` and comprehensions: stops before `in`, so names are parsed at the
+// bitwise-or level, never as comparisons.
+Node* Parser::Targets(bool stop_at_in) {
+  size_t start = p_;
+  Node* first = StarTarget();
+  if (!At(Tok::Comma)) return first;
+  std::vector<Node*> elts{first};
+  while (Eat(Tok::Comma)) {
+    if (AtKw(Kw::In) || At(Tok::Equal) || At(Tok::Newline)) break;
+    elts.push_back(StarTarget());
+  }
+  auto* t = Make<EltsNode>(Kind::Tuple, start);
+  t->elts = ToList(elts);
+  return t;
+}
+
+Node* Parser::StarTarget() {
+  if (At(Tok::Star)) {
+    size_t start = p_++;
+    auto* s = a_.make<StarredNode>();
+    s->kind = Kind::Starred;
+    s->value = StarTarget();
+    s->pos = Span(start);
+    return s;
+  }
+  return BitOr();
+}
+
+void Parser::SetCtx(Node* n, Ctx ctx, const char* what) {
+  switch (n->kind) {
+    case Kind::Name: {
+      auto* name = static_cast<NameNode*>(n);
+      if (ctx == Ctx::Store && name->id == "__debug__") Fail(n->pos.lineno, "cannot assign to __debug__");
+      name->ctx = ctx;
+      return;
+    }
+    case Kind::Attribute: static_cast<AttributeNode*>(n)->ctx = ctx; return;
+    case Kind::Subscript: static_cast<SubscriptNode*>(n)->ctx = ctx; return;
+    case Kind::Starred:
+      static_cast<StarredNode*>(n)->ctx = ctx;
+      SetCtx(static_cast<StarredNode*>(n)->value, ctx, what);
+      return;
+    case Kind::Tuple:
+    case Kind::List: {
+      auto* t = static_cast<EltsNode*>(n);
+      t->ctx = ctx;
+      for (Node* e : t->elts) SetCtx(e, ctx, what);
+      return;
+    }
+    default: {
+      std::string msg = std::string("cannot ") + what + " " + KindName(n->kind);
+      Fail(n->pos.lineno, msg);
+    }
+  }
+}
+
+}  // namespace covalesce::py

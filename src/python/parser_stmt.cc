@@ -1,0 +1,750 @@
+// Statements: the module, blocks, simple statements (assignments, imports, ...) and compound
+// statements (def, class, if, for, while, with, try, match), plus parameters and PEP 695
+// type parameters. Grammar as CPython's python.gram, one function per rule family.
+#include <algorithm>
+
+#include "parser.h"
+
+namespace covalesce::py {
+
+const Token& Parser::Expect(Tok t) {
+  if (!At(t)) {
+    if (t == Tok::Colon) Fail(T().lineno, "expected ':'");
+    if (At(Tok::Indent)) Fail(T().lineno, "unexpected indent");
+    FailHere();
+  }
+  return toks_[p_++];
+}
+
+void Parser::ExpectKw(Kw k) {
+  if (!AtKw(k)) FailHere();
+  ++p_;
+}
+
+Ident Parser::ExpectName() {
+  if (!AtName()) FailHere();
+  return Text(toks_[p_++]);
+}
+
+void Parser::Fail(int line, const std::string& msg, int col) const { throw ParseFail{{line, col, msg}}; }
+
+void Parser::FailHere(const std::string& msg) const {
+  const Token& t = T();
+  if (t.kind == Tok::Indent) Fail(t.lineno, "unexpected indent");
+  if (t.kind == Tok::Dedent && p_ > 0) Fail(t.lineno, "unindent does not match any outer indentation level");
+  if (t.kind == Tok::EndMarker || (t.kind == Tok::Newline && false)) Fail(t.lineno, msg);
+  Fail(t.lineno, msg, t.col);
+}
+
+Pos Parser::Span(size_t start) const {
+  const Token& a = toks_[start];
+  size_t e = p_ ? p_ - 1 : 0;
+  while (e > start && (toks_[e].kind == Tok::Newline || toks_[e].kind == Tok::Indent || toks_[e].kind == Tok::Dedent))
+    --e;
+  const Token& b = toks_[e];
+  return Pos{a.lineno, a.col, b.end_lineno, b.end_col};
+}
+
+ModuleNode* Parser::ParseFile() {
+  auto* m = a_.make<ModuleNode>();
+  m->kind = Kind::Module;
+  std::vector<Node*> body;
+  while (!At(Tok::EndMarker)) {
+    if (At(Tok::Newline)) {  // a NEWLINE alone (e.g. after a lone ';'-free continuation)
+      FailHere();
+    }
+    Statement(body);
+  }
+  m->body = ToList(body);
+  return m;
+}
+
+void Parser::Statement(std::vector<Node*>& out) {
+  if (At(Tok::Indent)) Fail(T().lineno, "unexpected indent");
+  if (Node* c = Compound()) {
+    out.push_back(c);
+    return;
+  }
+  SimpleStmts(out);
+}
+
+void Parser::SimpleStmts(std::vector<Node*>& out) {
+  while (true) {
+    out.push_back(SimpleStmt());
+    if (Eat(Tok::Semi)) {
+      if (At(Tok::Newline)) break;
+      continue;
+    }
+    break;
+  }
+  if (!At(Tok::Newline)) FailHere();
+  ++p_;
+}
+
+NodeList Parser::Block() {
+  std::vector<Node*> body;
+  if (Eat(Tok::Newline)) {
+    if (!At(Tok::Indent)) Fail(T().lineno, "expected an indented block");
+    ++p_;
+    while (!At(Tok::Dedent) && !At(Tok::EndMarker)) Statement(body);
+    Eat(Tok::Dedent);
+  } else {
+    if (At(Tok::EndMarker)) FailHere();
+    SimpleStmts(body);
+  }
+  return ToList(body);
+}
+
+Node* Parser::Compound() {
+  if (K() == Tok::At) {
+    std::vector<Node*> decorators;
+    while (Eat(Tok::At)) {
+      decorators.push_back(NamedExpression());
+      Expect(Tok::Newline);
+    }
+    size_t start = p_;
+    if (AtKw(Kw::Class)) return ClassDef(start, decorators);
+    if (AtKw(Kw::Def) || (AtKw(Kw::Async) && T(1).kw == Kw::Def && T(1).kind == Tok::Name))
+      return FunctionDef(start, decorators);
+    FailHere();
+  }
+  if (K() != Tok::Name) return nullptr;
+  size_t start = p_;
+  std::vector<Node*> none;
+  switch (T().kw) {
+    case Kw::Def: return FunctionDef(start, none);
+    case Kw::Class: return ClassDef(start, none);
+    case Kw::If: return IfStmt(start);
+    case Kw::For: return ForStmt(start, false);
+    case Kw::While: return WhileStmt();
+    case Kw::With: return WithStmt(start, false);
+    case Kw::Try: return TryStmt();
+    case Kw::Async:
+      if (T(1).kw == Kw::Def) return FunctionDef(start, none);
+      if (T(1).kw == Kw::For) return ForStmt(start, true);
+      if (T(1).kw == Kw::With) return WithStmt(start, true);
+      ++p_;
+      FailHere();
+    case Kw::Match:
+      if (LooksLikeMatch()) return MatchStmt();
+      return nullptr;
+    default: return nullptr;
+  }
+}
+
+Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
+  bool async = EatKw(Kw::Async);
+  ExpectKw(Kw::Def);
+  auto* f = a_.make<FunctionDefNode>();
+  f->kind = async ? Kind::AsyncFunctionDef : Kind::FunctionDef;
+  f->name = ExpectName();
+  if (At(Tok::LSqb)) f->type_params = TypeParams();
+  Expect(Tok::LPar);
+  f->args = Parameters(Tok::RPar, false);
+  Expect(Tok::RPar);
+  if (Eat(Tok::RArrow)) f->returns = Expression();
+  Expect(Tok::Colon);
+  f->body = Block();
+  f->decorator_list = ToList(decorators);
+  f->pos = Span(start);
+  return f;
+}
+
+Node* Parser::ClassDef(size_t start, std::vector<Node*>& decorators) {
+  ExpectKw(Kw::Class);
+  auto* c = a_.make<ClassDefNode>();
+  c->kind = Kind::ClassDef;
+  c->name = ExpectName();
+  if (At(Tok::LSqb)) c->type_params = TypeParams();
+  if (At(Tok::LPar)) {
+    size_t lp = p_;
+    ++p_;
+    CallArgs(lp, c->bases, c->keywords);
+  }
+  Expect(Tok::Colon);
+  c->body = Block();
+  c->decorator_list = ToList(decorators);
+  c->pos = Span(start);
+  return c;
+}
+
+NodeList Parser::TypeParams() {
+  if (!AtLeast(PyVersion::k312)) FailHere();
+  Expect(Tok::LSqb);
+  std::vector<Node*> params;
+  while (!At(Tok::RSqb)) {
+    size_t start = p_;
+    auto* tp = a_.make<TypeParamNode>();
+    if (Eat(Tok::Star)) {
+      tp->kind = Kind::TypeVarTuple;
+      tp->name = ExpectName();
+      if (At(Tok::Colon)) Fail(T().lineno, "cannot use bound with TypeVarTuple");
+      if (Eat(Tok::Equal)) {
+        if (!AtLeast(PyVersion::k313)) FailHere();
+        tp->default_value = StarExpression();
+      }
+    } else if (Eat(Tok::DoubleStar)) {
+      tp->kind = Kind::ParamSpec;
+      tp->name = ExpectName();
+      if (At(Tok::Colon)) Fail(T().lineno, "cannot use bound with ParamSpec");
+      if (Eat(Tok::Equal)) {
+        if (!AtLeast(PyVersion::k313)) FailHere();
+        tp->default_value = Expression();
+      }
+    } else {
+      tp->kind = Kind::TypeVar;
+      tp->name = ExpectName();
+      if (Eat(Tok::Colon)) tp->bound = Expression();
+      if (Eat(Tok::Equal)) {
+        if (!AtLeast(PyVersion::k313)) FailHere();
+        tp->default_value = Expression();
+      }
+    }
+    tp->pos = Span(start);
+    params.push_back(tp);
+    if (!Eat(Tok::Comma)) break;
+  }
+  if (params.empty()) FailHere();
+  Expect(Tok::RSqb);
+  return ToList(params);
+}
+
+// Parameters of a def (annotations allowed) or a lambda, up to `close`.
+Arguments* Parser::Parameters(Tok close, bool lambda) {
+  auto* args = a_.make<Arguments>();
+  args->kind = Kind::Arguments;
+  std::vector<Arg*> posonly, normal, kwonly;
+  std::vector<Node*> defaults, kw_defaults;
+  bool star_seen = false, slash_seen = false, default_seen = false;
+  auto param = [&](bool star_annotation) {
+    size_t start = p_;
+    auto* a = a_.make<Arg>();
+    a->kind = Kind::Arg;
+    a->arg = ExpectName();
+    if (!lambda && Eat(Tok::Colon)) {
+      a->annotation = star_annotation && At(Tok::Star) ? StarExpression() : Expression();
+    }
+    a->pos = Span(start);
+    return a;
+  };
+  while (!At(close)) {
+    if (At(Tok::Slash)) {
+      if (slash_seen) Fail(T().lineno, "/ may appear only once");
+      if (star_seen) Fail(T().lineno, "/ must be ahead of *");
+      if (normal.empty()) Fail(T().lineno, "at least one argument must precede /");
+      ++p_;
+      slash_seen = true;
+      posonly.swap(normal);
+    } else if (At(Tok::Star)) {
+      if (star_seen) Fail(T().lineno, "* argument may appear only once");
+      ++p_;
+      star_seen = true;
+      if (!At(Tok::Comma) && !At(close)) {
+        args->vararg = param(AtLeast(PyVersion::k311));
+        if (At(Tok::Equal)) Fail(T().lineno, "var-positional argument cannot have default value");
+      } else if (At(close) || (At(Tok::Comma) && T(1).kind == close)) {
+        Fail(T().lineno, "named arguments must follow bare *");
+      }
+    } else if (At(Tok::DoubleStar)) {
+      ++p_;
+      args->kwarg = param(false);
+      if (At(Tok::Equal)) Fail(T().lineno, "var-keyword argument cannot have default value");
+      Eat(Tok::Comma);
+      if (!At(close)) Fail(T().lineno, "arguments cannot follow var-keyword argument");
+      break;
+    } else {
+      Arg* a = param(false);
+      Node* def = nullptr;
+      if (Eat(Tok::Equal)) def = Expression();
+      if (star_seen) {
+        kwonly.push_back(a);
+        kw_defaults.push_back(def);
+      } else {
+        normal.push_back(a);
+        if (def) {
+          default_seen = true;
+          defaults.push_back(def);
+        } else if (default_seen) {
+          Fail(a->pos.lineno, AtLeast(PyVersion::k312) ? "parameter without a default follows parameter with a default"
+                                                       : "non-default argument follows default argument");
+        }
+      }
+    }
+    if (!Eat(Tok::Comma)) break;
+  }
+  args->posonlyargs = ToList(posonly);
+  args->args = ToList(normal);
+  args->kwonlyargs = ToList(kwonly);
+  args->kw_defaults = ToList(kw_defaults);
+  args->defaults = ToList(defaults);
+  return args;
+}
+
+Node* Parser::IfStmt(size_t start) {
+  ++p_;  // 'if' or 'elif'
+  auto* n = a_.make<IfNode>();
+  n->kind = Kind::If;
+  n->test = NamedExpression();
+  Expect(Tok::Colon);
+  n->body = Block();
+  if (AtKw(Kw::Elif)) {
+    std::vector<Node*> orelse{IfStmt(p_)};
+    n->orelse = ToList(orelse);
+  } else if (EatKw(Kw::Else)) {
+    Expect(Tok::Colon);
+    n->orelse = Block();
+  }
+  n->pos = Span(start);
+  return n;
+}
+
+Node* Parser::WhileStmt() {
+  size_t start = p_++;
+  auto* n = a_.make<WhileNode>();
+  n->kind = Kind::While;
+  n->test = NamedExpression();
+  Expect(Tok::Colon);
+  n->body = Block();
+  if (EatKw(Kw::Else)) {
+    Expect(Tok::Colon);
+    n->orelse = Block();
+  }
+  n->pos = Span(start);
+  return n;
+}
+
+Node* Parser::ForStmt(size_t start, bool async) {
+  if (async) ++p_;
+  ExpectKw(Kw::For);
+  auto* n = a_.make<ForNode>();
+  n->kind = async ? Kind::AsyncFor : Kind::For;
+  n->target = Targets(true);
+  SetCtx(n->target, Ctx::Store, "assign to");
+  ExpectKw(Kw::In);
+  n->iter = StarExpressions();
+  Expect(Tok::Colon);
+  n->body = Block();
+  if (EatKw(Kw::Else)) {
+    Expect(Tok::Colon);
+    n->orelse = Block();
+  }
+  n->pos = Span(start);
+  return n;
+}
+
+Node* Parser::WithStmt(size_t start, bool async) {
+  if (async) ++p_;
+  ExpectKw(Kw::With);
+  auto* n = a_.make<WithNode>();
+  n->kind = async ? Kind::AsyncWith : Kind::With;
+  std::vector<WithItem*> items;
+  auto item = [&]() {
+    auto* w = a_.make<WithItem>();
+    w->kind = Kind::WithItem;
+    w->context_expr = Expression();
+    if (EatKw(Kw::As)) {
+      w->optional_vars = StarTarget();
+      SetCtx(w->optional_vars, Ctx::Store, "assign to");
+      if (!At(Tok::Comma) && !At(Tok::RPar) && !At(Tok::Colon)) FailHere();
+    }
+    return w;
+  };
+  bool done = false;
+  if (At(Tok::LPar)) {
+    // with ( item, item, ) :   -- tried first, as CPython's grammar does.
+    size_t save = p_;
+    try {
+      ++p_;
+      std::vector<WithItem*> tmp;
+      while (true) {
+        tmp.push_back(item());
+        if (!Eat(Tok::Comma)) break;
+        if (At(Tok::RPar)) break;
+      }
+      Expect(Tok::RPar);
+      if (!At(Tok::Colon)) throw ParseFail{};
+      items = std::move(tmp);
+      done = true;
+    } catch (const ParseFail&) {
+      p_ = save;
+    }
+  }
+  if (!done) {
+    while (true) {
+      items.push_back(item());
+      if (!Eat(Tok::Comma)) break;
+    }
+  }
+  Expect(Tok::Colon);
+  n->items = ToList(items);
+  n->body = Block();
+  n->pos = Span(start);
+  return n;
+}
+
+Node* Parser::TryStmt() {
+  size_t start = p_++;
+  Expect(Tok::Colon);
+  auto* n = a_.make<TryNode>();
+  n->kind = Kind::Try;
+  n->body = Block();
+  std::vector<Node*> handlers;
+  int star = -1;
+  while (AtKw(Kw::Except)) {
+    size_t hs = p_++;
+    bool is_star = false;
+    if (At(Tok::Star)) {
+      if (!AtLeast(PyVersion::k311)) FailHere();
+      ++p_;
+      is_star = true;
+    }
+    if (star >= 0 && star != int(is_star))
+      Fail(toks_[hs].lineno, "cannot have both 'except' and 'except*' on the same 'try'");
+    star = is_star;
+    auto* h = a_.make<ExceptHandlerNode>();
+    h->kind = Kind::ExceptHandler;
+    if (!At(Tok::Colon)) {
+      h->type = Expression();
+      if (At(Tok::Comma)) Fail(T().lineno, "multiple exception types must be parenthesized");
+      if (EatKw(Kw::As)) h->name = ExpectName();
+    } else if (is_star) {
+      Fail(T().lineno, "expected one or more exception types");
+    }
+    Expect(Tok::Colon);
+    h->body = Block();
+    h->pos = Span(hs);
+    handlers.push_back(h);
+  }
+  if (star == 1) n->kind = Kind::TryStar;
+  n->handlers = ToList(handlers);
+  if (AtKw(Kw::Else)) {
+    if (handlers.empty()) FailHere();
+    ++p_;
+    Expect(Tok::Colon);
+    n->orelse = Block();
+  }
+  if (EatKw(Kw::Finally)) {
+    Expect(Tok::Colon);
+    n->finalbody = Block();
+  }
+  if (handlers.empty() && n->finalbody.empty()) Fail(T().lineno, "expected 'except' or 'finally' block");
+  n->pos = Span(start);
+  return n;
+}
+
+// `match` starts a match statement only when a subject, ':' and NEWLINE follow.
+bool Parser::LooksLikeMatch() {
+  size_t save = p_;
+  bool ok = false;
+  try {
+    ++p_;
+    Node* subject = StarNamedExpression();
+    if (At(Tok::Comma)) {
+      while (Eat(Tok::Comma) && !At(Tok::Colon)) StarNamedExpression();
+    } else if (subject->kind == Kind::Starred) {
+      throw ParseFail{};
+    }
+    ok = At(Tok::Colon) && T(1).kind == Tok::Newline;
+  } catch (const ParseFail&) {
+  }
+  p_ = save;
+  return ok;
+}
+
+Node* Parser::MatchStmt() {
+  size_t start = p_++;
+  auto* m = a_.make<MatchNode>();
+  m->kind = Kind::Match;
+  size_t sstart = p_;
+  Node* subject = StarNamedExpression();
+  if (At(Tok::Comma)) {
+    std::vector<Node*> elts{subject};
+    while (Eat(Tok::Comma) && !At(Tok::Colon)) elts.push_back(StarNamedExpression());
+    auto* t = Make<EltsNode>(Kind::Tuple, sstart);
+    t->elts = ToList(elts);
+    subject = t;
+  }
+  m->subject = subject;
+  Expect(Tok::Colon);
+  Expect(Tok::Newline);
+  if (!At(Tok::Indent)) Fail(T().lineno, "expected an indented block after 'match' statement");
+  ++p_;
+  std::vector<MatchCase*> cases;
+  while (AtKw(Kw::Case)) {
+    ++p_;
+    auto* c = a_.make<MatchCase>();
+    c->kind = Kind::MatchCase;
+    c->pattern = Patterns();
+    if (EatKw(Kw::If)) c->guard = NamedExpression();
+    Expect(Tok::Colon);
+    c->body = Block();
+    cases.push_back(c);
+  }
+  if (cases.empty()) FailHere();
+  if (!Eat(Tok::Dedent)) FailHere();
+  m->cases = ToList(cases);
+  m->pos = Span(start);
+  return m;
+}
+
+bool Parser::LooksLikeTypeAlias() {
+  return AtKw(Kw::Type) && T(1).kind == Tok::Name && !IsHardKeyword(T(1).kw) &&
+         (T(2).kind == Tok::Equal || T(2).kind == Tok::LSqb);
+}
+
+Node* Parser::TypeAliasStmt() {
+  size_t start = p_++;
+  auto* t = a_.make<TypeAliasNode>();
+  t->kind = Kind::TypeAlias;
+  size_t ns = p_;
+  auto* name = Make<NameNode>(Kind::Name, ns);
+  name->id = ExpectName();
+  name->pos = Span(ns);
+  name->ctx = Ctx::Store;
+  t->name = name;
+  if (At(Tok::LSqb)) t->type_params = TypeParams();
+  Expect(Tok::Equal);
+  t->value = Expression();
+  t->pos = Span(start);
+  return t;
+}
+
+Node* Parser::SimpleStmt() {
+  size_t start = p_;
+  if (K() == Tok::Name) {
+    switch (T().kw) {
+      case Kw::Pass:
+      case Kw::Break:
+      case Kw::Continue: {
+        Kind k = T().kw == Kw::Pass ? Kind::Pass : T().kw == Kw::Break ? Kind::Break : Kind::Continue;
+        ++p_;
+        return Make<Node>(k, start);
+      }
+      case Kw::Return: {
+        ++p_;
+        auto* r = a_.make<ValueNode>();
+        r->kind = Kind::Return;
+        if (!At(Tok::Newline) && !At(Tok::Semi)) r->value = StarExpressions();
+        r->pos = Span(start);
+        return r;
+      }
+      case Kw::Raise: {
+        ++p_;
+        auto* r = a_.make<RaiseNode>();
+        r->kind = Kind::Raise;
+        if (!At(Tok::Newline) && !At(Tok::Semi)) {
+          r->exc = Expression();
+          if (EatKw(Kw::From)) r->cause = Expression();
+        }
+        r->pos = Span(start);
+        return r;
+      }
+      case Kw::Global:
+      case Kw::Nonlocal: {
+        Kind k = T().kw == Kw::Global ? Kind::Global : Kind::Nonlocal;
+        ++p_;
+        std::vector<Ident> names;
+        do names.push_back(ExpectName());
+        while (Eat(Tok::Comma));
+        auto* g = a_.make<GlobalNode>();
+        g->kind = k;
+        g->names = ToList(names);
+        g->pos = Span(start);
+        return g;
+      }
+      case Kw::Del: {
+        ++p_;
+        std::vector<Node*> targets;
+        while (true) {
+          Node* t = StarTarget();
+          if (t->kind == Kind::Starred) Fail(t->pos.lineno, "cannot delete starred");
+          SetCtx(t, Ctx::Del, "delete");
+          targets.push_back(t);
+          if (!Eat(Tok::Comma)) break;
+          if (At(Tok::Newline) || At(Tok::Semi)) break;
+        }
+        auto* d = a_.make<TargetsNode>();
+        d->kind = Kind::Delete;
+        d->targets = ToList(targets);
+        d->pos = Span(start);
+        return d;
+      }
+      case Kw::Assert: {
+        ++p_;
+        auto* a = a_.make<AssertNode>();
+        a->kind = Kind::Assert;
+        a->test = Expression();
+        if (Eat(Tok::Comma)) a->msg = Expression();
+        a->pos = Span(start);
+        return a;
+      }
+      case Kw::Import: return ImportStmt();
+      case Kw::From: return FromImport();
+      case Kw::Type:
+        if (AtLeast(PyVersion::k312) && LooksLikeTypeAlias()) return TypeAliasStmt();
+        break;
+      default: break;
+    }
+  }
+  return AssignmentOrExpr();
+}
+
+Node* Parser::ImportStmt() {
+  size_t start = p_++;
+  std::vector<Alias*> names;
+  do {
+    size_t as = p_;
+    auto* al = a_.make<Alias>();
+    al->kind = Kind::Alias;
+    size_t b = T().start;
+    ExpectName();
+    while (Eat(Tok::Dot)) ExpectName();
+    if (toks_[p_ - 1].end - b == 0) FailHere();
+    // Dotted names are joined without the whitespace between their parts.
+    std::string joined;
+    for (size_t k = as; k < p_; ++k) joined += Text(toks_[k]);
+    al->name = a_.copy(joined);
+    if (EatKw(Kw::As)) al->asname = ExpectName();
+    al->pos = Span(as);
+    names.push_back(al);
+  } while (Eat(Tok::Comma));
+  auto* n = a_.make<ImportNode>();
+  n->kind = Kind::Import;
+  n->names = ToList(names);
+  n->pos = Span(start);
+  return n;
+}
+
+Node* Parser::FromImport() {
+  size_t start = p_++;
+  auto* n = a_.make<ImportFromNode>();
+  n->kind = Kind::ImportFrom;
+  int level = 0;
+  while (At(Tok::Dot) || At(Tok::Ellipsis)) level += At(Tok::Dot) ? 1 : 3, ++p_;
+  if (!AtKw(Kw::Import)) {
+    size_t ms = p_;
+    ExpectName();
+    while (Eat(Tok::Dot)) ExpectName();
+    std::string joined;
+    for (size_t k = ms; k < p_; ++k) joined += Text(toks_[k]);
+    n->module = a_.copy(joined);
+  } else if (level == 0) {
+    FailHere();
+  }
+  n->level = level;
+  ExpectKw(Kw::Import);
+  std::vector<Alias*> names;
+  if (At(Tok::Star)) {
+    size_t as = p_++;
+    auto* al = a_.make<Alias>();
+    al->kind = Kind::Alias;
+    al->name = "*";
+    al->pos = Span(as);
+    names.push_back(al);
+  } else {
+    bool paren = Eat(Tok::LPar);
+    while (true) {
+      size_t as = p_;
+      auto* al = a_.make<Alias>();
+      al->kind = Kind::Alias;
+      al->name = ExpectName();
+      if (EatKw(Kw::As)) al->asname = ExpectName();
+      al->pos = Span(as);
+      names.push_back(al);
+      if (!Eat(Tok::Comma)) break;
+      if (paren && At(Tok::RPar)) break;
+      if (!paren && (At(Tok::Newline) || At(Tok::Semi)))
+        Fail(toks_[p_ - 1].lineno, "trailing comma not allowed without surrounding parentheses");
+    }
+    if (paren) Expect(Tok::RPar);
+  }
+  n->names = ToList(names);
+  n->pos = Span(start);
+  return n;
+}
+
+Node* Parser::YieldOrStarExpressions() {
+  if (AtKw(Kw::Yield)) return YieldExpr();
+  return StarExpressions();
+}
+
+static bool AugOp(Tok t, Op& op) {
+  switch (t) {
+    case Tok::PlusEqual: op = Op::Add; return true;
+    case Tok::MinEqual: op = Op::Sub; return true;
+    case Tok::StarEqual: op = Op::Mult; return true;
+    case Tok::AtEqual: op = Op::MatMult; return true;
+    case Tok::SlashEqual: op = Op::Div; return true;
+    case Tok::PercentEqual: op = Op::Mod; return true;
+    case Tok::AmperEqual: op = Op::BitAnd; return true;
+    case Tok::VBarEqual: op = Op::BitOr; return true;
+    case Tok::CircumflexEqual: op = Op::BitXor; return true;
+    case Tok::LeftShiftEqual: op = Op::LShift; return true;
+    case Tok::RightShiftEqual: op = Op::RShift; return true;
+    case Tok::DoubleStarEqual: op = Op::Pow; return true;
+    case Tok::DoubleSlashEqual: op = Op::FloorDiv; return true;
+    default: return false;
+  }
+}
+
+Node* Parser::AssignmentOrExpr() {
+  size_t start = p_;
+  Node* first = YieldOrStarExpressions();
+  if (At(Tok::Colon)) {
+    // Annotated assignment: a single target.
+    bool simple = first->kind == Kind::Name && toks_[start].kind == Tok::Name;
+    if (first->kind != Kind::Name && first->kind != Kind::Attribute && first->kind != Kind::Subscript) {
+      if (first->kind == Kind::Tuple) Fail(first->pos.lineno, "only single target (not tuple) can be annotated");
+      if (first->kind == Kind::List) Fail(first->pos.lineno, "only single target (not list) can be annotated");
+      Fail(first->pos.lineno, "illegal target for annotation");
+    }
+    SetCtx(first, Ctx::Store, "assign to");
+    ++p_;
+    auto* a = a_.make<AnnAssignNode>();
+    a->kind = Kind::AnnAssign;
+    a->target = first;
+    a->annotation = Expression();
+    a->simple = simple;
+    if (Eat(Tok::Equal)) a->value = YieldOrStarExpressions();
+    a->pos = Span(start);
+    return a;
+  }
+  if (At(Tok::Equal)) {
+    std::vector<Node*> targets{first};
+    Node* value = nullptr;
+    while (Eat(Tok::Equal)) {
+      value = YieldOrStarExpressions();
+      if (At(Tok::Equal)) targets.push_back(value);
+    }
+    for (Node* t : targets) SetCtx(t, Ctx::Store, "assign to");
+    auto* a = a_.make<AssignNode>();
+    a->kind = Kind::Assign;
+    a->targets = ToList(targets);
+    a->value = value;
+    a->pos = Span(start);
+    return a;
+  }
+  Op op;
+  if (AugOp(K(), op)) {
+    if (first->kind != Kind::Name && first->kind != Kind::Attribute && first->kind != Kind::Subscript)
+      Fail(first->pos.lineno, "'" + std::string(KindName(first->kind)) + "' is an illegal expression for augmented assignment");
+    SetCtx(first, Ctx::Store, "assign to");
+    ++p_;
+    auto* a = a_.make<AugAssignNode>();
+    a->kind = Kind::AugAssign;
+    a->target = first;
+    a->op = op;
+    a->value = YieldOrStarExpressions();
+    a->pos = Span(start);
+    return a;
+  }
+  if (first->kind == Kind::Starred) Fail(first->pos.lineno, "can't use starred expression here");
+  auto* e = a_.make<ValueNode>();
+  e->kind = Kind::Expr;
+  e->value = first;
+  e->pos = Span(start);
+  if (!At(Tok::Newline) && !At(Tok::Semi)) FailHere();
+  return e;
+}
+
+}  // namespace covalesce::py

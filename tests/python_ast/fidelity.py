@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""AST fidelity corpus test: covalesce's Python parser against CPython's own `ast`.
+
+For each requested version (3.11, 3.12, 3.13) it takes every .py file under that
+interpreter's stdlib directory (test/ included, site-packages excluded), compares the
+SHA-256 of covalesce's canonical dump (`covalesce debug ast --ast-digest`) with the SHA-256
+of CPython's dump (dump_ast.py run by that version's venv python), prints the number of
+mismatching files and the first differences, and exits 1 if any file differs.
+
+CPython's digests are cached in ~/.cache/covalesce/ast-ref/ keyed by the interpreter's full
+version, the dump script's hash and each file's content hash, so warm runs only run
+covalesce.
+"""
+import argparse
+import concurrent.futures
+import difflib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DUMP = os.path.join(HERE, "dump_ast.py")
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "ast-ref")
+
+
+def venv_python(version):
+    return os.path.join(ROOT, ".venvs", "py" + version, "bin", "python")
+
+
+def stdlib_files(python):
+    out = subprocess.check_output(
+        [python, "-c", "import sysconfig, platform; print(sysconfig.get_paths()['stdlib']); print(platform.python_version())"],
+        text=True).split("\n")
+    stdlib, full = out[0], out[1]
+    files = []
+    for root, dirs, names in os.walk(stdlib):
+        dirs[:] = sorted(d for d in dirs if d != "site-packages")
+        for n in sorted(names):
+            if n.endswith(".py"):
+                files.append(os.path.join(root, n))
+    return stdlib, full, files
+
+
+def file_hash(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def reference_digests(python, files):
+    """CPython's dump digest per file, in parallel chunks."""
+    chunks = [files[i::8] for i in range(8)]
+    result = {}
+
+    def run(chunk):
+        if not chunk:
+            return ""
+        return subprocess.run([python, DUMP, "--digest"] + chunk, capture_output=True, text=True,
+                              check=True).stdout
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        for out in ex.map(run, chunks):
+            for line in out.splitlines():
+                digest, path = line.split("  ", 1)
+                result[path] = digest
+    return result
+
+
+def covalesce_digests(binary, version, files):
+    out = subprocess.run([binary, "debug", "--python-version", version, "--ast-digest", "--timings", "ast"] + files,
+                         capture_output=True, text=True)
+    sys.stderr.write(out.stderr)
+    result = {}
+    for line in out.stdout.splitlines():
+        digest, path = line.split("  ", 1)
+        result[path] = digest
+    return result
+
+
+def first_difference(binary, python, version, path, context):
+    ours = subprocess.run([binary, "debug", "--python-version", version, "ast", path], capture_output=True,
+                          text=True, errors="replace").stdout.splitlines()
+    theirs = subprocess.run([python, DUMP, path], capture_output=True, text=True,
+                            errors="replace").stdout.splitlines()
+    diff = list(difflib.unified_diff(theirs, ours, "cpython", "covalesce", n=3, lineterm=""))
+    return diff[:context]
+
+
+def check(version, binary, show, context, list_all):
+    python = venv_python(version)
+    t0 = time.time()
+    stdlib, full, files = stdlib_files(python)
+    script_hash = file_hash(DUMP)[:12]
+    os.makedirs(CACHE, exist_ok=True)
+    cache_path = os.path.join(CACHE, "py%s-%s.json" % (full, script_hash))
+    cache = {}
+    if os.path.exists(cache_path):
+        with open(cache_path) as f:
+            cache = json.load(f)
+    hashes = {p: file_hash(p) for p in files}
+    missing = [p for p in files if hashes[p] not in cache]
+    if missing:
+        ref = reference_digests(python, missing)
+        for p in missing:
+            cache[hashes[p]] = ref[p]
+        with open(cache_path + ".tmp", "w") as f:
+            json.dump(cache, f)
+        os.replace(cache_path + ".tmp", cache_path)
+    t1 = time.time()
+    ours = covalesce_digests(binary, version, files)
+    t2 = time.time()
+    bad = [p for p in files if ours.get(p) != cache[hashes[p]]]
+    print("Python %s: %d files under %s, %d mismatching (reference %.1fs, %d computed; covalesce %.1fs)" %
+          (full, len(files), stdlib, len(bad), t1 - t0, len(missing), t2 - t1))
+    for p in (bad if list_all else bad[:show]):
+        print("  MISMATCH %s" % os.path.relpath(p, stdlib))
+        if not list_all:
+            for line in first_difference(binary, python, version, p, context):
+                print("    " + line)
+    return len(bad)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("versions", nargs="*", default=["all"])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "covalesce"))
+    ap.add_argument("--show", type=int, default=5, help="mismatches to show a diff for")
+    ap.add_argument("--context", type=int, default=30, help="diff lines per mismatch")
+    ap.add_argument("--list", action="store_true", help="list every mismatching file, no diffs")
+    args = ap.parse_args()
+    versions = []
+    for v in args.versions:
+        versions += ["3.11", "3.12", "3.13"] if v == "all" else [v]
+    total = 0
+    for v in versions:
+        total += check(v, args.binary, args.show, args.context, args.list)
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
