@@ -52,6 +52,7 @@ class Parser {
   void ExpectKw(Kw k);
   std::string_view Text(const Token& t) const { return src_.substr(t.start, t.end - t.start); }
   Ident ExpectName();
+  Ident NameText(const Token& t);  // NFKC-normalised when non-ASCII
   [[noreturn]] void Fail(int line, const std::string& msg, int col = 0) const;
   [[noreturn]] void FailHere(const std::string& msg = "invalid syntax") const;
 

@@ -76,7 +76,7 @@ Node* Parser::NamedExpression() {
     size_t start = p_;
     auto* name = a_.make<NameNode>();
     name->kind = Kind::Name;
-    name->id = Text(T());
+    name->id = NameText(T());
     ++p_;
     name->pos = Span(start);
     name->ctx = Ctx::Store;
@@ -320,7 +320,12 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
       seen_dstar = true;
     } else if (At(Tok::Star)) {
       if (seen_dstar) Fail(T().lineno, "iterable argument unpacking follows keyword argument unpacking");
-      args.push_back(StarExpression());
+      ++p_;
+      auto* s = a_.make<StarredNode>();
+      s->kind = Kind::Starred;
+      s->value = Expression();
+      s->pos = Span(start);
+      args.push_back(s);
     } else if (K() == Tok::Name && T(1).kind == Tok::Equal) {
       auto* k = a_.make<Keyword>();
       k->kind = Kind::Keyword;
@@ -329,7 +334,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
           Fail(T().lineno, "cannot assign to " + std::string(Text(T())));
         FailHere();
       }
-      k->arg = Text(T());
+      k->arg = NameText(T());
       p_ += 2;
       k->value = Expression();
       k->pos = Span(start);
@@ -371,7 +376,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
 Node* Parser::Slices() {
   size_t start = p_;
   Node* first = SliceItem();
-  if (!At(Tok::Comma)) return first;
+  if (!At(Tok::Comma) && first->kind != Kind::Starred) return first;
   std::vector<Node*> elts{first};
   while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(SliceItem());
   auto* t = Make<EltsNode>(Kind::Tuple, start);
@@ -381,7 +386,14 @@ Node* Parser::Slices() {
 
 Node* Parser::SliceItem() {
   size_t start = p_;
-  if (At(Tok::Star)) return StarExpression();
+  if (At(Tok::Star)) {
+    ++p_;
+    auto* s = a_.make<StarredNode>();
+    s->kind = Kind::Starred;
+    s->value = Expression();
+    s->pos = Span(start);
+    return s;
+  }
   Node* lower = nullptr;
   if (!At(Tok::Colon)) {
     lower = NamedExpression();
@@ -448,7 +460,7 @@ Node* Parser::Atom() {
       if (IsHardKeyword(t.kw)) FailHere();
       ++p_;
       auto* n = Make<NameNode>(Kind::Name, start);
-      n->id = Text(t);
+      n->id = NameText(t);
       return n;
     }
     case Tok::Number:

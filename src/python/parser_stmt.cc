@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "parser.h"
+#include "unicode.h"
 
 namespace covalesce::py {
 
@@ -23,7 +24,14 @@ void Parser::ExpectKw(Kw k) {
 
 Ident Parser::ExpectName() {
   if (!AtName()) FailHere();
-  return Text(toks_[p_++]);
+  return NameText(toks_[p_++]);
+}
+
+Ident Parser::NameText(const Token& t) {
+  std::string_view s = Text(t);
+  for (char c : s)
+    if ((unsigned char)c >= 0x80) return a_.copy(NfkcIdentifier(s));
+  return s;
 }
 
 void Parser::Fail(int line, const std::string& msg, int col) const { throw ParseFail{{line, col, msg}}; }
@@ -602,7 +610,7 @@ Node* Parser::ImportStmt() {
     if (toks_[p_ - 1].end - b == 0) FailHere();
     // Dotted names are joined without the whitespace between their parts.
     std::string joined;
-    for (size_t k = as; k < p_; ++k) joined += Text(toks_[k]);
+    for (size_t k = as; k < p_; ++k) joined += NameText(toks_[k]);
     al->name = a_.copy(joined);
     if (EatKw(Kw::As)) al->asname = ExpectName();
     al->pos = Span(as);
@@ -626,7 +634,7 @@ Node* Parser::FromImport() {
     ExpectName();
     while (Eat(Tok::Dot)) ExpectName();
     std::string joined;
-    for (size_t k = ms; k < p_; ++k) joined += Text(toks_[k]);
+    for (size_t k = ms; k < p_; ++k) joined += NameText(toks_[k]);
     n->module = a_.copy(joined);
   } else if (level == 0) {
     FailHere();

@@ -165,11 +165,11 @@ bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, S
     codec = LookupCodec(cookie);
     out.encoding = cookie;
     if (codec == Codec::Unknown) {
-      err = {cookie_line, 0, "unknown encoding: " + cookie};
+      err = {0, 0, "unknown encoding: " + cookie};
       return false;
     }
-    if (bom && codec != Codec::Utf8) {
-      err = {cookie_line, 0, "encoding problem: " + cookie + " with BOM"};
+    if (bom && cookie != "utf-8") {
+      err = {0, 0, "encoding problem: " + cookie + " with BOM"};
       return false;
     }
   }

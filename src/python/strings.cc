@@ -360,7 +360,21 @@ void Parser::FString312(std::vector<StrPiece>& pieces) {
       const Token& nx = T();
       StrPiece pc;
       const Token& b = toks_[lb];
-      pc.text = std::string(src_.substr(b.end, nx.start - b.end));
+      std::string_view raw = src_.substr(b.end, nx.start - b.end);
+      char q = 0;
+      for (size_t k = 0; k < raw.size(); ++k) {  // comments are not part of the text
+        char ch = raw[k];
+        if (q) {
+          if (ch == q) q = 0;
+        } else if (ch == '\'' || ch == '"') {
+          q = ch;
+        } else if (ch == '#') {
+          while (k < raw.size() && raw[k] != '\n') ++k;
+          if (k < raw.size()) pc.text += '\n';
+          continue;
+        }
+        pc.text += ch;
+      }
       pc.pos = Pos{b.end_lineno, b.end_col, nx.lineno, nx.col};
       (void)eq;
       out.push_back(std::move(pc));

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "covalesce/python_tokens.h"
+#include "unicode.h"
 
 namespace covalesce::py {
 namespace {
@@ -120,6 +121,7 @@ class Lexer {
           LexString(start);
           continue;
         }
+        CheckIdentifier(start, i_);
         Emit(Tok::Name, start, i_).kw = KeywordOf(s_.substr(start, i_ - start));
         continue;
       }
@@ -211,6 +213,24 @@ class Lexer {
       if (altcol != alt_.back()) Fail(lineno_, "inconsistent use of tabs and spaces in indentation");
     }
     return false;
+  }
+
+  // Non-ASCII names must be made of XID_Start / XID_Continue characters.
+  void CheckIdentifier(size_t b, size_t e) {
+    bool ascii = true;
+    for (size_t k = b; k < e; ++k) ascii &= (unsigned char)s_[k] < 0x80;
+    if (ascii) return;
+    std::string_view id = s_.substr(b, e - b);
+    for (size_t k = 0; k < id.size();) {
+      bool first = k == 0;
+      uint32_t cp = DecodeUtf8At(id, k);
+      if (cp < 0x80) continue;
+      if (first ? !IsIdStartCp(cp) : !IsIdContinueCp(cp)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "invalid character (U+%04X)", cp);
+        Fail(lineno_, buf);
+      }
+    }
   }
 
   void End() {
