@@ -307,13 +307,14 @@ Node* Parser::Strings() {
       if (v_ == PyVersion::k311) {
         p.node->pos = whole;
         auto* fv = static_cast<FormattedValueNode*>(p.node);
-        if (fv->format_spec) {
-          // 3.11: the spec's parts run from its own token to the end of the whole string.
-          Node* spec = fv->format_spec;
+        std::function<void(Node*)> fill = [&](Node* spec) {
+          if (!spec) return;
           for (Node* v : static_cast<JoinedStrNode*>(spec)->values) {
-            v->pos = Pos{spec->pos.lineno, spec->pos.col_offset, whole.end_lineno, whole.end_col_offset};
+            if (v->pos.lineno == -1) v->pos = whole;
+            if (v->kind == Kind::FormattedValue) fill(static_cast<FormattedValueNode*>(v)->format_spec);
           }
-        }
+        };
+        fill(fv->format_spec);
       }
       values.push_back(p.node);
     }
@@ -414,6 +415,7 @@ void Parser::FString312(std::vector<StrPiece>& pieces) {
         pc.text = "\x01";  // kept although empty (3.12 keeps this one)
         spec.push_back(std::move(pc));
       }
+      spec = MergeStrPieces(spec);
       std::vector<Node*> vals;
       for (StrPiece& p : spec) {
         if (p.literal) {
@@ -486,10 +488,6 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
   StrTok st = Classify(text);
   size_t body_start = st.prefix + st.quote;
   size_t body_end = text.size() - st.quote;
-  // Is the whole token group on one line as CPython 3.11's tokenizer sees it?
-  const Token& look = T();
-  bool single = toks_[p_ - 1].lineno == look.lineno;
-  (void)single;
 
   // Parses literal text and fields in text[i, end) into out; stops at an unmatched '}' when in_spec.
   std::function<void(size_t&, size_t, bool, std::vector<StrPiece>&, int)> parse =
@@ -534,17 +532,23 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
             size_t es = i;
             int nest = 0;
             char quote = 0;
+            bool triple = false;
             size_t e = i;
             bool debug = false;
             for (; e < end; ++e) {
               char ch = text[e];
               if (quote) {
-                if (ch == quote) quote = 0;
+                if (ch == quote && (!triple || (e + 2 < end && text[e + 1] == ch && text[e + 2] == ch))) {
+                  if (triple) e += 2;
+                  quote = 0;
+                }
                 continue;
               }
               if (ch == '\\') Fail(t.lineno, "f-string expression part cannot include a backslash");
               if (ch == '\'' || ch == '"') {
                 quote = ch;
+                triple = e + 2 < end && text[e + 1] == ch && text[e + 2] == ch;
+                if (triple) e += 2;
                 continue;
               }
               if (ch == '(' || ch == '[' || ch == '{') ++nest;
@@ -582,7 +586,7 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
             }
             for (size_t k = 0; k < lb; ++k) lines += text[k] == '\n';
             int start_line = t.lineno + lines;
-            int start_col = single ? t.col + cols : cols;
+            int start_col = lines == 0 ? t.col + cols : cols;
             Node* value = ParseSubExpression311(expr, start_line, start_col, 0);
             auto* fv = a_.make<FormattedValueNode>();
             fv->kind = Kind::FormattedValue;
@@ -606,14 +610,20 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
               std::vector<StrPiece> spec;
               parse(i, end, true, spec, depth + 1);
               std::vector<Node*> vals;
-              for (StrPiece& p : spec) {
+              Pos tok_pos{t.lineno, t.col, t.end_lineno, t.end_col};
+              for (size_t k = 0; k < spec.size(); ++k) {
+                StrPiece& p = spec[k];
                 if (p.literal) {
                   auto* c = a_.make<ConstantNode>();
                   c->kind = Kind::Constant;
+                  // 3.11: the literal that ends a spec is placed on the f-string token; every
+                  // other part of a spec on the whole string group (-1: filled in later).
+                  c->pos = k + 1 == spec.size() ? tok_pos : Pos{-1, 0, 0, 0};
                   c->ck = ConstKind::Str;
                   c->text = a_.copy(p.text);
                   vals.push_back(c);
                 } else {
+                  p.node->pos = Pos{-1, 0, 0, 0};
                   vals.push_back(p.node);
                 }
               }
