@@ -1,0 +1,174 @@
+// Per-file static analysis: everything a report needs about a measured source file that the
+// data file does not hold (statements, exclusions, the multi-line map, regions, possible arcs
+// and their messages). Two analysers fill the same FileAnalysis: the native parser, and the
+// exact fallback (--analysis=python) that asks coverage.py itself in the user's python3.
+// Results are cached on disk (SQLite, .covalesce_cache/) keyed by source bytes and settings.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "covalesce/result.h"
+
+namespace covalesce {
+
+using LineNo = int32_t;
+using Arc = std::pair<LineNo, LineNo>;  // a negative end is an exit from the code object
+
+// One way an arc can be missed, as coverage.py's AstArcAnalyzer records it. Both texts are
+// unformatted: "{lineno}" is filled in when a message is made; nullopt is Python's None.
+struct ArcFragment {
+  std::optional<std::string> cause;   // "the condition on line {lineno} was never true"
+  std::optional<std::string> action;  // "return from function 'f'"; nullopt: jump to ...
+  bool operator==(const ArcFragment&) const = default;
+};
+
+// A function or class, as coverage.py's regions.code_regions() finds it.
+struct Region {
+  std::string kind;  // "function" or "class"
+  std::string name;  // dotted: "C.method", "outer.inner"
+  LineNo start = 0;  // the def/class line
+  std::vector<LineNo> lines;  // sorted
+  bool operator==(const Region&) const = default;
+};
+
+struct FileAnalysis {
+  enum class ErrorKind { kNone, kNotPython, kNoSource, kOther };
+
+  std::string path;      // as requested
+  std::string filename;  // coverage.py's FileReporter.filename (canonical unless relative_files)
+  bool should_be_python = true;  // extension .py* or none: a parse failure is an error
+
+  // A file that could not be analysed: coverage.py's exception and its exact text, e.g.
+  // NotPython "Couldn't parse '/p/x.py' as Python source: 'invalid syntax' at line 3" or
+  // NoSource "No source for code: '/p/x.py'.". Nothing below is filled in then.
+  ErrorKind error_kind = ErrorKind::kNone;
+  std::string error_type;  // Python's exception class name: "NotPython", "SyntaxError", ...
+  std::string error;
+
+  std::vector<LineNo> statements;  // sorted, first lines, exclusions removed
+  std::vector<LineNo> excluded;    // sorted, first lines (may include non-statement lines)
+  std::map<LineNo, LineNo> multiline;  // line -> first line of its multi-line statement
+  std::vector<Region> regions;     // discovery order (a class before its methods)
+  int num_lines = 0;               // len(source.splitlines())
+
+  // Branch analysis (has_arcs only).
+  bool has_arcs = false;
+  std::vector<Arc> arcs;                   // possible arcs, first lines, sorted
+  std::map<LineNo, int> exit_counts;       // excluded lines and arcs into them not counted
+  std::vector<LineNo> no_branch;           // lines matching partial_branches(+_always)
+  std::map<Arc, std::optional<Arc>> with_jump_fixers;  // raw arc -> replacement, or dropped
+  std::map<Arc, std::vector<ArcFragment>> arc_fragments;  // keyed by raw (unmapped) arcs
+
+  // Source for HTML and LCOV checksums (has_source only): Python's str.splitlines() of the
+  // decoded source, and phystokens.source_token_lines() as (class, text) pairs per line.
+  bool has_source = false;
+  std::vector<std::string> source_lines;
+  std::vector<std::vector<std::pair<std::string, std::string>>> tokens;
+
+  bool ok() const { return error_kind == ErrorKind::kNone; }
+
+  // PythonParser.first_line / translate_lines / translate_arcs.
+  LineNo FirstLine(LineNo line) const;
+  std::vector<LineNo> TranslateLines(const std::vector<LineNo>& lines) const;  // sorted, unique
+  std::vector<Arc> TranslateArcs(const std::vector<Arc>& arcs) const;          // sorted, unique
+  // PythonParser.missing_arc_description ("line 3 didn't jump to line 5 because ...") and
+  // arc_description (LCOV's "jump to line 5"), for an arc of `arcs`.
+  std::string MissingArcDescription(LineNo start, LineNo end) const;
+  std::string ArcDescription(LineNo start, LineNo end) const;
+
+  bool operator==(const FileAnalysis&) const = default;
+};
+
+// The settings that change what an analysis contains. Every field but python, jobs,
+// cache_dir and use_cache is part of the cache key.
+struct AnalysisSettings {
+  std::string python = "python3";        // interpreter for --analysis=python (PATH lookup)
+  std::vector<std::string> exclude;      // Config::exclude_lines (exclude_also included)
+  std::vector<std::string> partial;      // Config::partial_branches (partial_also included)
+  std::vector<std::string> partial_always;  // Config::partial_branches_always
+  bool relative_files = false;           // [run] relative_files: filenames not canonicalised
+  bool branch = false;                   // compute arcs, exit counts, no-branch, fragments
+  bool source = false;                   // keep source lines and HTML tokens
+  std::string python_version;            // the version modelled, "3.12" (native analysis)
+  size_t jobs = 0;                       // helper processes; 0: min(cores, needed)
+  std::string cache_dir;                 // ".covalesce_cache" beside the data file; "" = none
+  bool use_cache = true;                 // false: --no-cache
+};
+
+// What the chosen python3 is, from a quick probe run of the helper.
+struct PythonInfo {
+  std::string executable;        // as given
+  std::string version;           // sys.version
+  std::string coverage_version;  // coverage.__version__
+  std::string analyser() const { return "python:" + version + ":coverage-" + coverage_version; }
+};
+
+// Runs the helper's probe: fails with one line naming the interpreter when it cannot run or
+// cannot import coverage.
+Result<PythonInfo> ProbePython(const std::string& python);
+
+// Runs coverage.py's parser over `files` in up to `settings.jobs` helper processes. No cache.
+// One FileAnalysis per file, in order; per-file problems are FileAnalysis errors, not Errors.
+Result<std::vector<FileAnalysis>> RunPythonHelper(const std::vector<std::string>& files,
+                                                  const AnalysisSettings& settings);
+
+// The exact fallback with the cache: probes the interpreter, serves what the cache has,
+// runs the helper on the rest and stores what it computed. A cache that cannot be used is
+// skipped with a warning; only the interpreter failing is an Error.
+struct AnalysisStats {
+  size_t hits = 0, misses = 0;
+  bool rebuilt = false;                // the cache was damaged and was recreated
+  std::vector<std::string> warnings;   // e.g. "Couldn't use the analysis cache ...: ..."
+};
+Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,
+                                                    const AnalysisSettings& settings,
+                                                    AnalysisStats* stats = nullptr);
+
+// The JSON form of a FileAnalysis: what the helper prints (one line per file), what the
+// cache stores and what `covalesce debug analysis` shows.
+std::string ToJson(const FileAnalysis& analysis);
+Result<FileAnalysis> FromJson(std::string_view json);
+std::string JsonQuote(std::string_view text);  // a JSON string, escaped as ToJson does
+
+// The on-disk cache, one SQLite database in WAL mode shared by concurrent runs. Keys are
+// sha256 digests of (settings fingerprint, path, source bytes); values are ToJson() text
+// with their own sha256. Any sign of damage (open, quick_check, schema, a row failing its
+// digest or decoding) deletes the database and starts an empty one: a cache is never
+// trusted over a recompute.
+class AnalysisCache {
+ public:
+  // Opens or creates `dir`/analysis.sqlite (creating `dir`, with a .gitignore of "*").
+  static Result<std::unique_ptr<AnalysisCache>> Open(const std::string& dir);
+  ~AnalysisCache();
+
+  // Every setting that changes an analysis, and the analyser ("python:<sys.version>:
+  // coverage-<ver>" or "native:<ver>"), as one string; Key() hashes it with a file.
+  static std::string Fingerprint(const AnalysisSettings& settings, std::string_view analyser);
+  static std::string Key(std::string_view fingerprint, std::string_view path,
+                         std::string_view source_bytes);
+
+  // One entry per key; nullopt for a miss (and for every key, if the cache proved damaged).
+  std::vector<std::optional<FileAnalysis>> Lookup(const std::vector<std::string>& keys);
+  // Stores in one transaction (waiting for another run's transaction if need be).
+  Status Store(const std::vector<std::pair<std::string, const FileAnalysis*>>& entries);
+
+  bool rebuilt() const { return rebuilt_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  AnalysisCache() = default;
+  enum class Opened { kOk, kDamaged, kFailed };
+  Opened OpenDb(bool check, std::string& why);
+  Status Rebuild();
+  void* db_ = nullptr;  // sqlite3*
+  std::string path_;
+  bool rebuilt_ = false;
+};
+
+}  // namespace covalesce

@@ -1,0 +1,102 @@
+// AnalyzeWithPython: the exact fallback put together. Probe the interpreter (its name and
+// coverage.py's version are part of every cache key), hash each file's bytes, serve hits
+// from the cache, run the helper over the misses, store what is worth keeping.
+#include <tbb/parallel_for.h>
+
+#include <cstdio>
+
+#include "covalesce/analysis.h"
+#include "internal.h"
+
+namespace covalesce {
+namespace {
+
+std::optional<std::string> ReadBytes(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return std::nullopt;
+  std::string bytes;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  if (!ok) return std::nullopt;
+  return bytes;
+}
+
+// Results that depend only on the key's inputs: not a missing or unreadable file (looked
+// for again next time), nor the machine running short of something.
+bool Keepable(const FileAnalysis& fa) {
+  static const char* const kTransient[] = {"MemoryError", "OSError", "PermissionError",
+                                           "FileNotFoundError", "IsADirectoryError",
+                                           "TimeoutError", "KeyboardInterrupt"};
+  if (fa.error_kind == FileAnalysis::ErrorKind::kNoSource) return false;
+  for (const char* t : kTransient) {
+    if (fa.error_type == t) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,
+                                                    const AnalysisSettings& settings,
+                                                    AnalysisStats* stats) {
+  AnalysisStats local;
+  AnalysisStats& st = stats ? *stats : local;
+  auto info = ProbePython(settings.python);
+  if (!info) return info.error();
+
+  std::unique_ptr<AnalysisCache> cache;
+  if (settings.use_cache && !settings.cache_dir.empty()) {
+    auto opened = AnalysisCache::Open(settings.cache_dir);
+    if (opened) cache = std::move(*opened);
+    else st.warnings.push_back(opened.error().message);
+  }
+
+  std::vector<std::string> keys(files.size());
+  std::vector<std::optional<FileAnalysis>> found(files.size());
+  if (cache) {
+    std::string fingerprint = AnalysisCache::Fingerprint(settings, info->analyser());
+    tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
+      if (auto bytes = ReadBytes(files[i])) keys[i] = AnalysisCache::Key(fingerprint, files[i], *bytes);
+    });
+    std::vector<size_t> keyed;
+    std::vector<std::string> lookup;
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (!keys[i].empty()) keyed.push_back(i), lookup.push_back(keys[i]);
+    }
+    auto got = cache->Lookup(lookup);
+    for (size_t k = 0; k < keyed.size(); ++k) found[keyed[k]] = std::move(got[k]);
+    st.rebuilt = cache->rebuilt();
+  }
+
+  std::vector<size_t> missing;
+  std::vector<std::string> missing_files;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (!found[i]) missing.push_back(i), missing_files.push_back(files[i]);
+  }
+  st.hits += files.size() - missing.size();
+  st.misses += missing.size();
+  auto computed = RunPythonHelper(missing_files, settings);
+  if (!computed) return computed.error();
+
+  std::vector<std::pair<std::string, const FileAnalysis*>> to_store;
+  for (size_t k = 0; k < missing.size(); ++k) {
+    FileAnalysis& fa = (*computed)[k];
+    if (cache && !keys[missing[k]].empty() && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
+  }
+  if (cache && !to_store.empty()) {
+    if (Status s = cache->Store(to_store); !s) st.warnings.push_back(s.error().message);
+    st.rebuilt = cache->rebuilt();
+  }
+
+  std::vector<FileAnalysis> results(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (found[i]) results[i] = std::move(*found[i]);
+  }
+  for (size_t k = 0; k < missing.size(); ++k) results[missing[k]] = std::move((*computed)[k]);
+  return results;
+}
+
+}  // namespace covalesce

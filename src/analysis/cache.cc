@@ -1,0 +1,233 @@
+// The analysis cache: .covalesce_cache/analysis.sqlite beside the data file, like
+// .ruff_cache or .mypy_cache. A row is the ToJson() text of one FileAnalysis, found by a
+// sha256 of everything that decides it. WAL mode and a busy timeout let two runs share the
+// file; a run that cannot get the write lock in time only loses its new entries. Anything
+// that looks damaged sends the whole database to the bin: recomputing is always correct.
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <tbb/parallel_for.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include "covalesce/analysis.h"
+#include "covalesce/version.h"
+#include "internal.h"
+
+namespace covalesce {
+namespace analysis {
+
+std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (std::string_view p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
+  EVP_DigestFinal_ex(ctx, digest, &len);
+  EVP_MD_CTX_free(ctx);
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+}  // namespace analysis
+
+namespace {
+
+constexpr const char* kSchema = "covalesce-analysis-cache-1";
+
+sqlite3* Sql(void* db) { return static_cast<sqlite3*>(db); }
+
+bool Damaged(int rc) {
+  int primary = rc & 0xff;
+  return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  int rc() const { return rc_; }
+  sqlite3_stmt* get() { return s_; }
+  std::string_view Text(int col) {
+    auto p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    return p ? std::string_view(p, size_t(sqlite3_column_bytes(s_, col))) : std::string_view();
+  }
+  void Bind(int i, std::string_view v) { sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_STATIC); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<AnalysisCache>> AnalysisCache::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{"Couldn't create the cache directory '" + dir + "': " + ec.message()};
+  std::string ignore = dir + "/.gitignore";
+  if (access(ignore.c_str(), F_OK) != 0) std::ofstream(ignore) << "# Created by covalesce.\n*\n";
+
+  std::unique_ptr<AnalysisCache> cache(new AnalysisCache());
+  cache->path_ = dir + "/analysis.sqlite";
+  std::string why;
+  switch (cache->OpenDb(/*check=*/true, why)) {
+    case Opened::kOk: break;
+    case Opened::kDamaged:
+      if (Status s = cache->Rebuild(); !s) return s.error();
+      break;
+    case Opened::kFailed: return Error{"Couldn't open the analysis cache '" + cache->path_ + "': " + why};
+  }
+  return cache;
+}
+
+AnalysisCache::~AnalysisCache() { sqlite3_close_v2(Sql(db_)); }
+
+AnalysisCache::Opened AnalysisCache::OpenDb(bool check, std::string& why) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  db_ = db;
+  auto fail = [&](int code) {
+    why = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    return Damaged(code) ? Opened::kDamaged : Opened::kFailed;
+  };
+  if (rc != SQLITE_OK) return fail(rc);
+  sqlite3_busy_timeout(db, 10000);
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                          "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT)",
+                          "CREATE TABLE IF NOT EXISTS analysis(key TEXT PRIMARY KEY, digest TEXT "
+                          "NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"}) {
+    if ((rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
+  }
+  std::string set = std::string("INSERT OR IGNORE INTO meta VALUES('schema', '") + kSchema + "')";
+  if ((rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
+  Stmt schema(db, "SELECT value FROM meta WHERE name = 'schema'");
+  if (schema.rc() != SQLITE_OK) return fail(schema.rc());
+  if ((rc = sqlite3_step(schema.get())) != SQLITE_ROW) return fail(rc);
+  if (schema.Text(0) != kSchema) {
+    why = "schema " + std::string(schema.Text(0));
+    return Opened::kDamaged;  // another layout: start again rather than guess
+  }
+  if (check) {
+    Stmt quick(db, "PRAGMA quick_check");
+    if (quick.rc() != SQLITE_OK) return fail(quick.rc());
+    rc = sqlite3_step(quick.get());
+    if (rc != SQLITE_ROW) return fail(rc);
+    if (quick.Text(0) != "ok") {
+      why = std::string(quick.Text(0));
+      return Opened::kDamaged;
+    }
+  }
+  return Opened::kOk;
+}
+
+Status AnalysisCache::Rebuild() {
+  sqlite3_close_v2(Sql(db_));
+  db_ = nullptr;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) unlink((path_ + suffix).c_str());
+  rebuilt_ = true;
+  std::string why;
+  if (OpenDb(/*check=*/false, why) != Opened::kOk) {
+    return Error{"Couldn't recreate the analysis cache '" + path_ + "': " + why};
+  }
+  return ok_status();
+}
+
+std::string AnalysisCache::Fingerprint(const AnalysisSettings& s, std::string_view analyser) {
+  std::string f = std::string(kSchema) + "\ncovalesce " + kVersion + "\n" + std::string(analyser) +
+                  "\nmodel " + s.python_version + "\nrelative_files " +
+                  (s.relative_files ? "1" : "0") + "\nbranch " + (s.branch ? "1" : "0") +
+                  "\nsource " + (s.source ? "1" : "0");
+  for (auto [name, list] : {std::pair{"exclude", &s.exclude}, {"partial", &s.partial},
+                            {"partial_always", &s.partial_always}}) {
+    f += '\n';
+    f += name;
+    for (const std::string& re : *list) (f += ' ') += JsonQuote(re);
+  }
+  return f;
+}
+
+std::string AnalysisCache::Key(std::string_view fingerprint, std::string_view path,
+                               std::string_view source_bytes) {
+  std::string sizes = std::to_string(fingerprint.size()) + "," + std::to_string(path.size());
+  return analysis::Sha256Hex({sizes, "\n", fingerprint, path, source_bytes});
+}
+
+std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector<std::string>& keys) {
+  std::vector<std::optional<FileAnalysis>> found(keys.size());
+  auto distrust = [&] {
+    (void)Rebuild();  // if even that fails, later calls find no database and miss
+    return std::vector<std::optional<FileAnalysis>>(keys.size());
+  };
+  if (!db_) return found;
+  std::vector<std::pair<std::string, std::string>> rows(keys.size());  // digest, value
+  std::vector<char> hit(keys.size(), 0);
+  {
+    Stmt get(Sql(db_), "SELECT digest, value FROM analysis WHERE key = ?1");
+    if (Damaged(get.rc())) return distrust();
+    if (get.rc() != SQLITE_OK) return found;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      get.Bind(1, keys[i]);
+      int rc = sqlite3_step(get.get());
+      if (rc == SQLITE_ROW) {
+        rows[i] = {std::string(get.Text(0)), std::string(get.Text(1))};
+        hit[i] = 1;
+      } else if (Damaged(rc)) {
+        return distrust();
+      }
+      sqlite3_reset(get.get());
+    }
+  }
+  std::atomic<bool> damaged = false;
+  tbb::parallel_for(size_t(0), keys.size(), [&](size_t i) {
+    if (!hit[i]) return;
+    auto& [digest, value] = rows[i];
+    auto fa = digest == analysis::Sha256Hex({value}) ? FromJson(value) : Error{"digest"};
+    if (fa) found[i] = std::move(*fa);
+    else damaged = true;
+  });
+  if (damaged) return distrust();
+  return found;
+}
+
+Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileAnalysis*>>& entries) {
+  std::vector<std::pair<std::string, std::string>> rows(entries.size());  // digest, value
+  tbb::parallel_for(size_t(0), entries.size(), [&](size_t i) {
+    rows[i].second = ToJson(*entries[i].second);
+    rows[i].first = analysis::Sha256Hex({rows[i].second});
+  });
+  sqlite3* db = Sql(db_);
+  if (!db) return Error{"The analysis cache '" + path_ + "' is not open"};
+  auto failed = [&](int rc) -> Status {
+    std::string why = sqlite3_errmsg(db);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (Damaged(rc)) {
+      if (Status s = Rebuild(); !s) return s;
+    }
+    return Error{"Couldn't write the analysis cache '" + path_ + "': " + why};
+  };
+  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return failed(rc);
+  {
+    Stmt put(db, "INSERT OR REPLACE INTO analysis(key, digest, value) VALUES(?1, ?2, ?3)");
+    if (put.rc() != SQLITE_OK) return failed(put.rc());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      put.Bind(1, entries[i].first);
+      put.Bind(2, rows[i].first);
+      sqlite3_bind_blob(put.get(), 3, rows[i].second.data(), int(rows[i].second.size()), SQLITE_STATIC);
+      if ((rc = sqlite3_step(put.get())) != SQLITE_DONE) return failed(rc);
+      sqlite3_reset(put.get());
+    }
+  }
+  if ((rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK) return failed(rc);
+  return ok_status();
+}
+
+}  // namespace covalesce

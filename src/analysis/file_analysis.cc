@@ -1,0 +1,91 @@
+// What a FileReporter does with its parser's facts at report time (coverage.py 7.17.3,
+// parser.py PythonParser): first-line mapping of lines and arcs, the `with` jump fixes, and
+// the English for arcs, rebuilt from the stored fragments.
+#include <algorithm>
+
+#include "covalesce/analysis.h"
+
+namespace covalesce {
+namespace {
+
+// str.format(lineno=n) for the fragments coverage.py writes: "{lineno}" and doubled braces.
+std::string FormatLineno(const std::string& text, LineNo n) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 8, "{lineno}") == 0) {
+      out += std::to_string(n);
+      i += 7;
+    } else if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
+      out += text[i++];
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// _finish_action_msg: the default action, then formatted with the arc's end.
+std::string FinishAction(const std::optional<std::string>& action, LineNo end) {
+  if (action) return FormatLineno(*action, end);
+  return end < 0 ? "jump to the function exit" : "jump to line " + std::to_string(end);
+}
+
+const std::vector<ArcFragment>& FragmentsFor(const FileAnalysis& fa, Arc arc) {
+  static const std::vector<ArcFragment> kNone = {ArcFragment{}};
+  auto it = fa.arc_fragments.find(arc);
+  return it == fa.arc_fragments.end() || it->second.empty() ? kNone : it->second;
+}
+
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+LineNo FileAnalysis::FirstLine(LineNo line) const {
+  LineNo key = line < 0 ? -line : line;
+  auto it = multiline.find(key);
+  if (it == multiline.end()) return line;
+  return line < 0 ? -it->second : it->second;
+}
+
+std::vector<LineNo> FileAnalysis::TranslateLines(const std::vector<LineNo>& lines) const {
+  std::vector<LineNo> out;
+  out.reserve(lines.size());
+  for (LineNo l : lines) out.push_back(FirstLine(l));
+  SortUnique(out);
+  return out;
+}
+
+std::vector<Arc> FileAnalysis::TranslateArcs(const std::vector<Arc>& arcs) const {
+  std::vector<Arc> out;
+  out.reserve(arcs.size());
+  for (Arc a : arcs) {
+    auto fix = with_jump_fixers.find(a);
+    if (fix != with_jump_fixers.end()) {
+      if (!fix->second) continue;  // the fixer drops it
+      a = *fix->second;
+    }
+    out.emplace_back(FirstLine(a.first), FirstLine(a.second));
+  }
+  SortUnique(out);
+  return out;
+}
+
+std::string FileAnalysis::MissingArcDescription(LineNo start, LineNo end) const {
+  std::string out;
+  for (const ArcFragment& f : FragmentsFor(*this, {start, end})) {
+    if (!out.empty()) out += " or ";
+    out += "line " + std::to_string(start) + " didn't " + FinishAction(f.action, end);
+    if (f.cause) out += " because " + FormatLineno(*f.cause, start);
+  }
+  return out;
+}
+
+std::string FileAnalysis::ArcDescription(LineNo start, LineNo end) const {
+  return FinishAction(FragmentsFor(*this, {start, end}).front().action, end);
+}
+
+}  // namespace covalesce

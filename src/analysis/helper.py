@@ -1,0 +1,140 @@
+R"PY(#"
+# covalesce's exact analysis fallback (--analysis=python). covalesce runs this script in
+# the user's own python3 (python3 -c SCRIPT), so that coverage.py's own parser, on the
+# Python that measured the code, decides statements, exclusions, arcs and messages.
+#
+#   python3 -c SCRIPT probe       prints {"python": sys.version, "coverage": version, ...}
+#   python3 -c SCRIPT analyse     reads a request (JSON) on stdin and prints one JSON line
+#                                 per file, in request order (schema: json_io.cc)
+#
+# This file is also a C++ raw string (the first and last lines), so helper_script.cc can
+# #include it: keep those two lines, and never write the two characters ) P Y " in a row.
+import sys
+
+if sys.path and sys.path[0] in ("", "."):
+    del sys.path[0]  # -c puts the current directory first; it must not shadow coverage
+
+import json
+import warnings
+
+
+def fail(message):
+    print(json.dumps({"fatal": message, "executable": sys.executable}))
+    sys.exit(3)
+
+
+def probe():
+    """Finds coverage.py without importing it (an import costs 100 ms; this, 5): its
+    version.py is written to be exec'd on its own, as its setup.py does."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("coverage")
+    if spec is None or not spec.origin:
+        fail("ModuleNotFoundError: No module named 'coverage'")
+    try:
+        namespace = {}
+        with open(os.path.join(os.path.dirname(spec.origin), "version.py")) as f:
+            exec(f.read(), namespace)
+        version = namespace["__version__"]
+    except Exception:
+        try:
+            import coverage
+            version = coverage.__version__
+        except Exception as exc:
+            fail(f"{type(exc).__name__}: {exc}")
+    print(json.dumps({"python": sys.version, "coverage": version, "origin": spec.origin}))
+
+
+if sys.argv[1:] == ["probe"]:
+    probe()
+    sys.exit(0)
+
+try:
+    import coverage
+    from coverage.exceptions import NoSource, NotPython
+    from coverage.python import PythonFileReporter
+except Exception as exc:  # ImportError, or a coverage.py too old to have these modules
+    fail(f"{type(exc).__name__}: {exc}")
+
+
+def sorted_pairs(mapping):
+    return sorted([k, v] for k, v in mapping.items())
+
+
+def arc_list(arcs):
+    return sorted([a, b] for a, b in arcs)
+
+
+def error_of(exc):
+    if isinstance(exc, NotPython):
+        kind = "not_python"
+    elif isinstance(exc, NoSource):
+        kind = "no_source"
+    else:
+        kind = "other"
+    return {"kind": kind, "type": type(exc).__name__, "message": str(exc)}
+
+
+def analyse(path, cov, want_arcs, want_source):
+    """What coverage.py's reporting (Coverage._analyze and the reporters) asks a
+    PythonFileReporter, in the order that decides which error a broken file gives."""
+    fr = PythonFileReporter(path, cov)
+    out = {"path": path, "filename": fr.filename, "should_be_python": fr.should_be_python()}
+    try:
+        out["statements"] = sorted(fr.lines())
+        out["excluded"] = sorted(fr.excluded_lines())
+        out["multiline"] = sorted_pairs(fr.multiline_map())
+        if want_arcs:
+            parser = fr.parser
+            out["arcs"] = arc_list(fr.arcs())
+            out["exit_counts"] = sorted_pairs(fr.exit_counts())
+            out["no_branch"] = sorted(fr.no_branch_lines())
+            # What translate_arcs and missing_arc_description read: the with-statement
+            # fixers and the message fragments, both keyed by unmapped arcs.
+            out["with_jump_fixers"] = sorted(
+                [[a, b], None if to is None else list(to)]
+                for (a, b), to in parser._with_jump_fixers.items()
+            )
+            out["arc_fragments"] = sorted(
+                [[a, b], [[cause, action] for cause, action in frags]]
+                for (a, b), frags in parser._missing_arc_fragments.items()
+            )
+        source = fr.source()
+        out["num_lines"] = len(source.splitlines())
+        out["regions"] = [
+            {"kind": r.kind, "name": r.name, "start": r.start, "lines": sorted(r.lines)}
+            for r in fr.code_regions()
+        ]
+        if want_source:
+            out["source_lines"] = source.splitlines()
+            out["tokens"] = [[list(t) for t in line] for line in fr.source_token_lines()]
+    except Exception as exc:
+        for key in list(out):
+            if key not in ("path", "filename", "should_be_python"):
+                del out[key]
+        out["error"] = error_of(exc)
+    return out
+
+
+def main():
+    request = json.loads(sys.stdin.buffer.read())  # UTF-8 whatever the locale
+    warnings.simplefilter("ignore")  # compile() warns about odd escapes; reports don't care
+    cov = coverage.Coverage(data_file=None, config_file=False)
+    cov.config.exclude_list = request["exclude"]
+    cov.config.partial_list = request["partial"]
+    cov.config.partial_always_list = request["partial_always"]
+    cov.config.relative_files = request["relative_files"]
+    write = sys.stdout.write
+    for path in request["files"]:
+        try:
+            result = analyse(path, cov, request["branch"], request["source"])
+        except Exception as exc:  # before a file reporter exists: report it, keep going
+            result = {"path": path, "filename": path, "should_be_python": True,
+                      "error": error_of(exc)}
+        write(json.dumps(result, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
+
+
+main()
+#)PY"

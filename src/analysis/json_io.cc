@@ -1,0 +1,392 @@
+// FileAnalysis <-> JSON. One schema serves three readers: the Python helper prints it (one
+// line per file), the cache stores it, `covalesce debug analysis` shows it. Reading uses
+// simdjson's On-Demand API with error codes; any surprise is an Error, never a guess.
+//
+// {"path": s, "filename": s, "should_be_python": b,
+//  "error": {"kind": "not_python"|"no_source"|"other", "type": s, "message": s}   (or:)
+//  "statements": [n], "excluded": [n], "multiline": [[line, first]], "num_lines": n,
+//  "regions": [{"kind": s, "name": s, "start": n, "lines": [n]}],
+//  "arcs": [[a, b]], "exit_counts": [[line, n]], "no_branch": [n],                (branch)
+//  "with_jump_fixers": [[[a, b], [c, d] | null]], "arc_fragments": [[[a, b], [[s|null, s|null]]]],
+//  "source_lines": [s], "tokens": [[[cls, text]]]}                                  (source)
+#include <simdjson.h>
+
+#include <cstdio>
+
+#include "covalesce/analysis.h"
+#include "internal.h"
+
+namespace covalesce {
+namespace {
+
+// ---- writing ------------------------------------------------------------------------
+
+void PutString(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void PutOptString(std::string& out, const std::optional<std::string>& s) {
+  if (s) PutString(out, *s);
+  else out += "null";
+}
+
+void PutInt(std::string& out, long long n) { out += std::to_string(n); }
+
+void PutPair(std::string& out, const Arc& p) {
+  out += '[';
+  PutInt(out, p.first);
+  out += ',';
+  PutInt(out, p.second);
+  out += ']';
+}
+
+void PutLines(std::string& out, const std::vector<LineNo>& lines) {
+  out += '[';
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i) out += ',';
+    PutInt(out, lines[i]);
+  }
+  out += ']';
+}
+
+template <typename Map>
+void PutIntMap(std::string& out, const Map& m) {
+  out += '[';
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out += ',';
+    first = false;
+    PutPair(out, {k, v});
+  }
+  out += ']';
+}
+
+const char* KindName(FileAnalysis::ErrorKind k) {
+  switch (k) {
+    case FileAnalysis::ErrorKind::kNotPython: return "not_python";
+    case FileAnalysis::ErrorKind::kNoSource: return "no_source";
+    default: return "other";
+  }
+}
+
+// ---- reading ------------------------------------------------------------------------
+
+namespace od = simdjson::ondemand;
+
+// Each reader returns false on any type or syntax surprise.
+bool Read(od::value& v, std::string& out) {
+  std::string_view s;
+  if (v.get_string().get(s)) return false;
+  out.assign(s);
+  return true;
+}
+
+bool Read(od::value& v, LineNo& out) {
+  int64_t n;
+  if (v.get_int64().get(n) || n < INT32_MIN || n > INT32_MAX) return false;
+  out = LineNo(n);
+  return true;
+}
+
+bool Read(od::value& v, bool& out) { return !v.get_bool().get(out); }
+
+bool Read(od::value& v, std::optional<std::string>& out) {
+  bool null = false;
+  if (v.is_null().get(null)) return false;
+  if (null) {
+    out.reset();
+    return true;
+  }
+  out.emplace();
+  return Read(v, *out);
+}
+
+// Overloads used by the templates below, declared before them.
+bool Read(od::value& v, Arc& out);
+bool Read(od::value& v, std::optional<Arc>& out);
+bool Read(od::value& v, ArcFragment& out);
+bool Read(od::value& v, Region& out);
+bool Read(od::value& v, std::pair<std::string, std::string>& out);
+template <typename T>
+bool Read(od::value& v, std::vector<T>& out);
+
+// Calls each(value&) for every element of an array.
+template <typename F>
+bool ForEach(od::value& v, F&& each) {
+  od::array arr;
+  if (v.get_array().get(arr)) return false;
+  for (auto el : arr) {
+    od::value ev;
+    if (std::move(el).get(ev) || !each(ev)) return false;
+  }
+  return true;
+}
+
+// Reads [x, y] into two values of any readable type.
+template <typename A, typename B>
+bool ReadPair(od::value& v, A& a, B& b) {
+  int n = 0;
+  bool ok = ForEach(v, [&](od::value& e) {
+    ++n;
+    return n == 1 ? Read(e, a) : n == 2 ? Read(e, b) : false;
+  });
+  return ok && n == 2;
+}
+
+bool Read(od::value& v, Arc& out) { return ReadPair(v, out.first, out.second); }
+
+bool Read(od::value& v, std::optional<Arc>& out) {
+  bool null = false;
+  if (v.is_null().get(null)) return false;
+  if (null) {
+    out.reset();
+    return true;
+  }
+  out.emplace();
+  return Read(v, *out);
+}
+
+bool Read(od::value& v, ArcFragment& out) { return ReadPair(v, out.cause, out.action); }
+
+template <typename T>
+bool Read(od::value& v, std::vector<T>& out) {
+  out.clear();
+  return ForEach(v, [&](od::value& e) { return Read(e, out.emplace_back()); });
+}
+
+template <typename K, typename V>
+bool Read(od::value& v, std::map<K, V>& out) {
+  out.clear();
+  return ForEach(v, [&](od::value& e) {
+    K k;
+    V val;
+    if (!ReadPair(e, k, val)) return false;
+    out[k] = std::move(val);
+    return true;
+  });
+}
+
+bool Read(od::value& v, std::pair<std::string, std::string>& out) {
+  return ReadPair(v, out.first, out.second);
+}
+
+// Calls each(key, value&) for every field of an object.
+template <typename F>
+bool ForFields(od::value& v, F&& each) {
+  od::object obj;
+  if (v.get_object().get(obj)) return false;
+  for (auto field : obj) {
+    od::field f;
+    std::string_view key;
+    if (std::move(field).get(f) || f.unescaped_key().get(key)) return false;
+    if (!each(key, f.value())) return false;
+  }
+  return true;
+}
+
+bool Read(od::value& v, Region& out) {
+  return ForFields(v, [&](std::string_view key, od::value& val) {
+    if (key == "kind") return Read(val, out.kind);
+    if (key == "name") return Read(val, out.name);
+    if (key == "start") return Read(val, out.start);
+    if (key == "lines") return Read(val, out.lines);
+    return true;
+  });
+}
+
+bool ReadError(od::value& v, FileAnalysis& fa) {
+  std::string kind;
+  bool ok = ForFields(v, [&](std::string_view key, od::value& val) {
+    if (key == "kind") return Read(val, kind);
+    if (key == "type") return Read(val, fa.error_type);
+    if (key == "message") return Read(val, fa.error);
+    return true;
+  });
+  using K = FileAnalysis::ErrorKind;
+  fa.error_kind = kind == "not_python" ? K::kNotPython : kind == "no_source" ? K::kNoSource : K::kOther;
+  return ok && !kind.empty();
+}
+
+bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
+  return ForFields(v, [&](std::string_view key, od::value& val) {
+    if (key == "path") return Read(val, fa.path);
+    if (key == "filename") return Read(val, fa.filename);
+    if (key == "should_be_python") return Read(val, fa.should_be_python);
+    if (key == "error") return ReadError(val, fa);
+    if (key == "statements") return Read(val, fa.statements);
+    if (key == "excluded") return Read(val, fa.excluded);
+    if (key == "multiline") return Read(val, fa.multiline);
+    if (key == "num_lines") return Read(val, fa.num_lines);
+    if (key == "regions") return Read(val, fa.regions);
+    if (key == "arcs") return fa.has_arcs = true, Read(val, fa.arcs);
+    if (key == "exit_counts") return Read(val, fa.exit_counts);
+    if (key == "no_branch") return Read(val, fa.no_branch);
+    if (key == "with_jump_fixers") return Read(val, fa.with_jump_fixers);
+    if (key == "arc_fragments") return Read(val, fa.arc_fragments);
+    if (key == "source_lines") return fa.has_source = true, Read(val, fa.source_lines);
+    if (key == "tokens") return Read(val, fa.tokens);
+    return true;  // a field from a newer helper: ignored
+  });
+}
+
+}  // namespace
+
+std::string ToJson(const FileAnalysis& fa) {
+  std::string o;
+  o.reserve(256 + fa.statements.size() * 8 + fa.arcs.size() * 16);
+  o += "{\"path\":";
+  PutString(o, fa.path);
+  o += ",\"filename\":";
+  PutString(o, fa.filename);
+  o += fa.should_be_python ? ",\"should_be_python\":true" : ",\"should_be_python\":false";
+  if (!fa.ok()) {
+    o += ",\"error\":{\"kind\":\"";
+    o += KindName(fa.error_kind);
+    o += "\",\"type\":";
+    PutString(o, fa.error_type);
+    o += ",\"message\":";
+    PutString(o, fa.error);
+    return o += "}}";
+  }
+  o += ",\"statements\":";
+  PutLines(o, fa.statements);
+  o += ",\"excluded\":";
+  PutLines(o, fa.excluded);
+  o += ",\"multiline\":";
+  PutIntMap(o, fa.multiline);
+  o += ",\"num_lines\":";
+  PutInt(o, fa.num_lines);
+  o += ",\"regions\":[";
+  for (size_t i = 0; i < fa.regions.size(); ++i) {
+    const Region& r = fa.regions[i];
+    o += i ? ",{\"kind\":" : "{\"kind\":";
+    PutString(o, r.kind);
+    o += ",\"name\":";
+    PutString(o, r.name);
+    o += ",\"start\":";
+    PutInt(o, r.start);
+    o += ",\"lines\":";
+    PutLines(o, r.lines);
+    o += '}';
+  }
+  o += ']';
+  if (fa.has_arcs) {
+    o += ",\"arcs\":[";
+    for (size_t i = 0; i < fa.arcs.size(); ++i) {
+      if (i) o += ',';
+      PutPair(o, fa.arcs[i]);
+    }
+    o += "],\"exit_counts\":";
+    PutIntMap(o, fa.exit_counts);
+    o += ",\"no_branch\":";
+    PutLines(o, fa.no_branch);
+    o += ",\"with_jump_fixers\":[";
+    bool first = true;
+    for (const auto& [from, to] : fa.with_jump_fixers) {
+      o += first ? "[" : ",[";
+      first = false;
+      PutPair(o, from);
+      o += ',';
+      if (to) PutPair(o, *to);
+      else o += "null";
+      o += ']';
+    }
+    o += "],\"arc_fragments\":[";
+    first = true;
+    for (const auto& [arc, frags] : fa.arc_fragments) {
+      o += first ? "[" : ",[";
+      first = false;
+      PutPair(o, arc);
+      o += ",[";
+      for (size_t i = 0; i < frags.size(); ++i) {
+        o += i ? ",[" : "[";
+        PutOptString(o, frags[i].cause);
+        o += ',';
+        PutOptString(o, frags[i].action);
+        o += ']';
+      }
+      o += "]]";
+    }
+    o += ']';
+  }
+  if (fa.has_source) {
+    o += ",\"source_lines\":[";
+    for (size_t i = 0; i < fa.source_lines.size(); ++i) {
+      if (i) o += ',';
+      PutString(o, fa.source_lines[i]);
+    }
+    o += "],\"tokens\":[";
+    for (size_t i = 0; i < fa.tokens.size(); ++i) {
+      o += i ? ",[" : "[";
+      for (size_t j = 0; j < fa.tokens[i].size(); ++j) {
+        o += j ? ",[" : "[";
+        PutString(o, fa.tokens[i][j].first);
+        o += ',';
+        PutString(o, fa.tokens[i][j].second);
+        o += ']';
+      }
+      o += ']';
+    }
+    o += ']';
+  }
+  return o += '}';
+}
+
+Result<FileAnalysis> FromJson(std::string_view json) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end, so the text is copied once.
+  simdjson::padded_string padded(json);
+  thread_local od::parser parser;
+  od::document doc;
+  od::value root;
+  FileAnalysis fa;
+  if (parser.iterate(padded).get(doc) || doc.get_value().get(root) || !ReadAnalysis(root, fa)) {
+    std::string head(json.substr(0, 80));
+    return Error{"Unreadable analysis JSON: " + head + (json.size() > 80 ? "..." : "")};
+  }
+  return fa;
+}
+
+std::string JsonQuote(std::string_view s) {
+  std::string out;
+  PutString(out, s);
+  return out;
+}
+
+namespace analysis {
+
+std::optional<std::map<std::string, std::string>> StringFields(std::string_view json) {
+  simdjson::padded_string padded(json);
+  od::parser parser;
+  od::document doc;
+  od::value root;
+  std::map<std::string, std::string> fields;
+  bool ok = !parser.iterate(padded).get(doc) && !doc.get_value().get(root) &&
+            ForFields(root, [&](std::string_view key, od::value& v) {
+              std::string_view text;
+              if (!v.get_string().get(text)) fields[std::string(key)] = std::string(text);
+              return true;
+            });
+  if (!ok) return std::nullopt;
+  return fields;
+}
+
+}  // namespace analysis
+}  // namespace covalesce
