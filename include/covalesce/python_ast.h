@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -364,6 +365,9 @@ struct ParseOutcome {
 
 // Decodes (BOM, PEP 263 cookie), tokenizes and parses `source` (raw file bytes) as `version`.
 ParseOutcome ParseModule(std::string_view source, PyVersion version);
+
+// Calls fn for each direct child node of n, in CPython's field order (None children skipped).
+void ForEachChild(const Node* n, const std::function<void(const Node*)>& fn);
 
 // The canonical text form shared with tests/python_ast/dump_ast.py.
 std::string DumpAst(const ModuleNode* module, PyVersion version);

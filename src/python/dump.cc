@@ -532,7 +532,10 @@ std::string DumpAst(const ModuleNode* module, PyVersion version) {
 }
 
 std::string DumpOutcome(const ParseOutcome& outcome, PyVersion version) {
-  if (outcome.failed) return "SyntaxError line " + std::to_string(outcome.error.lineno) + "\n";
+  if (outcome.failed) {
+    int line = outcome.error.lineno;
+    return "SyntaxError line " + (line < 0 ? std::string("None") : std::to_string(line)) + "\n";
+  }
   return DumpAst(outcome.tree.module, version);
 }
 

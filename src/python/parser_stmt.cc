@@ -40,7 +40,11 @@ void Parser::FailHere(const std::string& msg) const {
   const Token& t = T();
   if (t.kind == Tok::Indent) Fail(t.lineno, "unexpected indent");
   if (t.kind == Tok::Dedent && p_ > 0) Fail(t.lineno, "unindent does not match any outer indentation level");
-  if (t.kind == Tok::EndMarker || (t.kind == Tok::Newline && false)) Fail(t.lineno, msg);
+  if (t.kind == Tok::EndMarker || (t.kind == Tok::Dedent && T(1).kind == Tok::EndMarker)) {
+    // At the end of the file CPython reports the last line that has a token.
+    int line = p_ > 0 ? toks_[p_ - 1].end_lineno : 1;
+    Fail(line, msg);
+  }
   Fail(t.lineno, msg, t.col);
 }
 
@@ -92,7 +96,10 @@ void Parser::SimpleStmts(std::vector<Node*>& out) {
 NodeList Parser::Block() {
   std::vector<Node*> body;
   if (Eat(Tok::Newline)) {
-    if (!At(Tok::Indent)) Fail(T().lineno, "expected an indented block");
+    if (!At(Tok::Indent)) {
+      if (At(Tok::EndMarker)) FailHere("expected an indented block");
+      Fail(T().lineno, "expected an indented block");
+    }
     ++p_;
     while (!At(Tok::Dedent) && !At(Tok::EndMarker)) Statement(body);
     Eat(Tok::Dedent);
@@ -746,7 +753,6 @@ Node* Parser::AssignmentOrExpr() {
     a->pos = Span(start);
     return a;
   }
-  if (first->kind == Kind::Starred) Fail(first->pos.lineno, "can't use starred expression here");
   auto* e = a_.make<ValueNode>();
   e->kind = Kind::Expr;
   e->value = first;

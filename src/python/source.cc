@@ -149,7 +149,6 @@ bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, S
   size_t eol1 = raw.find_first_of("\r\n");
   std::string_view line1 = raw.substr(0, eol1 == std::string_view::npos ? raw.size() : eol1 + 1);
   bool blank1 = false, found = FindCookie(line1, cookie, blank1);
-  int cookie_line = 1;
   if (!found && blank1 && line1.size() < raw.size()) {
     std::string_view rest = raw.substr(line1.size());
     if (!rest.empty() && rest[0] == '\n' && !line1.empty() && line1.back() == '\r') rest.remove_prefix(1);
@@ -157,7 +156,6 @@ bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, S
     bool blank2 = false;
     found = FindCookie(rest.substr(0, eol2 == std::string_view::npos ? rest.size() : eol2 + 1),
                        cookie, blank2);
-    cookie_line = 2;
   }
   Codec codec = Codec::Utf8;
   out.encoding = "utf-8";
@@ -186,7 +184,7 @@ bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, S
       continue;
     }
     if (c == 0) {
-      err = {LineOf(raw, i), 0, "source code cannot contain null bytes"};
+      err = {-1, 0, "source code cannot contain null bytes"};  // CPython gives no line
       return false;
     }
     if (c < 0x80) {

@@ -120,8 +120,22 @@ bool DecodeBody(std::string_view b, bool raw, bool bytes, std::string& out, std:
           return false;
         }
         std::string name(b.substr(i + 2, close - i - 2));
+        const std::string orig = name;  // CJK code points must be spelled in upper-case hex
         for (char& ch : name) ch = char(toupper((unsigned char)ch));
         bool found = false;
+        if (orig.rfind("CJK UNIFIED IDEOGRAPH-", 0) == 0 && (name.size() == 26 || name.size() == 27)) {
+          uint32_t cp = 0;
+          bool hex = true;
+          for (size_t k = 22; k < name.size(); ++k) {
+            int h = (orig[k] >= 'a' && orig[k] <= 'f') ? -1 : HexVal(orig[k]);
+            hex &= h >= 0;
+            cp = cp * 16 + uint32_t(h < 0 ? 0 : h);
+          }
+          if (hex && ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x323AF))) {
+            PutWtf8(out, cp);
+            found = true;
+          }
+        }
         for (const UName& u : kUnicodeNames) {
           if (name == u.name) {
             PutWtf8(out, u.cp);

@@ -108,7 +108,7 @@ class Lexer {
         if (i_ + 1 < s_.size() && s_[i_ + 1] == '\n') {
           i_ += 2;
           NewLine();
-          if (i_ >= s_.size()) Fail(lineno_, "unexpected EOF while parsing");
+          if (i_ >= s_.size()) Fail(lineno_ - 1, "unexpected EOF while parsing");
           continue;
         }
         if (i_ + 1 >= s_.size()) Fail(lineno_, "unexpected EOF while parsing");
