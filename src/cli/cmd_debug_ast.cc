@@ -40,7 +40,17 @@ bool ReadFile(const std::string& path, std::string& out) {
 }
 }  // namespace
 
-int RunDebugAst(const Parsed& options, const std::vector<std::string>& files) {
+int RunDebugAst(const Parsed& given, const std::vector<std::string>& args) {
+  // Options stop at the topic, so `debug ast FILE --python-version 3.12` is taken apart here.
+  Parsed options = given;
+  std::vector<std::string> files;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--python-version" && i + 1 < args.size()) options.values["python_version"] = args[++i];
+    else if (args[i].rfind("--python-version=", 0) == 0) options.values["python_version"] = args[i].substr(17);
+    else if (args[i] == "--ast-digest") options.values["ast_digest"] = "1";
+    else if (args[i] == "--timings") options.values["timings"] = "1";
+    else files.push_back(args[i]);
+  }
   py::PyVersion version = py::PyVersion::k313;
   if (auto v = options.get("python_version")) {
     auto parsed = py::ParsePyVersion(*v);
