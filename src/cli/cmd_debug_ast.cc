@@ -46,7 +46,7 @@ int RunDebugAst(const Parsed& given, const std::vector<std::string>& args) {
   std::vector<std::string> files;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--python-version" && i + 1 < args.size()) options.values["python_version"] = args[++i];
-    else if (args[i].rfind("--python-version=", 0) == 0) options.values["python_version"] = args[i].substr(17);
+    else if (args[i].rfind("--python-version=", 0) == 0) options.values["python_version"] = std::string(args[i].begin() + 17, args[i].end());
     else if (args[i] == "--ast-digest") options.values["ast_digest"] = "1";
     else if (args[i] == "--timings") options.values["timings"] = "1";
     else files.push_back(args[i]);
