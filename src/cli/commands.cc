@@ -24,6 +24,8 @@ OptionSpec TimingsOption() {
   return {"", "--timings", "timings", T::kFlag, "", "Print each phase's wall time on stderr."};
 }
 
+int RunReport(const Parsed& options);  // cmd_report.cc
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {{"combine",
@@ -52,6 +54,54 @@ const std::vector<Command>& Commands() {
           "For 'ast': print a SHA-256 of each file's dump instead of the dump."},
          TimingsOption()}},
        RunDebug},
+      {{"report",
+        "[options] [modules]",
+        "Report coverage statistics on modules.",
+        {{"", "--contexts", "contexts", T::kString, "REGEX1,REGEX2,...",
+          "Only display data from lines covered in the given contexts. Accepts Python regexes, "
+          "which must be quoted."},
+         {"", "--data-file", "data_file", T::kString, "INFILE",
+          "Read coverage data for report generation from this file. Defaults to '.coverage'. "
+          "[env: COVERAGE_FILE]"},
+         {"", "--fail-under", "fail_under", T::kFloat, "MIN",
+          "Exit with a status of 2 if the total coverage is less than MIN."},
+         {"", "--format", "format", T::kString, "FORMAT",
+          "Output format, either text (default), markdown, or total."},
+         {"-i", "--ignore-errors", "ignore_errors", T::kFlag, "",
+          "Ignore errors while reading source files."},
+         {"", "--include", "include", T::kString, "PAT1,PAT2,...",
+          "Include only files whose paths match one of these patterns. Accepts shell-style "
+          "wildcards, which must be quoted."},
+         {"", "--keep-combined", "keep_combined", T::kFlag, "",
+          "Keep original coverage files, otherwise they are deleted after combining."},
+         {"", "--omit", "omit", T::kString, "PAT1,PAT2,...",
+          "Omit files whose paths match one of these patterns. Accepts shell-style wildcards, "
+          "which must be quoted."},
+         {"", "--precision", "precision", T::kInt, "N",
+          "Number of digits after the decimal point to display for reported coverage "
+          "percentages."},
+         {"", "--sort", "sort", T::kString, "COLUMN",
+          "Sort the report by the named column: name, stmts, miss, branch, brpart, or cover. "
+          "Default is name."},
+         {"-m", "--show-missing", "show_missing", T::kFlag, "",
+          "Show line numbers of statements in each module that weren't executed."},
+         {"", "--skip-covered", "skip_covered", T::kFlag, "", "Skip files with 100% coverage."},
+         {"", "--no-skip-covered", "skip_covered", T::kFalseFlag, "", "Disable --skip-covered."},
+         {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
+         DebugOption(), HelpOption(), RcfileOption(),
+         {"", "--analysis", "analysis", T::kString, "KIND",
+          "How source files are analysed: 'python' (coverage.py's own parser, run by --python; "
+          "the default) or 'native' (not available yet: falls back to 'python' with a notice)."},
+         {"", "--no-cache", "no_cache", T::kFlag, "",
+          "Neither read nor write the analysis cache (.covalesce_cache beside the data file)."},
+         {"", "--python", "python", T::kString, "EXE",
+          "The Python interpreter, with coverage.py installed, that analyses source files. "
+          "Defaults to 'python3'."},
+         {"", "--python-version", "python_version", T::kString, "X.Y",
+          "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13). Defaults to "
+          "[covalesce] python_version, else the version of --python."},
+         TimingsOption()}},
+       RunReport},
   };
   return commands;
 }

@@ -26,7 +26,8 @@ void ShowTopic(const std::string& topic) {
         "Commands:\n"
         "    combine     Combine a number of data files.\n"
         "    debug       Display information about the internals of covalesce.\n"
-        "    help        Get help on using covalesce.\n\n"
+        "    help        Get help on using covalesce.\n"
+        "    report      Report coverage stats on modules.\n\n"
         "Use \"%s help <command>\" for detailed help on any command.\n",
         kProgram, kProgram);
   } else if (topic == "minimum_help") {

@@ -1,0 +1,308 @@
+// coverage.py's results.py: Numbers and their display, format_lines, fail-under, and the
+// per-file Analysis built from a FileAnalysis and the measured lines or arcs.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "../config/py_compat.h"
+#include "covalesce/report.h"
+
+namespace covalesce::report {
+namespace {
+
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+template <typename T>
+bool Contains(const std::vector<T>& sorted, const T& x) {
+  return std::binary_search(sorted.begin(), sorted.end(), x);
+}
+
+// f"{x:.{p}f}": glibc's %f is correctly rounded on the exact binary value, as Python's is.
+std::string FixedFormat(double x, int precision) {
+  int n = std::snprintf(nullptr, 0, "%.*f", precision, x);
+  std::string out(size_t(n) + 1, '\0');
+  std::snprintf(out.data(), out.size(), "%.*f", precision, x);
+  out.resize(size_t(n));
+  return out;
+}
+
+// 1.0 / 10**precision, with the int converted to the nearest double first, as Python does.
+double Near0(int precision) {
+  std::string ten = "1e" + std::to_string(precision);
+  return 1.0 / std::strtod(ten.c_str(), nullptr);
+}
+
+// Decimal(str(f)).as_tuple().exponent for a finite float.
+int DecimalExponent(double f) {
+  std::string r = py::FloatRepr(f);
+  int exp = 0;
+  size_t e = r.find_first_of("eE");
+  if (e != std::string::npos) {
+    exp = std::atoi(r.c_str() + e + 1);
+    r.resize(e);
+  }
+  size_t dot = r.find('.');
+  int frac = dot == std::string::npos ? 0 : int(r.size() - dot - 1);
+  return exp - frac;
+}
+
+int FailUnderPrecision(double fail_under, int precision) {
+  if (fail_under == std::trunc(fail_under)) return precision;
+  return std::max(precision, -DecimalExponent(fail_under));
+}
+
+}  // namespace
+
+double PyRound(double x, int ndigits) {
+  if (!std::isfinite(x)) return x;
+  if (ndigits > 340) return x;
+  return std::strtod(FixedFormat(x, ndigits).c_str(), nullptr);
+}
+
+Result<std::string> DisplayCovered(double pc, int precision) {
+  if (precision < 0) {
+    return Error{"precision=" + std::to_string(precision) + " is invalid. Must not be negative."};
+  }
+  const double near0 = Near0(precision);
+  if (0 < pc && pc < near0) {
+    pc = near0;
+  } else if ((100.0 - near0) < pc && pc < 100) {
+    pc = 100.0 - near0;
+  } else {
+    pc = PyRound(pc, precision);
+  }
+  return FixedFormat(pc, precision);
+}
+
+double Numbers::Percent(int64_t numerator, int64_t denominator) {
+  if (denominator > 0) return (100.0 * double(numerator)) / double(denominator);
+  return 100.0;
+}
+double Numbers::pc_covered() const {
+  return Percent(n_executed() + n_executed_branches(), n_statements + n_branches);
+}
+double Numbers::pc_statements() const { return Percent(n_executed(), n_statements); }
+double Numbers::pc_branches() const { return Percent(n_executed_branches(), n_branches); }
+
+Numbers& Numbers::operator+=(const Numbers& o) {
+  n_files += o.n_files;
+  n_statements += o.n_statements;
+  n_excluded += o.n_excluded;
+  n_missing += o.n_missing;
+  n_branches += o.n_branches;
+  n_partial_branches += o.n_partial_branches;
+  n_missing_branches += o.n_missing_branches;
+  return *this;
+}
+
+std::string FormatLines(const std::vector<LineNo>& statements, const std::vector<LineNo>& lines,
+                        const std::map<LineNo, std::vector<LineNo>>* arcs) {
+  std::vector<std::pair<LineNo, std::string>> items;
+  // _line_ranges: runs of consecutive statements that are all in `lines`.
+  LineNo start = 0, end = 0;
+  size_t lidx = 0;
+  auto pair_text = [](LineNo a, LineNo b) {
+    return a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b);
+  };
+  for (LineNo stmt : statements) {
+    if (lidx >= lines.size()) break;
+    if (stmt == lines[lidx]) {
+      ++lidx;
+      if (!start) start = stmt;
+      end = stmt;
+    } else if (start) {
+      items.emplace_back(start, pair_text(start, end));
+      start = 0;
+    }
+  }
+  if (start) items.emplace_back(start, pair_text(start, end));
+  if (arcs) {
+    for (const auto& [line, exits] : *arcs) {
+      std::vector<LineNo> sorted_exits = exits;
+      std::sort(sorted_exits.begin(), sorted_exits.end());
+      for (LineNo ex : sorted_exits) {
+        if (!Contains(lines, line) && !Contains(lines, ex)) {
+          items.emplace_back(line, std::to_string(line) + "->" + (ex > 0 ? std::to_string(ex) : "exit"));
+        }
+      }
+    }
+  }
+  std::sort(items.begin(), items.end());
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += items[i].second;
+  }
+  return out;
+}
+
+Result<bool> ShouldFailUnder(double total, double fail_under, int precision) {
+  if (!(0 <= fail_under && fail_under <= 100.0)) {
+    return Error{"fail_under=" + py::FloatRepr(fail_under) + " is invalid. Must be between 0 and 100."};
+  }
+  if (fail_under == 100.0 && total != 100.0) return true;
+  return PyRound(total, FailUnderPrecision(fail_under, precision)) < fail_under;
+}
+
+std::string FormatFailUnderMsg(double total, double fail_under, int precision) {
+  precision = FailUnderPrecision(fail_under, precision);
+  std::string shown_total;
+  if (fail_under == 100.0 && total != 100.0) {
+    auto shown = DisplayCovered(total, precision);
+    shown_total = shown ? *shown : FixedFormat(total, precision);
+  } else {
+    shown_total = FixedFormat(PyRound(total, precision), precision);
+  }
+  return "total of " + shown_total + " is less than fail-under=" + FixedFormat(fail_under, precision);
+}
+
+// ---- Analysis ----------------------------------------------------------------------------
+
+Analysis Analysis::FromSets(std::string filename, bool has_arcs, std::vector<LineNo> statements,
+                            std::vector<LineNo> excluded, std::vector<LineNo> executed,
+                            std::vector<Arc> arc_possibilities, std::vector<Arc> arcs_executed,
+                            std::map<LineNo, int> exit_counts, std::vector<LineNo> no_branch,
+                            int precision) {
+  Analysis a;
+  a.filename = std::move(filename);
+  a.has_arcs = has_arcs;
+  SortUnique(statements);
+  SortUnique(excluded);
+  SortUnique(executed);
+  SortUnique(arc_possibilities);
+  SortUnique(arcs_executed);
+  SortUnique(no_branch);
+  a.statements = std::move(statements);
+  a.excluded = std::move(excluded);
+  a.executed = std::move(executed);
+  a.arc_possibilities = std::move(arc_possibilities);
+  a.arcs_executed = std::move(arcs_executed);
+  a.exit_counts = std::move(exit_counts);
+  a.no_branch = std::move(no_branch);
+  std::set_difference(a.statements.begin(), a.statements.end(), a.executed.begin(), a.executed.end(),
+                      std::back_inserter(a.missing));
+
+  Numbers& n = a.numbers;
+  n.precision = precision;
+  n.n_files = 1;
+  n.n_statements = int64_t(a.statements.size());
+  n.n_excluded = int64_t(a.excluded.size());
+  n.n_missing = int64_t(a.missing.size());
+  if (a.has_arcs) {
+    for (const auto& [line, count] : a.exit_counts) {
+      if (count > 1) n.n_branches += count;
+    }
+    for (const auto& [line, dests] : a.MissingBranchArcs()) {
+      if (!Contains(a.missing, line)) n.n_partial_branches += int64_t(dests.size());
+      n.n_missing_branches += int64_t(dests.size());
+    }
+  }
+  return a;
+}
+
+Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool has_arcs,
+                            std::vector<LineNo> measured_lines, std::vector<Arc> measured_arcs,
+                            int precision) {
+  std::vector<LineNo> executed;
+  for (LineNo l : fa.TranslateLines(measured_lines)) {
+    if (Contains(fa.statements, l)) executed.push_back(l);
+  }
+  std::vector<Arc> possible, arcs_executed;
+  std::map<LineNo, int> exit_counts;
+  std::vector<LineNo> no_branch;
+  if (has_arcs) {
+    possible = fa.arcs;
+    SortUnique(possible);
+    std::vector<Arc> arcs = fa.TranslateArcs(measured_arcs);
+    // Reduce the arcs to the ones that could be branches: a line's jump to itself stands for
+    // its one possible exit, if it has exactly one.
+    std::unordered_map<LineNo, std::pair<LineNo, int>> dests;  // from -> (a destination, count)
+    for (const Arc& p : possible) {
+      auto [it, added] = dests.try_emplace(p.first, p.second, 0);
+      it->second.second++;  // `possible` is unique, so this counts distinct destinations
+    }
+    std::vector<Arc> new_arcs;
+    for (const Arc& a : arcs) {
+      if (a.first != a.second) {
+        new_arcs.push_back(a);
+      } else if (auto it = dests.find(a.first); it != dests.end() && it->second.second == 1) {
+        new_arcs.emplace_back(a.first, it->second.first);
+      }
+    }
+    SortUnique(new_arcs);
+    arcs_executed = fa.TranslateArcs(new_arcs);
+    exit_counts = fa.exit_counts;
+    no_branch = fa.no_branch;
+  }
+  return FromSets(std::move(filename), has_arcs, fa.statements, fa.excluded, std::move(executed),
+                  std::move(possible), std::move(arcs_executed), std::move(exit_counts),
+                  std::move(no_branch), precision);
+}
+
+std::vector<Arc> Analysis::ArcsMissing() const {
+  std::vector<Arc> out;
+  for (const Arc& p : arc_possibilities) {
+    if (!Contains(arcs_executed, p) && !Contains(no_branch, p.first) && !Contains(excluded, p.second)) {
+      out.push_back(p);
+    }
+  }
+  return out;  // arc_possibilities is sorted
+}
+
+std::vector<LineNo> Analysis::BranchLines() const {
+  std::vector<LineNo> out;
+  for (const auto& [line, count] : exit_counts) {
+    if (count > 1) out.push_back(line);
+  }
+  return out;
+}
+
+std::map<LineNo, std::vector<LineNo>> Analysis::MissingBranchArcs() const {
+  std::map<LineNo, std::vector<LineNo>> mba;
+  for (const Arc& a : ArcsMissing()) {
+    auto it = exit_counts.find(a.first);
+    if (it != exit_counts.end() && it->second > 1) mba[a.first].push_back(a.second);
+  }
+  return mba;
+}
+
+std::map<LineNo, std::vector<LineNo>> Analysis::ExecutedBranchArcs() const {
+  std::map<LineNo, std::vector<LineNo>> eba;
+  for (const Arc& a : arcs_executed) {
+    if (!Contains(arc_possibilities, a)) continue;
+    auto it = exit_counts.find(a.first);
+    if (it != exit_counts.end() && it->second > 1) eba[a.first].push_back(a.second);
+  }
+  return eba;
+}
+
+std::map<LineNo, std::pair<int, int>> Analysis::BranchStats() const {
+  auto mba = MissingBranchArcs();
+  std::map<LineNo, std::pair<int, int>> stats;
+  for (const auto& [line, exits] : exit_counts) {
+    if (exits <= 1) continue;
+    auto it = mba.find(line);
+    int missing = it == mba.end() ? 0 : int(it->second.size());
+    stats[line] = {exits, exits - missing};
+  }
+  return stats;
+}
+
+std::string Analysis::MissingFormatted(bool branches) const {
+  if (branches && has_arcs) {
+    auto mba = MissingBranchArcs();
+    return FormatLines(statements, missing, &mba);
+  }
+  return FormatLines(statements, missing);
+}
+
+}  // namespace covalesce::report

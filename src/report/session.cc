@@ -1,0 +1,568 @@
+// The reporting session: loading the data a report reads (with the implicit combine of
+// coverage.py 7.14+ and the in-memory [paths] remap), choosing the files, analysing them
+// through the exact python fallback, and turning per-file failures into coverage.py's
+// warnings and errors. See report.h for the coverage.py functions each step mirrors.
+#include <sys/stat.h>
+#include <tbb/parallel_for.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <unordered_map>
+
+#include "../config/os_path.h"
+#include "../config/pcre.h"
+#include "covalesce/combine.h"
+#include "covalesce/data_writer.h"
+#include "covalesce/discover.h"
+#include "covalesce/kernels.h"
+#include "covalesce/path_aliases.h"
+#include "covalesce/pystr.h"
+#include "covalesce/report.h"
+#include "covalesce/version.h"
+
+namespace covalesce::report {
+namespace {
+
+void MakeDirs(const std::string& dir) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0777);
+  }
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool EndsWith(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+// The exception classes of coverage.exceptions: coverage.py's main() prints their message;
+// anything else escapes as a traceback.
+bool IsCoverageException(const std::string& type) {
+  static const std::set<std::string> kTypes = {
+      "CoverageException", "ConfigError", "DataError", "NoDataError", "NoCode",
+      "NoSource", "NotPython", "PluginError", "_BaseCoverageException"};
+  return kTypes.count(type) > 0;
+}
+
+// The data reported on, indexed by path, with the context filter applied on reads.
+struct DataView {
+  CoverageData data;
+  bool has_arcs = false;
+  std::unordered_map<std::string, size_t> index;  // path -> data.files index
+  std::vector<bool> context_ok;                    // empty: every context
+
+  void Reindex() {
+    index.clear();
+    for (size_t i = 0; i < data.files.size(); ++i) index.emplace(data.files[i].path, i);
+  }
+  const FileCoverage* Find(const std::string& path) const {
+    auto it = index.find(path);
+    return it == index.end() ? nullptr : &data.files[it->second];
+  }
+  bool Wanted(uint32_t context) const {
+    return context_ok.empty() || (context < context_ok.size() && context_ok[context]);
+  }
+
+  // CoverageData.lines(): the union over the queried contexts (from arcs with branch data).
+  std::vector<LineNo> Lines(const FileCoverage& fc) const {
+    std::vector<LineNo> out;
+    if (has_arcs) {
+      for (const Arc& a : Arcs(fc)) {
+        if (a.first > 0) out.push_back(a.first);
+        if (a.second > 0) out.push_back(a.second);
+      }
+      std::sort(out.begin(), out.end());
+      out.erase(std::unique(out.begin(), out.end()), out.end());
+      return out;
+    }
+    LineBitmap acc;
+    for (size_t k = 0; k < fc.lines.size(); ++k) {
+      if (!Wanted(fc.line_contexts[k])) continue;
+      const LineBitmap& b = fc.lines[k];
+      if (acc.size() < b.size()) acc.resize(b.size(), 0);
+      kernels::OrInto(acc.data(), b.data(), b.size());
+    }
+    std::vector<uint32_t> nums(kernels::Popcount(acc.data(), acc.size()));
+    nums.resize(kernels::BitmapToLines(acc.data(), acc.size(), nums.data()));
+    out.assign(nums.begin(), nums.end());
+    return out;
+  }
+
+  // CoverageData.arcs(): the distinct arcs over the queried contexts.
+  std::vector<Arc> Arcs(const FileCoverage& fc) const {
+    std::vector<uint64_t> keys;
+    for (size_t k = 0; k < fc.arcs.size(); ++k) {
+      if (Wanted(fc.arc_contexts[k])) keys.insert(keys.end(), fc.arcs[k].begin(), fc.arcs[k].end());
+    }
+    keys.resize(kernels::SortUnique(keys.data(), keys.size()));
+    std::vector<Arc> out;
+    out.reserve(keys.size());
+    for (uint64_t key : keys) out.emplace_back(kernels::ArcFrom(key), kernels::ArcTo(key));
+    return out;
+  }
+};
+
+// One candidate of get_analysis_to_report, before analysis.
+struct Candidate {
+  std::string morf, filename, relative_filename, data_key;
+};
+
+}  // namespace
+
+struct Session::Impl {
+  Config config;
+  SessionOptions options;
+  Sink sink;
+  Timings& timings;
+  std::string data_file;
+  DataView view;
+  bool loaded = false;
+  int python_minor = 0;
+  std::vector<std::string> notices;
+  std::set<std::string> warned;
+  AnalysisStats stats;
+
+  Impl(Config c, SessionOptions o, Sink s, Timings& t)
+      : config(std::move(c)), options(std::move(o)), sink(std::move(s)), timings(t) {}
+
+  bool Debugging(const char* what) const {
+    auto has = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), what) != v.end(); };
+    return has(config.debug) || has(options.debug);
+  }
+  void Debug(const std::string& line) {
+    if (sink.debug) sink.debug(line);
+    else std::fprintf(stderr, "%s\n", line.c_str());
+  }
+
+  // files.relative_filename(), with RELATIVE_DIR = abs_file(os.curdir) + os.sep.
+  std::string RelativeFilename(const std::string& filename) const {
+    std::string rel_dir = ospath::AbsFile(".", options.cwd);
+    if (rel_dir.back() != '/') rel_dir += '/';
+    if (filename.compare(0, rel_dir.size(), rel_dir) == 0) return filename.substr(rel_dir.size());
+    return filename;
+  }
+  // files.canonical_filename(): a relative name is looked for in the current directory
+  // (coverage.py also tries sys.path; covalesce does not know the user's sys.path).
+  std::string CanonicalFilename(const std::string& filename) const {
+    return ospath::AbsFile(filename, options.cwd);
+  }
+  // python.source_for_file().
+  static std::string SourceForFile(const std::string& filename) {
+    if (EndsWith(filename, ".py")) return filename;
+    if (EndsWith(filename, ".pyc") || EndsWith(filename, ".pyo")) return filename.substr(0, filename.size() - 1);
+    return filename;
+  }
+  // Coverage._file_mapper.
+  std::string FileMapper(const std::string& filename) const {
+    return config.relative_files ? RelativeFilename(filename) : ospath::AbsFile(filename, options.cwd);
+  }
+
+  Status Remap();
+  Result<std::vector<Candidate>> Select(const std::vector<std::string>& morfs);
+};
+
+Session::Session(Config config, SessionOptions options, Sink sink, Timings& timings)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(options), std::move(sink), timings)) {
+  Impl& m = *impl_;
+  if (m.options.cwd.empty()) {
+    char buf[4096];
+    m.options.cwd = getcwd(buf, sizeof buf) ? buf : ".";
+  }
+  m.data_file = AbsPath(m.options.data_file.value_or(m.config.data_file), m.options.cwd);
+  std::optional<std::string> version = m.options.python_version;
+  if (!version) version = m.config.python_version;
+  if (version) m.python_minor = PythonMinor(*version);
+  if (m.options.native) {
+    m.notices.push_back(
+        "covalesce: native analysis is not available yet; using --analysis=python (coverage.py in " +
+        m.options.python + ")");
+  }
+}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+
+const Config& Session::config() const { return impl_->config; }
+Config& Session::config() { return impl_->config; }
+const SessionOptions& Session::options() const { return impl_->options; }
+const std::string& Session::data_file() const { return impl_->data_file; }
+const CoverageData& Session::data() const { return impl_->view.data; }
+bool Session::has_arcs() const { return impl_->view.has_arcs; }
+int Session::python_minor() const { return impl_->python_minor; }
+const std::vector<std::string>& Session::notices() const { return impl_->notices; }
+const AnalysisStats& Session::analysis_stats() const { return impl_->stats; }
+
+void Session::Warn(const std::string& message, const std::string& slug) {
+  Impl& m = *impl_;
+  if (!slug.empty() && std::find(m.config.disable_warnings.begin(), m.config.disable_warnings.end(), slug) !=
+                           m.config.disable_warnings.end()) {
+    return;
+  }
+  std::string text = message;
+  if (!slug.empty()) text += " (" + slug + "); see " + kCoverageDocUrl + "/messages.html#warning-" + slug;
+  if (!m.warned.insert(text).second) return;  // Python's warnings registry shows a text once
+  if (m.sink.warn) m.sink.warn(text);
+  else std::fprintf(stderr, "CoverageWarning: %s\n", text.c_str());
+}
+
+void Session::Message(const std::string& message) {
+  Impl& m = *impl_;
+  if (!m.options.messages) return;
+  if (m.sink.message) m.sink.message(message);
+  else std::fprintf(stderr, "%s\n", message.c_str());
+}
+
+Status Session::LoadData() {
+  Impl& m = *impl_;
+  MakeDirs(Dirname(m.data_file));  // Coverage._init_data: ensure_dir_for_file
+
+  CombineSettings s;
+  s.cwd = m.options.cwd;
+  s.data_file = m.data_file;
+  s.append = true;  // load() ran first: the data file's own data is kept
+  s.parallel = m.config.parallel;
+  s.relative_files = m.config.relative_files;
+  s.aliases = m.config.paths;
+  s.debug_combine = m.Debugging("combine");
+  s.debug_pathmap = m.Debugging("pathmap");
+  CombineSink combine_sink{[&](const std::string& w) { Warn(w); }, [&](const std::string& d) { m.Debug(d); }};
+  auto combined = CombineData(s, combine_sink, m.timings);
+  if (!combined) return combined.error();
+
+  if (combined->combined > 0) {
+    Timings::Phase t(m.timings, "write");
+    if (Status written = WriteDataFile(combined->data, m.data_file, kCoverageVersion); !written) {
+      return written.error();
+    }
+  }
+  if (!m.options.keep_combined) {
+    Timings::Phase t(m.timings, "delete");
+    for (const std::string& f : combined->deletable) {
+      if (unlink(f.c_str()) != 0 && errno != ENOENT) {
+        return Error{"Couldn't delete data file " + PyRepr(f) + ": " + std::strerror(errno)};
+      }
+    }
+  }
+  if (combined->combined + combined->skipped + combined->errored > 0) {
+    std::string msg = "Combined " + Plural(combined->combined, "file");
+    if (combined->skipped) msg += ", skipped " + std::to_string(combined->skipped);
+    if (combined->errored) msg += ", " + Plural(combined->errored, "file") + " errored";
+    Message(msg);
+  }
+
+  m.view.data = std::move(combined->data);
+  m.view.has_arcs = m.view.data.has_arcs.value_or(false);
+  if (!m.config.paths.empty()) {
+    Timings::Phase t(m.timings, "remap");
+    if (Status st = m.Remap(); !st) return st;
+  }
+  m.view.Reindex();
+  m.loaded = true;
+  return ok_status();
+}
+
+// _prepare_data_for_reporting: a fresh in-memory data set updated from the loaded one through
+// a new PathAliases (map + slash fix), file by file in the data's order.
+Status Session::Impl::Remap() {
+  auto aliases = PathAliases::Make(config.paths, config.relative_files, options.cwd,
+                                   options.python_version ? options.python_version : config.python_version);
+  if (!aliases) return aliases.error();
+  const bool debug_pathmap = Debugging("pathmap");
+  auto flush = [&] {
+    for (std::string& line : aliases->TakeDebugLines()) {
+      if (debug_pathmap) Debug(line);
+    }
+  };
+  flush();
+  CoverageData& in = view.data;
+  CoverageData out;
+  out.contexts = in.contexts;
+  std::unordered_map<std::string, size_t> index;
+  std::vector<size_t> target(in.files.size());
+  bool any_arcs = false, any_lines = false;
+  for (size_t i = 0; i < in.files.size(); ++i) {
+    FileCoverage& fc = in.files[i];
+    std::string mapped = FixSlashes(aliases->Map(fc.path));
+    flush();
+    auto [it, added] = index.try_emplace(mapped, out.files.size());
+    if (added) {
+      out.files.push_back(FileCoverage{mapped, fc.tracer, {}, {}, {}, {}});
+    } else if (out.files[it->second].tracer != fc.tracer) {
+      return Error{"Conflicting file tracer name for " + PyRepr(mapped) + ": " +
+                   PyRepr(out.files[it->second].tracer) + " vs " + PyRepr(fc.tracer)};
+    }
+    target[i] = it->second;
+    for (const ArcKeys& a : fc.arcs) any_arcs |= !a.empty();
+    any_lines |= !fc.lines.empty();
+  }
+  // Merge per (file, context): OR the bitmaps, union the arc keys.
+  for (size_t i = 0; i < in.files.size(); ++i) {
+    FileCoverage& src = in.files[i];
+    FileCoverage& dst = out.files[target[i]];
+    for (size_t k = 0; k < src.lines.size(); ++k) {
+      auto pos = std::find(dst.line_contexts.begin(), dst.line_contexts.end(), src.line_contexts[k]);
+      if (pos == dst.line_contexts.end()) {
+        dst.line_contexts.push_back(src.line_contexts[k]);
+        dst.lines.push_back(std::move(src.lines[k]));
+      } else {
+        LineBitmap& acc = dst.lines[size_t(pos - dst.line_contexts.begin())];
+        if (acc.size() < src.lines[k].size()) acc.resize(src.lines[k].size(), 0);
+        kernels::OrInto(acc.data(), src.lines[k].data(), src.lines[k].size());
+      }
+    }
+    for (size_t k = 0; k < src.arcs.size(); ++k) {
+      auto pos = std::find(dst.arc_contexts.begin(), dst.arc_contexts.end(), src.arc_contexts[k]);
+      if (pos == dst.arc_contexts.end()) {
+        dst.arc_contexts.push_back(src.arc_contexts[k]);
+        dst.arcs.push_back(std::move(src.arcs[k]));
+      } else {
+        ArcKeys& acc = dst.arcs[size_t(pos - dst.arc_contexts.begin())];
+        acc.insert(acc.end(), src.arcs[k].begin(), src.arcs[k].end());
+        acc.resize(kernels::SortUnique(acc.data(), acc.size()));
+      }
+    }
+  }
+  // The new data's kind comes from the rows it received, as CoverageData.update decides it.
+  if (any_arcs) out.has_arcs = true;
+  else if (any_lines) out.has_arcs = false;
+  view.has_arcs = any_arcs;
+  view.data = std::move(out);
+  return ok_status();
+}
+
+Status Session::SetQueryContexts() {
+  Impl& m = *impl_;
+  m.view.context_ok.clear();
+  if (!m.config.contexts || m.config.contexts->empty()) return ok_status();
+  std::vector<Pcre> regexes;
+  for (const std::string& c : *m.config.contexts) {
+    if (Status st = CheckPythonRegex(c); !st) {
+      return Error{"Invalid context regex " + PyRepr(c) + ": " + st.error().message};
+    }
+    auto re = Pcre::Compile(c);
+    if (!re) return Error{"Invalid context regex " + PyRepr(c) + ": " + re.error().message};
+    regexes.push_back(std::move(*re));
+  }
+  m.view.context_ok.assign(m.view.data.contexts.size(), false);
+  for (size_t i = 0; i < m.view.data.contexts.size(); ++i) {
+    for (const Pcre& re : regexes) {
+      if (re.Search(m.view.data.contexts[i])) {
+        m.view.context_ok[i] = true;
+        break;
+      }
+    }
+  }
+  // Every context filtered out still means "these contexts only": keep a non-empty vector.
+  if (m.view.context_ok.empty()) m.view.context_ok.push_back(false);
+  return ok_status();
+}
+
+// _get_file_reporters + [report] include/omit.
+Result<std::vector<Candidate>> Session::Impl::Select(const std::vector<std::string>& morfs_in) {
+  std::vector<std::string> morfs = morfs_in;
+  if (morfs.empty()) {
+    for (const FileCoverage& fc : view.data.files) morfs.push_back(fc.path);
+  }
+  std::vector<Candidate> out(morfs.size());
+  tbb::parallel_for(size_t(0), morfs.size(), [&](size_t i) {
+    Candidate& c = out[i];
+    c.morf = morfs[i];
+    const std::string source = SourceForFile(c.morf);
+    c.filename = config.relative_files ? source : CanonicalFilename(source);
+    c.relative_filename = RelativeFilename(source);
+    c.data_key = FileMapper(c.filename);
+  });
+  // A file measured by a plugin needs that plugin's FileReporter.
+  for (const Candidate& c : out) {
+    const FileCoverage* fc = view.Find(FileMapper(c.morf));
+    if (!fc || fc->tracer.empty()) continue;
+    if (std::find(config.plugins.begin(), config.plugins.end(), fc->tracer) == config.plugins.end()) {
+      return UncaughtError("KeyError", PyRepr(fc->tracer));
+    }
+    return Error{"covalesce can't report files measured by the coverage.py plugin " + PyRepr(fc->tracer) +
+                 " yet: " + c.filename};
+  }
+
+  auto filter = [&](const std::optional<std::vector<std::string>>& patterns, bool keep) -> Status {
+    if (!patterns || patterns->empty()) return ok_status();
+    std::vector<std::string> prepped;
+    for (const std::string& p : *patterns) {
+      prepped.push_back(p);
+      if (!(p.size() && (p[0] == '*' || p[0] == '?'))) prepped.push_back(ospath::AbsFile(p, options.cwd));
+    }
+    auto rx = GlobsToRegex(prepped, false, false);
+    if (!rx) {
+      // A pattern the tokenizer refuses is a ConfigError; one that makes a bad regex (such as
+      // "[z-a]") is re.error escaping from re.compile.
+      if (rx.error().message.rfind("File pattern can't include", 0) == 0) return rx.error();
+      return UncaughtError("re.error", rx.error().message);
+    }
+    std::string pcre = *rx;
+    // Python's \Z is PCRE2's \z.
+    if (pcre.size() >= 2 && pcre.compare(pcre.size() - 2, 2, "\\Z") == 0) pcre.replace(pcre.size() - 2, 2, "\\z");
+    auto re = Pcre::Compile(pcre);
+    if (!re) return re.error();
+    std::erase_if(out, [&](const Candidate& c) { return bool(re->MatchAt(c.filename)) != keep; });
+    return ok_status();
+  };
+  if (Status st = filter(config.report_include, true); !st) return st.error();
+  if (Status st = filter(config.report_omit, false); !st) return st.error();
+  if (out.empty()) return Error{"No data to report."};
+  std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
+    return a.filename != b.filename ? a.filename < b.filename : a.morf < b.morf;
+  });
+  return out;
+}
+
+Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std::string>& morfs) {
+  Impl& m = *impl_;
+  std::vector<Candidate> chosen;
+  {
+    Timings::Phase t(m.timings, "select");
+    auto selected = m.Select(morfs);
+    if (!selected) return selected.error();
+    chosen = std::move(*selected);
+  }
+
+  if (m.python_minor == 0) {
+    auto info = ProbePython(m.options.python);
+    if (!info) return info.error();
+    m.python_minor = PythonMinor(info->version);
+  }
+
+  // Each distinct file once, through coverage.py's own parser.
+  std::vector<std::string> files;
+  std::unordered_map<std::string, size_t> file_index;
+  for (const Candidate& c : chosen) {
+    if (file_index.try_emplace(c.filename, files.size()).second) files.push_back(c.filename);
+  }
+  std::vector<std::shared_ptr<const FileAnalysis>> parsed(files.size());
+  {
+    Timings::Phase t(m.timings, "analysis");
+    AnalysisSettings as;
+    as.python = m.options.python;
+    as.exclude = m.config.exclude_lines;
+    as.partial = m.config.partial_branches;
+    as.partial_always = m.config.partial_branches_always;
+    as.relative_files = m.config.relative_files;
+    as.branch = m.view.has_arcs;
+    as.source = m.options.want_source;
+    as.python_version = m.python_minor ? "3." + std::to_string(m.python_minor) : "";
+    as.jobs = m.options.jobs;
+    as.cache_dir = Dirname(m.data_file) + "/.covalesce_cache";
+    as.use_cache = m.options.use_cache;
+    m.stats = AnalysisStats{};
+    auto analysed = AnalyzeWithPython(files, as, &m.stats);
+    if (!analysed) return analysed.error();
+    for (const std::string& w : m.stats.warnings) m.notices.push_back("covalesce: " + w);
+    for (size_t i = 0; i < files.size(); ++i) {
+      parsed[i] = std::make_shared<const FileAnalysis>(std::move((*analysed)[i]));
+    }
+  }
+
+  // The measured side, per file and in parallel.
+  std::vector<std::optional<Analysis>> analyses(chosen.size());
+  {
+    Timings::Phase t(m.timings, "results");
+    tbb::parallel_for(size_t(0), chosen.size(), [&](size_t i) {
+      const FileAnalysis& fa = *parsed[file_index[chosen[i].filename]];
+      if (!fa.ok()) return;
+      std::vector<LineNo> lines;
+      std::vector<Arc> arcs;
+      if (const FileCoverage* fc = m.view.Find(chosen[i].data_key)) {
+        lines = m.view.Lines(*fc);
+        if (m.view.has_arcs) arcs = m.view.Arcs(*fc);
+      }
+      analyses[i] = Analysis::FromFile(fa, chosen[i].data_key, m.view.has_arcs, std::move(lines),
+                                       std::move(arcs), m.config.precision);
+    });
+  }
+
+  // get_analysis_to_report's error handling, in filename order.
+  std::vector<FileReport> out;
+  out.reserve(chosen.size());
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    const Candidate& c = chosen[i];
+    const auto& fa = parsed[file_index[c.filename]];
+    if (fa->error_kind == FileAnalysis::ErrorKind::kNotPython) {
+      if (!fa->should_be_python) continue;
+      if (!m.config.ignore_errors) return Error{fa->error};
+      Warn("Couldn't parse Python file '" + c.filename + "'", "couldnt-parse");
+      continue;
+    }
+    if (!fa->ok()) {
+      if (m.config.ignore_errors) {
+        std::string msg = "Couldn't parse '" + c.filename + "': " + fa->error;
+        msg.erase(msg.find_last_not_of(" \t\n\r\f\v") + 1);
+        Warn(msg, "couldnt-parse");
+        continue;
+      }
+      if (!IsCoverageException(fa->error_type)) return UncaughtError(fa->error_type, fa->error);
+      // NoSource raised for a file that does not exist carries the slug "no-source".
+      if (fa->error_type == "NoSource" && fa->error.rfind("No source for code: '", 0) == 0 &&
+          EndsWith(fa->error, "'.")) {
+        return Error{WithErrorSlug(fa->error, "no-source")};
+      }
+      return Error{fa->error};
+    }
+    out.push_back(FileReport{c.morf, c.filename, c.relative_filename, fa, std::move(*analyses[i])});
+  }
+  return out;
+}
+
+std::map<LineNo, std::vector<std::string>> Session::ContextsByLineno(const FileReport& file) const {
+  const Impl& m = *impl_;
+  std::map<LineNo, std::vector<std::string>> out;
+  const FileCoverage* fc = m.view.Find(file.analysis.filename);
+  if (!fc) return out;
+  std::map<LineNo, std::set<uint32_t>> ids;
+  if (m.view.has_arcs) {
+    for (size_t k = 0; k < fc->arcs.size(); ++k) {
+      if (!m.view.Wanted(fc->arc_contexts[k])) continue;
+      for (uint64_t key : fc->arcs[k]) {
+        LineNo a = kernels::ArcFrom(key), b = kernels::ArcTo(key);
+        if (a > 0) ids[a].insert(fc->arc_contexts[k]);
+        if (b > 0) ids[b].insert(fc->arc_contexts[k]);
+      }
+    }
+  } else {
+    for (size_t k = 0; k < fc->lines.size(); ++k) {
+      if (!m.view.Wanted(fc->line_contexts[k])) continue;
+      const LineBitmap& b = fc->lines[k];
+      std::vector<uint32_t> nums(kernels::Popcount(b.data(), b.size()));
+      nums.resize(kernels::BitmapToLines(b.data(), b.size(), nums.data()));
+      for (uint32_t n : nums) ids[LineNo(n)].insert(fc->line_contexts[k]);
+    }
+  }
+  for (auto& [line, set] : ids) {
+    std::vector<std::string>& labels = out[line];
+    for (uint32_t id : set) labels.push_back(m.view.data.contexts[id]);
+    std::sort(labels.begin(), labels.end());
+  }
+  return out;
+}
+
+int PrintError(const Error& error) {
+  if (error.message.rfind("Traceback (most recent call last):", 0) == 0) {
+    std::fprintf(stderr, "%s\n", error.message.c_str());
+  } else {
+    std::printf("%s\n", error.message.c_str());
+  }
+  return 1;
+}
+
+Error UncaughtError(std::string_view type, std::string_view text) {
+  std::string msg = "Traceback (most recent call last):\n  (coverage.py would not catch this exception)\n";
+  msg += std::string(type);
+  if (!text.empty()) msg += ": " + std::string(text);
+  return Error{msg};
+}
+
+}  // namespace covalesce::report
