@@ -324,8 +324,8 @@ TEST(PythonHelper, ManyFilesOverSeveralWorkers) {
   std::vector<std::string> files;
   for (int i = 0; i < 40; ++i) {
     std::string body;
-    for (int j = 0; j <= i; ++j) body += "a" + std::to_string(j) + " = " + std::to_string(j) + "\n";
-    files.push_back(t.Write("f" + std::to_string(i) + ".py", body));
+    for (int j = 0; j <= i; ++j) ((body += "a") += std::to_string(j)) += " = 0\n";
+    files.push_back(t.Write(std::to_string(i) + ".py", body));
   }
   AnalysisSettings s;
   s.python = python;

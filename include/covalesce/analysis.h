@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "covalesce/result.h"
+#include "covalesce/timings.h"
 
 namespace covalesce {
 
@@ -124,7 +125,8 @@ Result<std::vector<FileAnalysis>> RunPythonHelper(const std::vector<std::string>
 struct AnalysisStats {
   size_t hits = 0, misses = 0;
   bool rebuilt = false;                // the cache was damaged and was recreated
-  std::vector<std::string> warnings;   // e.g. "Couldn't use the analysis cache ...: ..."
+  std::vector<std::string> warnings;   // e.g. "Couldn't open the analysis cache ...: ..."
+  Timings timings;                     // probe, hash, lookup, helper, store
 };
 Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,
                                                     const AnalysisSettings& settings,

@@ -44,11 +44,15 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
                                                     AnalysisStats* stats) {
   AnalysisStats local;
   AnalysisStats& st = stats ? *stats : local;
+  Timings& timings = st.timings;
+  std::optional<Timings::Phase> phase;
+  phase.emplace(timings, "probe");
   auto info = ProbePython(settings.python);
   if (!info) return info.error();
 
   std::unique_ptr<AnalysisCache> cache;
   if (settings.use_cache && !settings.cache_dir.empty()) {
+    phase.emplace(timings, "hash");
     auto opened = AnalysisCache::Open(settings.cache_dir);
     if (opened) cache = std::move(*opened);
     else st.warnings.push_back(opened.error().message);
@@ -61,6 +65,7 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
     tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
       if (auto bytes = ReadBytes(files[i])) keys[i] = AnalysisCache::Key(fingerprint, files[i], *bytes);
     });
+    phase.emplace(timings, "lookup");
     std::vector<size_t> keyed;
     std::vector<std::string> lookup;
     for (size_t i = 0; i < files.size(); ++i) {
@@ -78,6 +83,7 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
   }
   st.hits += files.size() - missing.size();
   st.misses += missing.size();
+  phase.emplace(timings, "helper");
   auto computed = RunPythonHelper(missing_files, settings);
   if (!computed) return computed.error();
 
@@ -87,6 +93,7 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
     if (cache && !keys[missing[k]].empty() && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
   }
   if (cache && !to_store.empty()) {
+    phase.emplace(timings, "store");
     if (Status s = cache->Store(to_store); !s) st.warnings.push_back(s.error().message);
     st.rebuilt = cache->rebuilt();
   }
@@ -96,6 +103,7 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
     if (found[i]) results[i] = std::move(*found[i]);
   }
   for (size_t k = 0; k < missing.size(); ++k) results[missing[k]] = std::move((*computed)[k]);
+  phase.reset();
   return results;
 }
 

@@ -57,6 +57,11 @@ try:
 except Exception as exc:  # ImportError, or a coverage.py too old to have these modules
     fail(f"{type(exc).__name__}: {exc}")
 
+try:
+    from coverage.regions import RegionFinder
+except ImportError:  # then FileReporter.code_regions(), which parses again
+    RegionFinder = None
+
 
 def sorted_pairs(mapping):
     return sorted([k, v] for k, v in mapping.items())
@@ -76,6 +81,17 @@ def error_of(exc):
     return {"kind": kind, "type": type(exc).__name__, "message": str(exc)}
 
 
+def regions_of(fr):
+    """FileReporter.code_regions() parses the source again; the same RegionFinder over
+    the tree the parser already built (same text, same ast.parse) saves that parse."""
+    tree = getattr(fr.parser, "_ast_root", None)
+    if RegionFinder is None or tree is None:
+        return fr.code_regions()
+    finder = RegionFinder()
+    finder.handle_node(tree)
+    return finder.regions
+
+
 def analyse(path, cov, want_arcs, want_source):
     """What coverage.py's reporting (Coverage._analyze and the reporters) asks a
     PythonFileReporter, in the order that decides which error a broken file gives."""
@@ -85,8 +101,13 @@ def analyse(path, cov, want_arcs, want_source):
         out["statements"] = sorted(fr.lines())
         out["excluded"] = sorted(fr.excluded_lines())
         out["multiline"] = sorted_pairs(fr.multiline_map())
+        parser = fr.parser
+        out["num_lines"] = len(parser.text.splitlines())  # parser.text is fr.source()
+        out["regions"] = [  # before arcs(), which lets go of the parser's tree
+            {"kind": r.kind, "name": r.name, "start": r.start, "lines": sorted(r.lines)}
+            for r in regions_of(fr)
+        ]
         if want_arcs:
-            parser = fr.parser
             out["arcs"] = arc_list(fr.arcs())
             out["exit_counts"] = sorted_pairs(fr.exit_counts())
             out["no_branch"] = sorted(fr.no_branch_lines())
@@ -100,14 +121,8 @@ def analyse(path, cov, want_arcs, want_source):
                 [[a, b], [[cause, action] for cause, action in frags]]
                 for (a, b), frags in parser._missing_arc_fragments.items()
             )
-        source = fr.source()
-        out["num_lines"] = len(source.splitlines())
-        out["regions"] = [
-            {"kind": r.kind, "name": r.name, "start": r.start, "lines": sorted(r.lines)}
-            for r in fr.code_regions()
-        ]
         if want_source:
-            out["source_lines"] = source.splitlines()
+            out["source_lines"] = fr.source().splitlines()
             out["tokens"] = [[list(t) for t in line] for line in fr.source_token_lines()]
     except Exception as exc:
         for key in list(out):

@@ -20,9 +20,11 @@ struct ProcessResult {
   std::string out, err;
 };
 
-// Runs argv[0] (looked up on PATH) with `input` as its stdin; waits for it. Fails only when
-// the program cannot be started.
-Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::string_view input);
+// Runs argv[0] (looked up on PATH) with `input` as its stdin and this process's environment
+// plus `env` ("NAME=value" entries, replacing any of the same name); waits for it. Fails
+// only when the program cannot be started.
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::string_view input,
+                                 const std::vector<std::string>& env = {});
 
 // The string fields of a flat JSON object such as the helper's probe line (json_io.cc);
 // nullopt when `json` is not an object.

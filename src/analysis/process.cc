@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -53,11 +54,15 @@ void ReadAll(int fd, std::string& out) {
   }
 }
 
+// NAME of a "NAME=value" environment entry.
+std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
+
 Error SystemError(const std::string& what) { return Error{what + ": " + std::strerror(errno)}; }
 
 }  // namespace
 
-Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::string_view input) {
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::string_view input,
+                                 const std::vector<std::string>& env) {
   Fd in(memfd_create("covalesce-stdin", MFD_CLOEXEC));
   Fd err(memfd_create("covalesce-stderr", MFD_CLOEXEC));
   int out_pipe[2];
@@ -77,8 +82,15 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv, std::stri
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) {
+    auto same_name = [&](const std::string& mine) { return NameOf(mine) == NameOf(*e); };
+    if (std::none_of(env.begin(), env.end(), same_name)) envp.push_back(*e);
+  }
+  for (const std::string& mine : env) envp.push_back(const_cast<char*>(mine.c_str()));
+  envp.push_back(nullptr);
   pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return Error{"Couldn't run " + argv[0] + ": " + std::strerror(rc)};
   out_write.reset();  // so that the read below ends when the child exits

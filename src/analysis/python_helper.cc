@@ -1,6 +1,9 @@
 // --analysis=python: coverage.py's own parser, run by the user's python3 in a few worker
 // processes. Files are dealt to workers by size (largest first, to the least loaded), each
 // worker prints one JSON line per file, and each worker's thread decodes its own lines.
+// Workers run with PYTHONHASHSEED=0: coverage.py collects an arc's message fragments by
+// iterating a set of objects holding strings, so under hash randomisation the order of the
+// "... or ..." parts of a message changes from run to run; a fixed seed fixes it.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -107,7 +110,8 @@ Result<std::vector<FileAnalysis>> RunPythonHelper(const std::vector<std::string>
       std::vector<std::string> mine;
       for (size_t i : dealt[w]) mine.push_back(files[i]);
       std::string request = "{" + common + ",\"files\":" + JsonList(mine) + "}";
-      auto run = RunProcess({s.python, "-c", std::string(kHelperScript), "analyse"}, request);
+      auto run = RunProcess({s.python, "-c", std::string(kHelperScript), "analyse"}, request,
+                            {"PYTHONHASHSEED=0"});
       if (!run) {
         errors[w] = CantRun(s.python, run.error());
         return;

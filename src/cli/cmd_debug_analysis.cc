@@ -30,7 +30,8 @@ CommandSpec AnalysisSpec() {
            {"", "--python", "python", T::kString, "EXE",
             "The Python interpreter for --analysis=python. Defaults to 'python3'."},
            RcfileOption(),
-           {"", "--source", "source", T::kFlag, "", "Include source lines and HTML tokens."}}};
+           {"", "--source", "source", T::kFlag, "", "Include source lines and HTML tokens."},
+           TimingsOption()}};
 }
 
 std::string PairJson(Arc arc) {
@@ -121,6 +122,7 @@ int RunDebugAnalysis(const Parsed& debug_options) {
   }
   std::fprintf(stderr, "%zu files: %zu from the cache, %zu analysed%s\n", results->size(),
                stats.hits, stats.misses, stats.rebuilt ? " (damaged cache rebuilt)" : "");
+  if (opts.flag("timings")) stats.timings.Print(stderr);
   return kOk;
 }
 

@@ -206,8 +206,10 @@ def project(tmp_path_factory):
 
 def reference(python, files, cwd, rcfile=".coveragerc", source=False):
     req = json.dumps({"files": files, "rcfile": rcfile, "source": source})
-    p = subprocess.run([str(python), "-c", REFERENCE], input=req, cwd=cwd,
-                       capture_output=True, text=True)
+    # The helper runs with PYTHONHASHSEED=0, which fixes the order coverage.py gives the
+    # "... or ..." parts of a missing-arc message (it varies with string hashing).
+    p = subprocess.run([str(python), "-c", REFERENCE], input=req, cwd=cwd, capture_output=True,
+                       text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
 
