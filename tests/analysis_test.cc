@@ -231,6 +231,35 @@ TEST(AnalysisCacheTest, ForeignSchemaIsRebuilt) {
   EXPECT_FALSE(cache->Lookup({"k"})[0]);
 }
 
+// The `day` of a row, or -1 when it is gone.
+int64_t RowDay(const TempDir& t, const std::string& key) {
+  sqlite3* db = nullptr;
+  sqlite3_open((t.path / ".covalesce_cache/analysis.sqlite").c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT day FROM analysis WHERE key = ?1", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  int64_t day = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return day;
+}
+
+TEST(AnalysisCacheTest, UsedRowsAreKeptAndUnusedOnesExpire) {
+  TempDir t;
+  FileAnalysis fa = Sample();
+  ASSERT_TRUE(OpenCache(t)->Store({{"used", &fa}, {"unused", &fa}, {"recent", &fa}}));
+  int64_t today = RowDay(t, "used");
+  Tamper(t, "UPDATE analysis SET day = day - 40 WHERE key != 'recent'");
+  auto cache = OpenCache(t);
+  EXPECT_TRUE(cache->Lookup({"used"})[0]);  // a hit on an old row is still a hit...
+  EXPECT_TRUE(cache->has_unmarked_hits());
+  ASSERT_TRUE(cache->Store({}));            // ... and the next write marks it as used today
+  EXPECT_FALSE(cache->has_unmarked_hits());
+  EXPECT_EQ(RowDay(t, "used"), today);
+  EXPECT_EQ(RowDay(t, "unused"), -1);       // 40 days unused: dropped
+  EXPECT_EQ(RowDay(t, "recent"), today);
+}
+
 TEST(AnalysisCacheTest, ConcurrentWritersAndReaders) {
   // Separate connections lock like separate processes: every store must land.
   TempDir t;

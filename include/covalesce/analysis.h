@@ -140,7 +140,7 @@ std::string JsonQuote(std::string_view text);  // a JSON string, escaped as ToJs
 
 // The on-disk cache, one SQLite database in WAL mode shared by concurrent runs. Keys are
 // sha256 digests of (settings fingerprint, path, source bytes); values are ToJson() text
-// with their own sha256. Any sign of damage (open, quick_check, schema, a row failing its
+// with their own sha256, and the day the row was last used. Any sign of damage (open, quick_check, schema, a row failing its
 // digest or decoding) deletes the database and starts an empty one: a cache is never
 // trusted over a recompute.
 class AnalysisCache {
@@ -157,8 +157,11 @@ class AnalysisCache {
 
   // One entry per key; nullopt for a miss (and for every key, if the cache proved damaged).
   std::vector<std::optional<FileAnalysis>> Lookup(const std::vector<std::string>& keys);
-  // Stores in one transaction (waiting for another run's transaction if need be).
+  // Stores in one transaction (waiting for another run's transaction if need be), marks the
+  // hits of earlier lookups as used today, and drops rows unused for 30 days.
   Status Store(const std::vector<std::pair<std::string, const FileAnalysis*>>& entries);
+  // Whether Store({}) has something to do: hits not yet marked as used today.
+  bool has_unmarked_hits() const { return !stale_.empty(); }
 
   bool rebuilt() const { return rebuilt_; }
   const std::string& path() const { return path_; }
@@ -170,6 +173,7 @@ class AnalysisCache {
   Status Rebuild();
   void* db_ = nullptr;  // sqlite3*
   std::string path_;
+  std::vector<std::string> stale_;  // hit keys whose row was last used before today
   bool rebuilt_ = false;
 };
 

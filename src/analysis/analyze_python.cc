@@ -92,7 +92,7 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
     FileAnalysis& fa = (*computed)[k];
     if (cache && !keys[missing[k]].empty() && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
   }
-  if (cache && !to_store.empty()) {
+  if (cache && (!to_store.empty() || cache->has_unmarked_hits())) {
     phase.emplace(timings, "store");
     if (Status s = cache->Store(to_store); !s) st.warnings.push_back(s.error().message);
     st.rebuilt = cache->rebuilt();

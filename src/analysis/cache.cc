@@ -3,12 +3,15 @@
 // sha256 of everything that decides it. WAL mode and a busy timeout let two runs share the
 // file; a run that cannot get the write lock in time only loses its new entries. Anything
 // that looks damaged sends the whole database to the bin: recomputing is always correct.
+// Rows carry the day they were last written or used; rows unused for kKeepDays are dropped
+// when a run writes, so edited files do not pile up old analyses forever.
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <tbb/parallel_for.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -40,7 +43,10 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
 
 namespace {
 
-constexpr const char* kSchema = "covalesce-analysis-cache-1";
+constexpr const char* kSchema = "covalesce-analysis-cache-2";
+constexpr int64_t kKeepDays = 30;
+
+int64_t Today() { return int64_t(time(nullptr) / 86400); }
 
 sqlite3* Sql(void* db) { return static_cast<sqlite3*>(db); }
 
@@ -103,7 +109,8 @@ AnalysisCache::Opened AnalysisCache::OpenDb(bool check, std::string& why) {
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                           "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT)",
                           "CREATE TABLE IF NOT EXISTS analysis(key TEXT PRIMARY KEY, digest TEXT "
-                          "NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"}) {
+                          "NOT NULL, value BLOB NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID",
+                          "CREATE INDEX IF NOT EXISTS analysis_day ON analysis(day)"}) {
     if ((rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
   }
   std::string set = std::string("INSERT OR IGNORE INTO meta VALUES('schema', '") + kSchema + "')";
@@ -129,6 +136,7 @@ AnalysisCache::Opened AnalysisCache::OpenDb(bool check, std::string& why) {
 }
 
 Status AnalysisCache::Rebuild() {
+  stale_.clear();
   sqlite3_close_v2(Sql(db_));
   db_ = nullptr;
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) unlink((path_ + suffix).c_str());
@@ -170,7 +178,7 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
   std::vector<std::pair<std::string, std::string>> rows(keys.size());  // digest, value
   std::vector<char> hit(keys.size(), 0);
   {
-    Stmt get(Sql(db_), "SELECT digest, value FROM analysis WHERE key = ?1");
+    Stmt get(Sql(db_), "SELECT digest, value, day FROM analysis WHERE key = ?1");
     if (Damaged(get.rc())) return distrust();
     if (get.rc() != SQLITE_OK) return found;
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -179,6 +187,7 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
       if (rc == SQLITE_ROW) {
         rows[i] = {std::string(get.Text(0)), std::string(get.Text(1))};
         hit[i] = 1;
+        if (sqlite3_column_int64(get.get(), 2) < Today()) stale_.push_back(keys[i]);
       } else if (Damaged(rc)) {
         return distrust();
       }
@@ -216,17 +225,32 @@ Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileA
   int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return failed(rc);
   {
-    Stmt put(db, "INSERT OR REPLACE INTO analysis(key, digest, value) VALUES(?1, ?2, ?3)");
-    if (put.rc() != SQLITE_OK) return failed(put.rc());
+    int64_t today = Today();
+    Stmt put(db, "INSERT OR REPLACE INTO analysis(key, digest, value, day) VALUES(?1, ?2, ?3, ?4)");
+    Stmt touch(db, "UPDATE analysis SET day = ?2 WHERE key = ?1");
+    Stmt prune(db, "DELETE FROM analysis WHERE day < ?1");
+    for (Stmt* st : {&put, &touch, &prune}) {
+      if (st->rc() != SQLITE_OK) return failed(st->rc());
+    }
     for (size_t i = 0; i < entries.size(); ++i) {
       put.Bind(1, entries[i].first);
       put.Bind(2, rows[i].first);
       sqlite3_bind_blob(put.get(), 3, rows[i].second.data(), int(rows[i].second.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(put.get(), 4, today);
       if ((rc = sqlite3_step(put.get())) != SQLITE_DONE) return failed(rc);
       sqlite3_reset(put.get());
     }
+    for (const std::string& key : stale_) {
+      touch.Bind(1, key);
+      sqlite3_bind_int64(touch.get(), 2, today);
+      if ((rc = sqlite3_step(touch.get())) != SQLITE_DONE) return failed(rc);
+      sqlite3_reset(touch.get());
+    }
+    sqlite3_bind_int64(prune.get(), 1, today - kKeepDays);
+    if ((rc = sqlite3_step(prune.get())) != SQLITE_DONE) return failed(rc);
   }
   if ((rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK) return failed(rc);
+  stale_.clear();
   return ok_status();
 }
 
