@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <random>
+#include <set>
+#include <sstream>
 
 #include "covalesce/report.h"
 #include "test_util.h"
@@ -194,6 +196,127 @@ TEST(Text, AgreesWithPython) {
   for (size_t i = 0; i < expected.size(); ++i) {
     ASSERT_TRUE(std::getline(got, line));
     EXPECT_EQ(line, expected[i]) << "case " << i;
+  }
+}
+
+// Python's repr of a sorted list of ints, and of sorted(dict.items()) for a line -> lines map.
+std::string PyList(const std::vector<LineNo>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+  return out + "]";
+}
+std::string PyItems(const std::map<LineNo, std::vector<LineNo>>& m) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    out += (first ? "(" : ", (") + std::to_string(k) + ", " + PyList(v) + ")";
+    first = false;
+  }
+  return out + "]";
+}
+std::string ArcList(const std::vector<Arc>& arcs) {
+  std::string out = "[";
+  for (size_t i = 0; i < arcs.size(); ++i) {
+    out += (i ? ", (" : "(") + std::to_string(arcs[i].first) + ", " + std::to_string(arcs[i].second) + ")";
+  }
+  return out + "]";
+}
+std::string Summary(const Analysis& a) {
+  const Numbers& n = a.numbers;
+  return PyList(a.statements) + "|" + PyList(a.executed) + "|" + PyList(a.missing) + "|" +
+         std::to_string(n.n_branches) + "," + std::to_string(n.n_partial_branches) + "," +
+         std::to_string(n.n_missing_branches) + "|" + PyItems(a.MissingBranchArcs()) + "|" +
+         PyItems(a.ExecutedBranchArcs()) + "|" + a.MissingFormatted(true);
+}
+
+// Random analyses narrowed to random regions, against coverage.py's AnalysisNarrower.
+TEST(AnalysisNarrower, AgreesWithPython) {
+  const std::string python = testing::ReferencePython("3.12");
+  if (python.empty()) GTEST_SKIP() << "no reference venv";
+  const std::string script = R"(
+import ast, sys
+from coverage.results import Analysis, AnalysisNarrower
+for line in sys.stdin:
+    c = ast.literal_eval(line)
+    a = Analysis(precision=0, filename="f.py", has_arcs=True, statements=set(c["st"]),
+                 excluded=set(c["ex"]), executed=set(c["run"]), arc_possibilities_set=set(c["arcs"]),
+                 arcs_executed_set=set(c["ran"]), exit_counts=dict(c["exits"]), no_branch=set(c["nb"]))
+    narrower = AnalysisNarrower(a)
+    for group in c["groups"]:
+        narrower.add_regions([set(r) for r in group])
+    for lines in [a] + [set(r) for group in c["groups"] for r in group]:
+        n = a if lines is a else narrower.narrow(lines)
+        m = n.numbers
+        print(f"{sorted(n.statements)}|{sorted(n.executed)}|{sorted(n.missing)}|"
+              f"{m.n_branches},{m.n_partial_branches},{m.n_missing_branches}|"
+              f"{sorted(n.missing_branch_arcs().items())}|{sorted(n.executed_branch_arcs().items())}|"
+              f"{n.missing_formatted(branches=True)}")
+)";
+  testing::TempDir dir;
+  dir.Write("check.py", script);
+  std::mt19937 rng(11);
+  std::string input;
+  std::vector<std::string> expected;
+  for (int c = 0; c < 200; ++c) {
+    const int n = 3 + int(rng() % 20);
+    std::vector<LineNo> st, ex, run, nb;
+    for (LineNo l = 1; l <= n; ++l) {
+      if (rng() % 5 == 0) ex.push_back(l);
+      else if (rng() % 4) st.push_back(l);
+    }
+    for (LineNo l : st) if (rng() % 3) run.push_back(l);
+    std::vector<Arc> arcs, ran;
+    std::map<LineNo, int> exits;
+    for (LineNo l : st) {
+      int k = 1 + int(rng() % 3);
+      std::set<LineNo> dests;
+      for (int j = 0; j < k; ++j) dests.insert(rng() % 6 == 0 ? -1 : 1 + LineNo(rng() % n));
+      dests.erase(l);
+      for (LineNo d : dests) {
+        arcs.emplace_back(l, d);
+        if (rng() % 2) ran.emplace_back(l, d);
+      }
+      if (!dests.empty()) exits[l] = int(dests.size());
+      if (rng() % 10 == 0) nb.push_back(l);
+    }
+    std::vector<std::vector<std::vector<LineNo>>> groups(1 + rng() % 2);
+    for (auto& g : groups) {
+      for (int r = 0; r < 1 + int(rng() % 3); ++r) {
+        std::vector<LineNo> lines;
+        LineNo a = 1 + LineNo(rng() % n), b = a + LineNo(rng() % 6);
+        for (LineNo l = a; l <= b; ++l) lines.push_back(l);
+        g.push_back(lines);
+      }
+    }
+    std::string exits_text = "[";
+    for (auto [l, k] : exits) exits_text += "(" + std::to_string(l) + ", " + std::to_string(k) + "), ";
+    exits_text += "]";
+    std::string groups_text = "[";
+    for (auto& g : groups) {
+      groups_text += "[";
+      for (auto& r : g) groups_text += PyList(r) + ", ";
+      groups_text += "], ";
+    }
+    groups_text += "]";
+    input += "{'st': " + PyList(st) + ", 'ex': " + PyList(ex) + ", 'run': " + PyList(run) +
+             ", 'arcs': " + ArcList(arcs) + ", 'ran': " + ArcList(ran) + ", 'exits': " + exits_text +
+             ", 'nb': " + PyList(nb) + ", 'groups': " + groups_text + "}\n";
+    Analysis a = Analysis::FromSets("f.py", true, st, ex, run, arcs, ran, exits, nb, 0);
+    AnalysisNarrower narrower(a);
+    for (auto& g : groups) narrower.AddRegions(g);
+    expected.push_back(Summary(a));
+    for (auto& g : groups) {
+      for (auto& r : g) expected.push_back(Summary(narrower.Narrow(r)));
+    }
+  }
+  dir.Write("in.txt", input);
+  std::string cmd = python + " " + dir / "check.py" + " < " + dir / "in.txt" + " > " + dir / "out.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::istringstream got(testing::ReadAll(dir / "out.txt"));
+  std::string line;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_TRUE(std::getline(got, line));
+    ASSERT_EQ(line, expected[i]) << "case line " << i;
   }
 }
 

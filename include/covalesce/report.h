@@ -100,6 +100,23 @@ struct Analysis {
   std::string MissingFormatted(bool branches = false) const;
 };
 
+// results.AnalysisNarrower: an Analysis cut down to a region's lines (JSON functions and
+// classes, LCOV functions). Add every region's lines first (one AddRegions call per group, as
+// jsonreport.py does: within one call, a line belongs to the last region listing it); then
+// Narrow(lines) for one of the added line sets. A region is identified by its set of lines.
+class AnalysisNarrower {
+ public:
+  explicit AnalysisNarrower(const Analysis& analysis);
+  ~AnalysisNarrower();
+  // Each entry: one region's lines (any order, duplicates allowed).
+  void AddRegions(const std::vector<std::vector<LineNo>>& regions);
+  Analysis Narrow(std::vector<LineNo> lines) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // ---- Python text behaviour the reports need ---------------------------------------------
 
 // A Python minor version as an int (11 for 3.11); 0 when unknown (treated as 3.11).
@@ -207,6 +224,13 @@ class Session {
   std::unique_ptr<Impl> impl_;
 };
 
+// report_core.render_report(): writes a one-file report to `output_path` ("-" is stdout),
+// creating its directory, and then says "Wrote <report_type> to <path>" through
+// Session::Message (report_type is e.g. "JSON report"). A write that fails is the Error
+// Python's open() would raise, as an uncaught exception.
+Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type,
+                   std::string_view content);
+
 // Prints an Error the way coverage.py's main() shows it: a coverage.py error on stdout; an
 // error that coverage.py shows as an uncaught exception ("Traceback (most recent call
 // last):..." text) on stderr. Returns 1, the exit status.
@@ -247,5 +271,11 @@ Result<int> CheckFailUnder(double total, const ReportArgs& args, const Config& c
 // after that. Writes the report to `out` and returns total.pc_covered for fail-under.
 Result<double> SummaryReport(Session& session, const std::vector<std::string>& morfs,
                              std::string& out);
+// The two halves, for a caller that analyses once for several reports (`covalesce all`):
+// the format check SummaryReporter's constructor makes, and the report from files already
+// analysed (SetQueryContexts + AnalysisToReport done by the caller).
+Status CheckSummaryFormat(const Config& config);
+Result<double> WriteSummaryReport(const Session& session, const std::vector<FileReport>& files,
+                                  std::string& out);
 
 }  // namespace covalesce::report

@@ -306,3 +306,78 @@ std::string Analysis::MissingFormatted(bool branches) const {
 }
 
 }  // namespace covalesce::report
+
+// ---- AnalysisNarrower ----------------------------------------------------------------------
+
+namespace covalesce::report {
+
+struct AnalysisNarrower::Impl {
+  struct Region {
+    std::vector<Arc> possible, executed;  // sets, sorted at the end of each AddRegions
+    std::map<LineNo, int> exit_counts;
+  };
+  const Analysis& analysis;
+  std::map<std::vector<LineNo>, Region> regions;  // keyed by the sorted, unique lines
+};
+
+AnalysisNarrower::AnalysisNarrower(const Analysis& analysis) : impl_(new Impl{analysis, {}}) {}
+AnalysisNarrower::~AnalysisNarrower() = default;
+
+void AnalysisNarrower::AddRegions(const std::vector<std::vector<LineNo>>& liness) {
+  const Analysis& a = impl_->analysis;
+  if (!a.has_arcs) return;
+  std::unordered_map<LineNo, Impl::Region*> line2region;
+  std::vector<Impl::Region*> touched;
+  for (std::vector<LineNo> lines : liness) {
+    SortUnique(lines);
+    Impl::Region* r = &impl_->regions[lines];
+    touched.push_back(r);
+    for (LineNo l : lines) line2region[l] = r;
+  }
+  auto find = [&](LineNo l) -> Impl::Region* {
+    auto it = line2region.find(l);
+    return it == line2region.end() ? nullptr : it->second;
+  };
+  auto collect = [&](const std::vector<Arc>& arcs, std::vector<Arc> Impl::Region::*field) {
+    for (const Arc& arc : arcs) {
+      if (Impl::Region* r = find(arc.first)) (r->*field).push_back(arc);
+      if (Impl::Region* r = find(arc.second)) (r->*field).push_back(arc);
+    }
+  };
+  collect(a.arc_possibilities, &Impl::Region::possible);
+  collect(a.arcs_executed, &Impl::Region::executed);
+  for (const auto& [line, count] : a.exit_counts) {
+    if (Impl::Region* r = find(line)) r->exit_counts[line] = count;
+  }
+  for (Impl::Region* r : touched) {
+    SortUnique(r->possible);
+    SortUnique(r->executed);
+  }
+}
+
+Analysis AnalysisNarrower::Narrow(std::vector<LineNo> lines) const {
+  const Analysis& a = impl_->analysis;
+  SortUnique(lines);
+  auto keep = [&](const std::vector<LineNo>& v) {
+    std::vector<LineNo> out;
+    std::set_intersection(v.begin(), v.end(), lines.begin(), lines.end(), std::back_inserter(out));
+    return out;
+  };
+  std::vector<Arc> possible, executed;
+  std::map<LineNo, int> exit_counts;
+  std::vector<LineNo> no_branch;
+  if (a.has_arcs) {
+    auto it = impl_->regions.find(lines);
+    if (it != impl_->regions.end()) {
+      possible = it->second.possible;
+      executed = it->second.executed;
+      exit_counts = it->second.exit_counts;
+    }
+    no_branch = keep(a.no_branch);
+  }
+  return Analysis::FromSets(a.filename, a.has_arcs, keep(a.statements), keep(a.excluded), keep(a.executed),
+                            std::move(possible), std::move(executed), std::move(exit_counts),
+                            std::move(no_branch), a.numbers.precision);
+}
+
+}  // namespace covalesce::report

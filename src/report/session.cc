@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -341,6 +342,11 @@ Status Session::SetQueryContexts() {
   Impl& m = *impl_;
   m.view.context_ok.clear();
   if (!m.config.contexts || m.config.contexts->empty()) return ok_status();
+  // CoverageData.set_query_contexts opens the database, which creates an empty data file
+  // when there is none.
+  if (access(m.data_file.c_str(), F_OK) != 0) {
+    if (Status st = WriteDataFile(CoverageData{}, m.data_file, kCoverageVersion); !st) return st;
+  }
   std::vector<Pcre> regexes;
   for (const std::string& c : *m.config.contexts) {
     if (Status st = CheckPythonRegex(c); !st) {
@@ -547,6 +553,35 @@ std::map<LineNo, std::vector<std::string>> Session::ContextsByLineno(const FileR
     std::sort(labels.begin(), labels.end());
   }
   return out;
+}
+
+Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type,
+                   std::string_view content) {
+  if (output_path == "-") {
+    std::fwrite(content.data(), 1, content.size(), stdout);
+    return ok_status();
+  }
+  std::string path = output_path;
+  if (path.find('/') != std::string::npos) MakeDirs(Dirname(AbsPath(path, session.options().cwd)));
+  FILE* f = std::fopen(path.c_str(), "wb");
+  auto os_error = [&](int err) {
+    static const std::map<int, std::string> kTypes = {
+        {ENOENT, "FileNotFoundError"}, {EACCES, "PermissionError"}, {EPERM, "PermissionError"},
+        {EISDIR, "IsADirectoryError"}, {ENOTDIR, "NotADirectoryError"}};
+    auto it = kTypes.find(err);
+    return UncaughtError(it == kTypes.end() ? "OSError" : it->second,
+                         "[Errno " + std::to_string(err) + "] " + std::strerror(err) + ": " + PyRepr(path));
+  };
+  if (!f) return os_error(errno);
+  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  int err = errno;
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) {
+    unlink(path.c_str());  // render_report deletes a file it could not finish
+    return os_error(err ? err : EIO);
+  }
+  session.Message("Wrote " + std::string(report_type) + " to " + output_path);
+  return ok_status();
 }
 
 int PrintError(const Error& error) {

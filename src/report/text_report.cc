@@ -141,23 +141,33 @@ void ReportMarkdown(const Layout& l, const std::vector<Row>& rows, const Row& to
 
 }  // namespace
 
-Result<double> SummaryReport(Session& session, const std::vector<std::string>& morfs, std::string& out) {
-  const Config& config = session.config();
+Status CheckSummaryFormat(const Config& config) {
   std::string format = config.format.value_or("");
-  if (format.empty()) format = "text";
-  if (format != "text" && format != "markdown" && format != "total") {
-    return Error{"Unknown report format choice: " + PyRepr(format)};
-  }
-  const bool branches = session.has_arcs();
+  if (format.empty() || format == "text" || format == "markdown" || format == "total") return ok_status();
+  return Error{"Unknown report format choice: " + PyRepr(format)};
+}
+
+Result<double> SummaryReport(Session& session, const std::vector<std::string>& morfs, std::string& out) {
+  if (Status st = CheckSummaryFormat(session.config()); !st) return st.error();
   if (Status st = session.SetQueryContexts(); !st) return st.error();
   auto files = session.AnalysisToReport(morfs);
   if (!files) return files.error();
+  return WriteSummaryReport(session, *files, out);
+}
+
+Result<double> WriteSummaryReport(const Session& session, const std::vector<FileReport>& files,
+                                  std::string& out) {
+  const Config& config = session.config();
+  if (Status st = CheckSummaryFormat(config); !st) return st.error();
+  std::string format = config.format.value_or("");
+  if (format.empty()) format = "text";
+  const bool branches = session.has_arcs();
 
   Numbers total;
   total.precision = config.precision;
   size_t skipped = 0, empty = 0;
   std::vector<const FileReport*> shown;
-  for (const FileReport& f : *files) {
+  for (const FileReport& f : files) {
     const Numbers& n = f.analysis.numbers;
     total += n;
     if (config.skip_covered && n.n_missing == 0 && n.n_partial_branches == 0) {

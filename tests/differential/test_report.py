@@ -351,7 +351,8 @@ COMMON = [
     ["--include=[z-a]"], ["--omit=***"], ["-i", "-m"], ["--skip-covered", "--no-skip-covered"],
     ["pkg/lines.py", "pkg/full.py"], ["./pkg/lines.py", "pkg/lines.py"], ["nothere.py"],
     ["pkg/full.py", "main.py", "--format=markdown"], ["pkg/full.pyc"],
-    ["--debug=combine"], ["--keep-combined"],
+    ["--debug=combine"], ["--keep-combined"], ["tests_runner.py", "-m"], ["pkg"],
+    ["pkg/lines.py", "pkg/lines.py", "--sort=-name"],
 ]
 BRANCH_ONLY = [["--sort=branch"], ["--sort=-brpart", "-m"], ["--precision=4", "-m", "--sort=cover"]]
 
@@ -406,6 +407,7 @@ CONFIGS = [
     "[report]\nsort = bogus\n",
     "[run]\nparallel = true\n",
     "[report]\nprecision = 2\n",
+    "[report]\nfoo = 1\nshow_missing = yes\n",
 ]
 
 
@@ -494,7 +496,7 @@ def test_no_data(tmp_path, lines_data):
     empty = tmp_path / "empty"
     empty.mkdir()
     compare(tmp_path, src, empty, [])
-    compare(tmp_path / "2", src, empty, ["--contexts=x"], check_files=False)
+    compare(tmp_path / "2", src, empty, ["--contexts=x"])
 
 
 def test_existing_data_file_and_new_shards(branch_data, tmp_path):
