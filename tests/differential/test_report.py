@@ -617,3 +617,21 @@ def test_help_matches_coverage():
 def test_usage_errors(tmp_path, lines_data, args):
     src, shards = lines_data
     compare(tmp_path, src, shards, args)
+
+
+WORKLOAD = pathlib.Path(os.environ.get("COVALESCE_WORKLOAD",
+                                       pathlib.Path.home() / ".cache/covalesce/workload/stdlib-339"))
+
+
+@pytest.mark.skipif(not (WORKLOAD / "coveragerc").exists(), reason="no stdlib workload (bench/make_workload.py)")
+@pytest.mark.parametrize("args", [["-m", "-i"], ["-m"], ["--format=markdown", "-i", "--sort=-cover",
+                                                           "--include=*/json/*,*/email/*"]])
+def test_stdlib_workload_slice(tmp_path, args):
+    """A slice of the real standard-library test-suite shards (the workload measures a path
+    that is now a directory, so without -i both tools stop at it)."""
+    shards = tmp_path / "slice"
+    shards.mkdir()
+    for p in sorted(WORKLOAD.glob(".coverage.*"))[:12]:
+        shutil.copy(p, shards / p.name)
+    rc = (WORKLOAD / "coveragerc").read_text().replace(f"data_file = {WORKLOAD}/.coverage", "")
+    compare(tmp_path, tmp_path, shards, args, rc_text=rc)
