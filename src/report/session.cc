@@ -130,6 +130,7 @@ struct Session::Impl {
   std::vector<std::string> notices;
   std::set<std::string> warned;
   AnalysisStats stats;
+  std::string relative_dir;  // files.RELATIVE_DIR
 
   Impl(Config c, SessionOptions o, Sink s, Timings& t)
       : config(std::move(c)), options(std::move(o)), sink(std::move(s)), timings(t) {}
@@ -145,9 +146,7 @@ struct Session::Impl {
 
   // files.relative_filename(), with RELATIVE_DIR = abs_file(os.curdir) + os.sep.
   std::string RelativeFilename(const std::string& filename) const {
-    std::string rel_dir = ospath::AbsFile(".", options.cwd);
-    if (rel_dir.back() != '/') rel_dir += '/';
-    if (filename.compare(0, rel_dir.size(), rel_dir) == 0) return filename.substr(rel_dir.size());
+    if (filename.compare(0, relative_dir.size(), relative_dir) == 0) return filename.substr(relative_dir.size());
     return filename;
   }
   // files.canonical_filename(): a relative name is looked for in the current directory
@@ -178,6 +177,8 @@ Session::Session(Config config, SessionOptions options, Sink sink, Timings& timi
     m.options.cwd = getcwd(buf, sizeof buf) ? buf : ".";
   }
   m.data_file = AbsPath(m.options.data_file.value_or(m.config.data_file), m.options.cwd);
+  m.relative_dir = ospath::AbsFile(".", m.options.cwd);
+  if (m.relative_dir.back() != '/') m.relative_dir += '/';
   std::optional<std::string> version = m.options.python_version;
   if (!version) version = m.config.python_version;
   if (version) m.python_minor = PythonMinor(*version);
@@ -386,7 +387,9 @@ Result<std::vector<Candidate>> Session::Impl::Select(const std::vector<std::stri
     c.data_key = FileMapper(c.filename);
   });
   // A file measured by a plugin needs that plugin's FileReporter.
-  for (const Candidate& c : out) {
+  bool any_tracer = false;
+  for (const FileCoverage& fc : view.data.files) any_tracer |= !fc.tracer.empty();
+  for (const Candidate& c : any_tracer ? out : std::vector<Candidate>{}) {
     const FileCoverage* fc = view.Find(FileMapper(c.morf));
     if (!fc || fc->tracer.empty()) continue;
     if (std::find(config.plugins.begin(), config.plugins.end(), fc->tracer) == config.plugins.end()) {
