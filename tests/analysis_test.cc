@@ -231,6 +231,28 @@ TEST(AnalysisCacheTest, ForeignSchemaIsRebuilt) {
   EXPECT_FALSE(cache->Lookup({"k"})[0]);
 }
 
+TEST(AnalysisCacheTest, OlderLayoutIsRebuilt) {
+  // A cache written before rows had a `day`: opening it must not trip over the missing column.
+  TempDir t;
+  fs::create_directories(t.path / ".covalesce_cache");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((t.path / ".covalesce_cache/analysis.sqlite").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE meta(name TEXT PRIMARY KEY, value TEXT);"
+                         "INSERT INTO meta VALUES('schema', 'covalesce-analysis-cache-1');"
+                         "CREATE TABLE analysis(key TEXT PRIMARY KEY, digest TEXT NOT NULL, "
+                         "value BLOB NOT NULL) WITHOUT ROWID;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto cache = OpenCache(t);
+  ASSERT_TRUE(cache);
+  EXPECT_TRUE(cache->rebuilt());
+  FileAnalysis fa = Sample();
+  ASSERT_TRUE(cache->Store({{"k", &fa}}));
+  EXPECT_TRUE(OpenCache(t)->Lookup({"k"})[0]);
+}
+
 // The `day` of a row, or -1 when it is gone.
 int64_t RowDay(const TempDir& t, const std::string& key) {
   sqlite3* db = nullptr;

@@ -107,20 +107,26 @@ AnalysisCache::Opened AnalysisCache::OpenDb(bool check, std::string& why) {
   if (rc != SQLITE_OK) return fail(rc);
   sqlite3_busy_timeout(db, 10000);
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                          "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT)",
-                          "CREATE TABLE IF NOT EXISTS analysis(key TEXT PRIMARY KEY, digest TEXT "
+                          "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT)"}) {
+    if ((rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
+  }
+  // The layout is checked before anything else touches the tables: a cache written by
+  // another version may lack columns the statements below name.
+  std::string set = std::string("INSERT OR IGNORE INTO meta VALUES('schema', '") + kSchema + "')";
+  if ((rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
+  {
+    Stmt schema(db, "SELECT value FROM meta WHERE name = 'schema'");
+    if (schema.rc() != SQLITE_OK) return fail(schema.rc());
+    if ((rc = sqlite3_step(schema.get())) != SQLITE_ROW) return fail(rc);
+    if (schema.Text(0) != kSchema) {
+      why = "schema " + std::string(schema.Text(0));
+      return Opened::kDamaged;  // another layout: start again rather than guess
+    }
+  }
+  for (const char* sql : {"CREATE TABLE IF NOT EXISTS analysis(key TEXT PRIMARY KEY, digest TEXT "
                           "NOT NULL, value BLOB NOT NULL, day INTEGER NOT NULL) WITHOUT ROWID",
                           "CREATE INDEX IF NOT EXISTS analysis_day ON analysis(day)"}) {
     if ((rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
-  }
-  std::string set = std::string("INSERT OR IGNORE INTO meta VALUES('schema', '") + kSchema + "')";
-  if ((rc = sqlite3_exec(db, set.c_str(), nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
-  Stmt schema(db, "SELECT value FROM meta WHERE name = 'schema'");
-  if (schema.rc() != SQLITE_OK) return fail(schema.rc());
-  if ((rc = sqlite3_step(schema.get())) != SQLITE_ROW) return fail(rc);
-  if (schema.Text(0) != kSchema) {
-    why = "schema " + std::string(schema.Text(0));
-    return Opened::kDamaged;  // another layout: start again rather than guess
   }
   if (check) {
     Stmt quick(db, "PRAGMA quick_check");
