@@ -26,6 +26,68 @@ OptionSpec TimingsOption() {
 
 int RunReport(const Parsed& options);  // cmd_report.cc
 
+// The options of coverage.py's one-file report commands (json, lcov), with its help texts,
+// and the options covalesce's report commands add after coverage.py's.
+OptionSpec OneFileReportOption(const std::string& name) {
+  if (name == "contexts") {
+    return {"", "--contexts", "contexts", T::kString, "REGEX1,REGEX2,...",
+            "Only display data from lines covered in the given contexts. Accepts Python regexes, "
+            "which must be quoted."};
+  }
+  if (name == "data-file") {
+    return {"", "--data-file", "data_file", T::kString, "INFILE",
+            "Read coverage data for report generation from this file. Defaults to '.coverage'. "
+            "[env: COVERAGE_FILE]"};
+  }
+  if (name == "fail-under") {
+    return {"", "--fail-under", "fail_under", T::kFloat, "MIN",
+            "Exit with a status of 2 if the total coverage is less than MIN."};
+  }
+  if (name == "ignore-errors") {
+    return {"-i", "--ignore-errors", "ignore_errors", T::kFlag, "", "Ignore errors while reading source files."};
+  }
+  if (name == "include") {
+    return {"", "--include", "include", T::kString, "PAT1,PAT2,...",
+            "Include only files whose paths match one of these patterns. Accepts shell-style "
+            "wildcards, which must be quoted."};
+  }
+  if (name == "keep-combined") {
+    return {"", "--keep-combined", "keep_combined", T::kFlag, "",
+            "Keep original coverage files, otherwise they are deleted after combining."};
+  }
+  if (name == "omit") {
+    return {"", "--omit", "omit", T::kString, "PAT1,PAT2,...",
+            "Omit files whose paths match one of these patterns. Accepts shell-style wildcards, "
+            "which must be quoted."};
+  }
+  if (name == "quiet") {
+    return {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."};
+  }
+  if (name == "analysis") {
+    return {"", "--analysis", "analysis", T::kString, "KIND",
+            "How source files are analysed: 'python' (coverage.py's own parser, run by --python; "
+            "the default) or 'native' (not available yet: falls back to 'python' with a notice)."};
+  }
+  if (name == "no-cache") {
+    return {"", "--no-cache", "no_cache", T::kFlag, "",
+            "Neither read nor write the analysis cache (.covalesce_cache beside the data file)."};
+  }
+  if (name == "python") {
+    return {"", "--python", "python", T::kString, "EXE",
+            "The Python interpreter, with coverage.py installed, that analyses source files. "
+            "Defaults to 'python3'."};
+  }
+  if (name == "python-version") {
+    return {"", "--python-version", "python_version", T::kString, "X.Y",
+            "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13). Defaults to "
+            "[covalesce] python_version, else the version of --python."};
+  }
+  return {};
+}
+
+int RunJson(const Parsed& options);  // cmd_json.cc
+int RunLcov(const Parsed& options);  // cmd_lcov.cc
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {{"combine",
@@ -54,6 +116,32 @@ const std::vector<Command>& Commands() {
           "For 'ast': print a SHA-256 of each file's dump instead of the dump."},
          TimingsOption()}},
        RunDebug},
+      {{"json",
+        "[options] [modules]",
+        "Generate a JSON report of coverage results.",
+        {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
+         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
+         OneFileReportOption("keep-combined"), OneFileReportOption("omit"),
+         {"-o", "", "outfile", T::kString, "OUTFILE",
+          "Write the JSON report to this file. Defaults to 'coverage.json'"},
+         {"", "--pretty-print", "pretty_print", T::kFlag, "", "Format the JSON for human readers."},
+         OneFileReportOption("quiet"),
+         {"", "--show-contexts", "show_contexts", T::kFlag, "", "Show contexts for covered lines."},
+         DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
+         OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
+         TimingsOption()}},
+       RunJson},
+      {{"lcov",
+        "[options] [modules]",
+        "Generate an LCOV report of coverage results.",
+        {OneFileReportOption("data-file"), OneFileReportOption("fail-under"), OneFileReportOption("ignore-errors"),
+         OneFileReportOption("include"), OneFileReportOption("keep-combined"),
+         {"-o", "", "outfile", T::kString, "OUTFILE",
+          "Write the LCOV report to this file. Defaults to 'coverage.lcov'"},
+         OneFileReportOption("omit"), OneFileReportOption("quiet"), DebugOption(), HelpOption(), RcfileOption(),
+         OneFileReportOption("analysis"), OneFileReportOption("no-cache"), OneFileReportOption("python"),
+         OneFileReportOption("python-version"), TimingsOption()}},
+       RunLcov},
       {{"report",
         "[options] [modules]",
         "Report coverage statistics on modules.",

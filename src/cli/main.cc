@@ -27,6 +27,8 @@ void ShowTopic(const std::string& topic) {
         "    combine     Combine a number of data files.\n"
         "    debug       Display information about the internals of covalesce.\n"
         "    help        Get help on using covalesce.\n"
+        "    json        Create a JSON report of coverage results.\n"
+        "    lcov        Create an LCOV report of coverage results.\n"
         "    report      Report coverage stats on modules.\n\n"
         "Use \"%s help <command>\" for detailed help on any command.\n",
         kProgram, kProgram);

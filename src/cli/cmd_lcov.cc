@@ -1,0 +1,110 @@
+// `covalesce lcov`: coverage.py's lcov command. As `covalesce report` does: the config is
+// read, the shards beside the data file are combined into it, each file is analysed once
+// (through the exact python fallback for now; with [lcov] line_checksums it keeps the source
+// lines) and the report is written where -o or [lcov] output says ("-" is stdout), as
+// coverage.py's render_report does. coverage.py's lcov command has no --contexts, and its
+// reporter never narrows to [report] contexts: neither does this one.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "commands.h"
+#include "covalesce/config.h"
+#include "covalesce/report_json.h"
+#include "covalesce/report_lcov.h"
+
+namespace covalesce::cli {
+namespace {
+
+std::string CurrentDir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
+}
+
+std::optional<bool> Flag(const Parsed& p, const std::string& dest) {
+  auto v = p.get(dest);
+  if (!v) return std::nullopt;
+  return *v == "1";
+}
+
+}  // namespace
+
+int RunLcov(const Parsed& options) {
+  const std::string cwd = CurrentDir();
+  Timings timings;
+  auto finish = [&](int rc) {
+    if (options.flag("timings")) timings.Print(stderr);
+    return rc;
+  };
+
+  std::string analysis = options.get("analysis").value_or("python");
+  if (analysis != "python" && analysis != "native") {
+    return UsageError("option --analysis: invalid choice: '" + analysis + "' (choose from 'python', 'native')");
+  }
+
+  Result<Config> config = Error{};
+  {
+    Timings::Phase t(timings, "config");
+    config = LoadConfig(options.get("rcfile"), cwd, ProcessEnv());
+  }
+  if (!config) {
+    std::printf("%s\n", config.error().message.c_str());
+    return finish(kErr);
+  }
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str());
+
+  report::ReportArgs args;
+  args.morfs = options.args;
+  args.include = report::UnshellList(options.get("include"));
+  args.omit = report::UnshellList(options.get("omit"));
+  args.ignore_errors = Flag(options, "ignore_errors");
+  if (auto f = options.get("fail_under")) args.fail_under = std::strtod(f->c_str(), nullptr);
+
+  report::SessionOptions so;
+  so.cwd = cwd;
+  so.data_file = options.get("data_file");
+  if (so.data_file && so.data_file->empty()) so.data_file.reset();
+  so.keep_combined = options.flag("keep_combined");
+  so.messages = !options.flag("quiet");
+  so.debug = report::UnshellList(options.get("debug")).value_or(std::vector<std::string>{});
+  so.python = options.get("python").value_or("python3");
+  so.python_version = options.get("python_version");
+  so.native = analysis == "native";
+  so.use_cache = !options.flag("no_cache");
+  so.want_source = config->lcov_line_checksums;
+
+  // The loaded config stays as it is for the fail-under check; the report sees the overrides.
+  Config effective = *config;
+  report::ApplyReportArgs(args, effective);
+  if (auto o = options.get("outfile")) effective.lcov_output = *o;
+  const std::string output = effective.lcov_output;
+
+  report::Session session(std::move(effective), so, report::Sink{}, timings);
+  for (const std::string& n : session.notices()) std::fprintf(stderr, "%s\n", n.c_str());
+  size_t notices_shown = session.notices().size();
+  auto show_notices = [&] {
+    for (; notices_shown < session.notices().size(); ++notices_shown) {
+      std::fprintf(stderr, "%s\n", session.notices()[notices_shown].c_str());
+    }
+  };
+
+  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
+
+  Result<double> total =
+      report::RenderReport(session, output, "LCOV report", [&](std::string& out) -> Result<double> {
+        auto files = session.AnalysisToReport(args.morfs);
+        show_notices();
+        if (!files) return files.error();
+        Timings::Phase t(timings, "lcov");
+        return report::WriteLcovReport(session, *files, out);
+      });
+  show_notices();
+  if (!total) return finish(report::PrintError(total.error()));
+
+  auto status = report::CheckFailUnder(*total, args, *config);
+  if (!status) return finish(report::PrintError(status.error()));
+  return finish(*status);
+}
+
+}  // namespace covalesce::cli
