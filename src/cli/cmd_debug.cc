@@ -10,12 +10,14 @@
 namespace covalesce::cli {
 
 int RunDebugAnalysis(const Parsed& options);  // cmd_debug_analysis.cc
+int RunDebugStatements(const Parsed& options, const std::vector<std::string>& args);  // cmd_debug_statements.cc
 
 int RunDebug(const Parsed& options) {
   if (options.args.empty()) return UsageError("What information would you like: shards?");
   const std::string& topic = options.args[0];
   if (topic == "analysis") return RunDebugAnalysis(options);
   if (topic == "ast") return RunDebugAst(options, {options.args.begin() + 1, options.args.end()});
+  if (topic == "statements") return RunDebugStatements(options, {options.args.begin() + 1, options.args.end()});
   if (topic != "shards") return UsageError("Don't know what you mean by '" + topic + "'");
   std::vector<std::string> files(options.args.begin() + 1, options.args.end());
   std::vector<std::string> verdict(files.size());

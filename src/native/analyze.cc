@@ -1,0 +1,438 @@
+// The native analysis of one file, step by step as PythonParser.parse_source takes it:
+// source text (decode.cc), tokens and AST (src/python), exclusion regex lines (regex.cc), the
+// token pass (tokens.cc), the raw statements (lines.cc), then the AST walk for docstrings,
+// exclusions carried from decorators into bodies and irrefutable `case` clauses, and the
+// final statement set; regions (regions.cc) beside it.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../python/parser.h"
+#include "covalesce/native_analysis.h"
+#include "covalesce/version.h"
+#include "internal.h"
+
+namespace covalesce {
+
+using native::CoverageSource;
+using native::DecodeStatus;
+
+// Bumped whenever a change to the model can change an analysis (cache keys include it).
+constexpr int kModelRevision = 1;
+
+const std::vector<std::string>& NativeModelledVersions() {
+  static const std::vector<std::string> v{"3.11", "3.12", "3.13"};
+  return v;
+}
+
+std::string PythonMinor(std::string_view version) {
+  if (version.size() < 3 || version[0] != '3' || version[1] != '.') return "";
+  size_t i = 2;
+  while (i < version.size() && version[i] >= '0' && version[i] <= '9') ++i;
+  if (i == 2 || (i < version.size() && version[i] != '.')) return "";
+  return std::string(version.substr(0, i));
+}
+
+bool NativeModels(std::string_view version) {
+  const std::string minor = PythonMinor(version);
+  for (const std::string& v : NativeModelledVersions())
+    if (v == minor) return true;
+  return false;
+}
+
+std::string NativeAnalyser(std::string_view python_minor) {
+  return std::string("native:") + kVersion + ":model-" + std::to_string(kModelRevision) + ":py" +
+         std::string(python_minor);
+}
+
+std::string ProbePythonVersion(const std::string& python) {
+  std::string cmd = "'";
+  for (char c : python) {
+    if (c == '\'') cmd += "'\\''";
+    else cmd += c;
+  }
+  cmd += "' -c 'import platform; print(platform.python_version())' 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return "";
+  char buf[128];
+  std::string out;
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  const int rc = pclose(p);
+  if (rc != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+VersionChoice ChooseNativeVersion(const std::optional<std::string>& option,
+                                  const std::optional<std::string>& config, const std::string& python) {
+  VersionChoice c;
+  std::string given;
+  if (option && !option->empty()) given = *option, c.source = "--python-version";
+  else if (config && !config->empty()) given = *config, c.source = "python_version";
+  else if (std::string probed = ProbePythonVersion(python); !probed.empty()) given = probed, c.source = python;
+  if (given.empty()) {
+    c.version = NativeModelledVersions().back();
+    c.source = "default";
+    return c;
+  }
+  c.version = PythonMinor(given);
+  if (c.version.empty()) c.version = given;
+  c.modelled = NativeModels(c.version);
+  if (!c.modelled) {
+    c.notice = "Python " + given + " (from " + c.source +
+               ") has no native model (3.11, 3.12, 3.13): analysing with coverage.py itself (--analysis=python)";
+  }
+  return c;
+}
+
+struct NativeAnalyzer::Impl {
+  AnalysisSettings settings;
+  py::PyVersion version = py::PyVersion::k313;
+  const native::VersionRules* rules = nullptr;
+  std::shared_ptr<native::PyRegex> exclude;
+
+  NativeResult Analyze(const std::string& path, std::string_view bytes) const;
+};
+
+namespace {
+
+// files.canonical_filename for a path that exists: absolute, symlinks resolved.
+std::string Canonical(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  if (ec) return path;
+  std::filesystem::path real = std::filesystem::weakly_canonical(abs, ec);
+  return ec ? abs.lexically_normal().string() : real.string();
+}
+
+// FileReporter.should_be_python: a .py* extension or none.
+bool ShouldBePython(const std::string& filename) {
+  std::filesystem::path p(filename);
+  std::string ext = p.extension().string();
+  return ext.empty() || ext.rfind(".py", 0) == 0;
+}
+
+void SetError(NativeResult& r, FileAnalysis::ErrorKind kind, const std::string& type, const std::string& message,
+              bool fallback, const std::string& reason) {
+  r.analysis.error_kind = kind;
+  r.analysis.error_type = type;
+  r.analysis.error = message;
+  r.fallback = fallback;
+  r.fallback_reason = reason;
+}
+
+std::string NotPythonMessage(const std::string& filename, const std::string& msg, int line) {
+  return "Couldn't parse '" + filename + "' as Python source: " + native::PyRepr(msg) + " at line " +
+         std::to_string(line);
+}
+
+using py::Kind;
+
+// A small dense set of line numbers.
+struct LineSet {
+  std::vector<char> bits;
+  explicit LineSet(size_t n = 0) : bits(n + 2, 0) {}
+  void Grow(LineNo l) {
+    if (size_t(l) >= bits.size()) bits.resize(size_t(l) + 1, 0);
+  }
+  void Add(LineNo l) {
+    if (l < 0) return;
+    Grow(l);
+    bits[size_t(l)] = 1;
+  }
+  bool Has(LineNo l) const { return l >= 0 && size_t(l) < bits.size() && bits[size_t(l)]; }
+  bool AnyIn(LineNo lo, LineNo hi) const {
+    for (LineNo l = std::max<LineNo>(lo, 0); l <= hi; ++l)
+      if (Has(l)) return true;
+    return false;
+  }
+  void AddRange(LineNo lo, LineNo hi) {
+    if (hi < lo) return;
+    Grow(hi);
+    for (LineNo l = std::max<LineNo>(lo, 0); l <= hi; ++l) bits[size_t(l)] = 1;
+  }
+  std::vector<LineNo> Sorted() const {
+    std::vector<LineNo> out;
+    for (size_t l = 0; l < bits.size(); ++l)
+      if (bits[l]) out.push_back(LineNo(l));
+    return out;
+  }
+};
+
+// The statement-level children of a node, in ast.iter_child_nodes order.
+template <class F>
+void StatementChildren(const py::Node* n, F&& fn) {
+  auto many = [&](const py::NodeList& l) {
+    for (const py::Node* c : l) fn(c);
+  };
+  switch (n->kind) {
+    case Kind::Module: many(static_cast<const py::ModuleNode*>(n)->body); break;
+    case Kind::FunctionDef:
+    case Kind::AsyncFunctionDef: many(static_cast<const py::FunctionDefNode*>(n)->body); break;
+    case Kind::ClassDef: many(static_cast<const py::ClassDefNode*>(n)->body); break;
+    case Kind::For:
+    case Kind::AsyncFor: {
+      auto* f = static_cast<const py::ForNode*>(n);
+      many(f->body), many(f->orelse);
+      break;
+    }
+    case Kind::While:
+    case Kind::If: {
+      auto* w = static_cast<const py::WhileNode*>(n);
+      many(w->body), many(w->orelse);
+      break;
+    }
+    case Kind::With:
+    case Kind::AsyncWith: many(static_cast<const py::WithNode*>(n)->body); break;
+    case Kind::Match:
+      for (const py::MatchCase* c : static_cast<const py::MatchNode*>(n)->cases) fn(c);
+      break;
+    case Kind::Try:
+    case Kind::TryStar: {
+      auto* t = static_cast<const py::TryNode*>(n);
+      many(t->body), many(t->handlers), many(t->orelse), many(t->finalbody);
+      break;
+    }
+    case Kind::ExceptHandler: many(static_cast<const py::ExceptHandlerNode*>(n)->body); break;
+    case Kind::MatchCase: many(static_cast<const py::MatchCase*>(n)->body); break;
+    default: break;
+  }
+}
+
+bool CaseIsIrrefutable(const py::MatchCase* c) {
+  if (c->guard) return false;
+  const py::Node* p = c->pattern;
+  while (p->kind == Kind::MatchOr) {
+    auto* o = static_cast<const py::PatternsNode*>(p);
+    p = o->patterns[o->patterns.n - 1];
+  }
+  while (p->kind == Kind::MatchAs && static_cast<const py::MatchAsNode*>(p)->pattern)
+    p = static_cast<const py::MatchAsNode*>(p)->pattern;
+  return p->kind == Kind::MatchAs && !static_cast<const py::MatchAsNode*>(p)->pattern;
+}
+
+}  // namespace
+
+NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_view bytes) const {
+  NativeResult r;
+  FileAnalysis& fa = r.analysis;
+  fa.path = path;
+  fa.filename = settings.relative_files ? path : Canonical(path);
+  fa.should_be_python = ShouldBePython(fa.filename);
+
+  CoverageSource src;
+  std::string why;
+  switch (native::DecodeLikeCoverage(bytes, src, why)) {
+    case DecodeStatus::kOk: break;
+    case DecodeStatus::kSyntaxError:
+      SetError(r, FileAnalysis::ErrorKind::kOther, "SyntaxError", why, true, "source encoding: " + why);
+      return r;
+    case DecodeStatus::kUnsupported:
+      SetError(r, FileAnalysis::ErrorKind::kOther, "LookupError", why, true, why);
+      return r;
+  }
+  const std::string& text = src.text;
+  if (text.find('\0') != std::string::npos) {
+    SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython",
+             NotPythonMessage(fa.filename, "source code string cannot contain null bytes", 0), true,
+             "the source holds NUL bytes");
+    return r;
+  }
+
+  // Tokens, then the tree (ast.parse(text): a str, so no coding cookie is looked at again).
+  py::TokenStream ts;
+  py::SyntaxErrorInfo err;
+  if (!py::Tokenize(text, version, ts, err)) {
+    SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, err.message, err.lineno),
+             true, "syntax error at line " + std::to_string(err.lineno));
+    return r;
+  }
+  py::Arena arena;
+  const py::ModuleNode* module = nullptr;
+  {
+    std::vector<py::Token> toks;
+    toks.reserve(ts.tokens.size());
+    for (const py::Token& t : ts.tokens)
+      if (t.kind != py::Tok::Comment && t.kind != py::Tok::NL) toks.push_back(t);
+    py::Parser parser(text, std::move(toks), version, arena);
+    try {
+      module = parser.ParseFile();
+    } catch (const py::ParseFail& f) {
+      SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython",
+               NotPythonMessage(fa.filename, f.info.message, f.info.lineno), true,
+               "syntax error at line " + std::to_string(f.info.lineno));
+      return r;
+    }
+  }
+
+  // Exclusion regex lines (lines_matching, with the multi-line map still empty).
+  std::vector<LineNo> raw_excluded;
+  if (exclude) {
+    size_t last_start = 0;
+    LineNo last_start_line = 0;
+    exclude->FindAll(text, [&](size_t s, size_t e) {
+      const LineNo start_line = last_start_line + LineNo(std::count(text.begin() + last_start, text.begin() + s, '\n'));
+      const LineNo end_line = start_line + LineNo(std::count(text.begin() + s, text.begin() + e, '\n'));
+      for (LineNo l = start_line + 1; l <= end_line + 1; ++l) raw_excluded.push_back(l);
+      last_start = s;
+      last_start_line = start_line;
+    });
+  }
+
+  native::TokenFacts facts;
+  native::TokenPass(text, ts.tokens, raw_excluded, facts);
+
+  // The compile step raises what the parser does not (return outside a function, ...).
+  if (!facts.empty) {
+    native::CompileError ce = native::FindCompileError(module, version);
+    if (ce.line) {
+      SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, ce.message, ce.line),
+               true, "compile error at line " + std::to_string(ce.line) + ": " + ce.message);
+      return r;
+    }
+  }
+
+  std::vector<LineNo> raw;
+  if (!facts.empty) raw = native::RawStatementLines(module, *rules);
+
+  const auto& ml = facts.multiline;
+  auto first_line = [&](LineNo l) {
+    auto it = ml.find(l < 0 ? -l : l);
+    if (it == ml.end()) return l;
+    return l < 0 ? -it->second : it->second;
+  };
+
+  LineNo max_line = 1;
+  if (!ts.tokens.empty()) max_line = std::max(max_line, ts.tokens.back().end_lineno);
+  if (!raw.empty()) max_line = std::max(max_line, raw.back());
+  LineSet excluded(size_t(max_line) + 1);
+  for (LineNo l : facts.excluded) excluded.Add(first_line(l));
+  LineSet raw_set(size_t(max_line) + 1);
+  for (LineNo l : raw) raw_set.Add(l);
+  LineSet docstrings(size_t(max_line) + 1);
+
+  // walk_statement_nodes: a stack, children pushed in field order, the last popped first.
+  std::vector<const py::Node*> todo{module};
+  while (!todo.empty()) {
+    const py::Node* node = todo.back();
+    todo.pop_back();
+    const py::NodeList* body = nullptr;
+    switch (node->kind) {
+      case Kind::Module: body = &static_cast<const py::ModuleNode*>(node)->body; break;
+      case Kind::ClassDef: body = &static_cast<const py::ClassDefNode*>(node)->body; break;
+      case Kind::FunctionDef:
+      case Kind::AsyncFunctionDef: body = &static_cast<const py::FunctionDefNode*>(node)->body; break;
+      default: break;
+    }
+    if (body && body->n) {
+      const py::Node* first = (*body)[0];
+      if (first->kind == Kind::Expr) {
+        const py::Node* v = static_cast<const py::ValueNode*>(first)->value;
+        if (v->kind == Kind::Constant && static_cast<const py::ConstantNode*>(v)->ck == py::ConstKind::Str)
+          docstrings.AddRange(first->pos.lineno, first->pos.end_lineno);
+      }
+    }
+    if (node->kind == Kind::ClassDef || node->kind == Kind::FunctionDef || node->kind == Kind::AsyncFunctionDef) {
+      const py::NodeList& decos = node->kind == Kind::ClassDef
+                                      ? static_cast<const py::ClassDefNode*>(node)->decorator_list
+                                      : static_cast<const py::FunctionDefNode*>(node)->decorator_list;
+      LineNo first = node->pos.lineno;
+      for (const py::Node* d : decos) first = std::min(first, d->pos.lineno);
+      if (excluded.AnyIn(first, node->pos.lineno)) excluded.AddRange(first, node->pos.end_lineno);
+    }
+    if (node->kind == Kind::MatchCase) {
+      auto* c = static_cast<const py::MatchCase*>(node);
+      if (CaseIsIrrefutable(c)) {
+        const LineNo lo = c->body[0]->pos.lineno, hi = c->body[c->body.n - 1]->pos.end_lineno;
+        bool any = false, all = true;
+        for (LineNo l = lo; l <= hi; ++l) {
+          if (raw_set.Has(l)) {
+            any = true;
+            if (!excluded.Has(l)) all = false;
+          }
+        }
+        if (any && all) excluded.AddRange(c->pattern->pos.lineno, c->pattern->pos.end_lineno);
+      }
+    }
+    StatementChildren(node, [&](const py::Node* c) { todo.push_back(c); });
+  }
+
+  // statements = first_lines(raw - ignore) - ignore
+  auto ignored = [&](LineNo l) { return excluded.Has(l) || docstrings.Has(l); };
+  LineSet statements(size_t(max_line) + 1);
+  for (LineNo l : raw) {
+    if (ignored(l)) continue;
+    const LineNo f = first_line(l);
+    if (!ignored(f)) statements.Add(f);
+  }
+  fa.statements = statements.Sorted();
+  fa.excluded = excluded.Sorted();
+  fa.multiline = ml;
+  fa.num_lines = native::CountSplitLines(text);
+  fa.regions = native::CodeRegions(module);
+  return r;
+}
+
+NativeAnalyzer::NativeAnalyzer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NativeAnalyzer::~NativeAnalyzer() = default;
+
+Result<std::unique_ptr<NativeAnalyzer>> NativeAnalyzer::Create(const AnalysisSettings& settings) {
+  auto impl = std::make_unique<Impl>();
+  impl->settings = settings;
+  const std::string minor = PythonMinor(settings.python_version.empty() ? NativeModelledVersions().back()
+                                                                        : settings.python_version);
+  auto v = py::ParsePyVersion(minor.empty() ? settings.python_version : minor);
+  if (!v) return Error{"No native model for Python " + settings.python_version + ": " + v.error().message};
+  impl->version = *v;
+  impl->rules = &native::RulesFor(*v);
+  if (!settings.exclude.empty()) {
+    auto re = native::PyRegex::Compile(native::JoinRegex(settings.exclude));
+    if (!re) return Error{re.error().message};
+    impl->exclude = *re;
+  }
+  return std::unique_ptr<NativeAnalyzer>(new NativeAnalyzer(std::move(impl)));
+}
+
+NativeResult NativeAnalyzer::Analyze(const std::string& path, std::string_view source_bytes) const {
+  return impl_->Analyze(path, source_bytes);
+}
+
+NativeResult NativeAnalyzer::AnalyzeFile(const std::string& path) const {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    NativeResult r;
+    r.analysis.path = path;
+    r.analysis.filename = impl_->settings.relative_files ? path : Canonical(path);
+    r.analysis.should_be_python = ShouldBePython(r.analysis.filename);
+    SetError(r, FileAnalysis::ErrorKind::kNoSource, "NoSource", "No source for code: '" + r.analysis.filename + "'.",
+             false, "");
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return impl_->Analyze(path, ss.str());
+}
+
+Result<FileAnalysis> AnalyzeNative(const std::string& path, std::string_view source_bytes,
+                                   const AnalysisSettings& settings) {
+  auto a = NativeAnalyzer::Create(settings);
+  if (!a) return Error{a.error().message};
+  return (*a)->Analyze(path, source_bytes).analysis;
+}
+
+Result<std::vector<LineNo>> NativeRawStatements(std::string_view source_bytes, std::string_view python_minor) {
+  auto v = py::ParsePyVersion(python_minor);
+  if (!v) return Error{v.error().message};
+  CoverageSource src;
+  std::string why;
+  if (native::DecodeLikeCoverage(source_bytes, src, why) != DecodeStatus::kOk) return Error{why};
+  py::ParseOutcome outcome = py::ParseModule(src.text, *v);
+  if (outcome.failed) return Error{outcome.error.message + " at line " + std::to_string(outcome.error.lineno)};
+  return native::RawStatementLines(outcome.tree.module, native::RulesFor(*v));
+}
+
+}  // namespace covalesce

@@ -1,0 +1,50 @@
+// The per-version rule tables of the compiler model (lines.cc holds the shared core). Each
+// row is a place where CPython 3.11, 3.12 and 3.13 put different lines in their line tables,
+// as the statement fidelity corpus (tests/statement_fidelity) shows them.
+#include "internal.h"
+
+namespace covalesce::native {
+
+namespace {
+
+// CPython 3.11.
+constexpr VersionRules k311{
+    .version = py::PyVersion::k311,
+    .trim_tail_consts_only = true,   // compile.c trim_unused_consts: only the tail goes
+    .inline_comprehensions = false,  // comprehensions are code objects of their own
+    .none_first_const = true,        // a function's co_consts[0] is its docstring or None
+    .fold_empty_fstring = false,
+    .leaky_finally_location = true,
+};
+
+// CPython 3.12.
+constexpr VersionRules k312{
+    .version = py::PyVersion::k312,
+    .trim_tail_consts_only = false,  // flowgraph.c remove_unused_consts drops them all
+    .inline_comprehensions = true,   // PEP 709
+    .none_first_const = true,
+    .fold_empty_fstring = false,
+    .leaky_finally_location = false,
+};
+
+// CPython 3.13.
+constexpr VersionRules k313{
+    .version = py::PyVersion::k313,
+    .trim_tail_consts_only = false,
+    .inline_comprehensions = true,
+    .none_first_const = false,
+    .fold_empty_fstring = true,
+    .leaky_finally_location = false,
+};
+
+}  // namespace
+
+const VersionRules& RulesFor(py::PyVersion v) {
+  switch (v) {
+    case py::PyVersion::k311: return k311;
+    case py::PyVersion::k312: return k312;
+    default: return k313;
+  }
+}
+
+}  // namespace covalesce::native

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Statement fidelity corpus test: covalesce's native analysis against coverage.py's PythonParser.
+
+For each requested version (3.11, 3.12, 3.13) and each exclusion set ("default": coverage.py's
+default exclude_lines; "custom": those plus a realistic exclude_also list), it analyses every
+.py file under that interpreter's stdlib directory (test/ included, site-packages excluded)
+twice: with coverage.py 7.17.3 itself (reference.py, run by that version's reference venv) and
+with `covalesce debug statements`, then compares statements, excluded lines, the multi-line
+map, num_lines and the function/class regions file by file. It prints the number of
+mismatching files and the first differences, and exits 1 if any file differs.
+
+A file coverage.py cannot parse must be an error natively too; where covalesce hands such a
+file to the exact fallback (its message is not CPython's), that counts as a match and is
+listed as a fallback. A fallback for a file coverage.py parses is a mismatch.
+
+coverage.py's answers are cached in ~/.cache/covalesce/stmt-ref/, keyed by coverage.py's
+version, the interpreter's full version, reference.py's hash, the settings and each file's
+content hash, so warm runs only run covalesce.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+REFERENCE = os.path.join(HERE, "reference.py")
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "stmt-ref")
+
+DEFAULT_EXCLUDE = [
+    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
+    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
+    r"^\s*if (typing\.)?TYPE_CHECKING:",
+]
+CUSTOM_ALSO = [
+    r"if TYPE_CHECKING:",
+    r"raise NotImplementedError",
+    r"@abstractmethod",
+    r"\.\.\.",
+]
+SETTINGS = {
+    "default": {"exclude": DEFAULT_EXCLUDE, "rc": "[report]\n"},
+    "custom": {"exclude": DEFAULT_EXCLUDE + CUSTOM_ALSO,
+               "rc": "[report]\nexclude_also =\n" + "".join("    %s\n" % r for r in CUSTOM_ALSO)},
+}
+FIELDS = ("statements", "excluded", "multiline", "num_lines", "regions")
+
+
+def venv_python(version):
+    return os.path.join(ROOT, ".venvs", "py" + version, "bin", "python")
+
+
+def stdlib_files(python, corpus=None):
+    """The interpreter's stdlib directory (or `corpus`), its version, coverage.py's version,
+    and every .py file below the directory (site-packages skipped unless it is the corpus)."""
+    out = subprocess.check_output(
+        [python, "-c", "import sysconfig, platform, coverage; print(sysconfig.get_paths()['stdlib']); "
+                       "print(platform.python_version()); print(coverage.__version__)"],
+        text=True).split("\n")
+    stdlib, full, cov = out[0], out[1], out[2]
+    if corpus:
+        stdlib = os.path.abspath(corpus)
+    files = []
+    for root, dirs, names in os.walk(stdlib):
+        dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
+        for n in sorted(names):
+            if n.endswith(".py"):
+                files.append(os.path.join(root, n))
+    return stdlib, full, cov, files
+
+
+def file_hash(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def text_hash(text):
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def run_reference(python, settings, files, jobs):
+    """coverage.py's results per path, from parallel chunks of files."""
+    arg = json.dumps({"exclude": settings["exclude"]})
+    chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
+
+    def run(chunk):
+        if not chunk:
+            return ""
+        return subprocess.run([python, REFERENCE, arg] + chunk, capture_output=True, text=True,
+                              check=True).stdout
+
+    result = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        for out in ex.map(run, chunks):
+            for line in out.splitlines():
+                r = json.loads(line)
+                result[r.pop("path")] = r
+    return result
+
+
+def normalize_error(result, path):
+    if "error" in result:
+        result = dict(result)
+        err = dict(result["error"])
+        err["message"] = err["message"].replace(path, "{path}")
+        result["error"] = err
+    return result
+
+
+def run_native(binary, version, settings, files, threads=None):
+    with tempfile.TemporaryDirectory() as tmp:
+        rc = os.path.join(tmp, "rc.ini")
+        with open(rc, "w") as f:
+            f.write(settings["rc"])
+        cmd = [binary, "debug", "statements", "--python-version", version, "--rcfile", rc, "--timings"]
+        if threads:
+            cmd += ["--threads", str(threads)]
+        out = subprocess.run(cmd + files, capture_output=True, text=True, cwd=tmp)
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit("covalesce debug statements failed (%d)" % out.returncode)
+    result = {}
+    for line in out.stdout.splitlines():
+        r = json.loads(line)
+        result[r.pop("path")] = r
+    return result, out.stderr.strip()
+
+
+def describe(ref, ours, limit=6):
+    """The first differences of one file, as short lines."""
+    lines = []
+    if "error" in ref or "error" in ours:
+        lines.append("coverage.py: %s" % (ref.get("error") or "parsed"))
+        lines.append("covalesce:   %s%s" % (ours.get("error") or "parsed",
+                                           "  (fallback: %s)" % ours["fallback"] if "fallback" in ours else ""))
+        return lines
+    for field in FIELDS:
+        a, b = ref.get(field), ours.get(field)
+        if a == b:
+            continue
+        if field in ("statements", "excluded"):
+            missing = sorted(set(a) - set(b))
+            extra = sorted(set(b) - set(a))
+            lines.append("%s: covalesce lacks %s, has extra %s" % (field, missing[:limit], extra[:limit]))
+        elif field == "multiline":
+            da, db = dict(map(tuple, a)), dict(map(tuple, b))
+            diff = sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
+            lines.append("multiline: differs at %s" % [(k, da.get(k), db.get(k)) for k in diff[:limit]])
+        elif field == "regions":
+            for i, (ra, rb) in enumerate(zip(a, b)):
+                if ra != rb:
+                    lines.append("regions[%d]: coverage.py %s / covalesce %s" % (
+                        i, json.dumps(ra)[:150], json.dumps(rb)[:150]))
+                    break
+            else:
+                lines.append("regions: %d vs %d regions" % (len(a), len(b)))
+        else:
+            lines.append("%s: %r vs %r" % (field, a, b))
+    return lines
+
+
+def compare(ref, ours):
+    """'ok', 'fallback' (an error both ways; covalesce defers to the fallback) or 'mismatch'."""
+    if "error" in ref:
+        if "error" not in ours:
+            return "mismatch"
+        if "fallback" in ours:
+            return "fallback"
+        return "ok" if ours["error"] == ref["error"] else "mismatch"
+    if "error" in ours:
+        return "mismatch"
+    return "ok" if all(ref.get(f) == ours.get(f) for f in FIELDS) else "mismatch"
+
+
+def check(version, set_name, binary, show, jobs, list_all, corpus=None):
+    settings = SETTINGS[set_name]
+    python = venv_python(version)
+    t0 = time.time()
+    stdlib, full, cov, files = stdlib_files(python, corpus)
+    with open(REFERENCE, "rb") as f:
+        script = hashlib.sha256(f.read()).hexdigest()[:12]
+    os.makedirs(CACHE, exist_ok=True)
+    cache_path = os.path.join(CACHE, "cov%s-py%s-%s-%s.json" % (
+        cov, full, script, text_hash(json.dumps(settings["exclude"]))))
+    cache = {}
+    if os.path.exists(cache_path):
+        with open(cache_path) as f:
+            cache = json.load(f)
+    hashes = {p: file_hash(p) for p in files}
+    missing = [p for p in files if hashes[p] not in cache]
+    if missing:
+        ref = run_reference(python, settings, missing, jobs)
+        for p in missing:
+            cache[hashes[p]] = normalize_error(ref[p], p)
+        with open(cache_path + ".tmp", "w") as f:
+            json.dump(cache, f)
+        os.replace(cache_path + ".tmp", cache_path)
+    t1 = time.time()
+    ours, timing = run_native(binary, version, settings, files)
+    t2 = time.time()
+    counts = {"ok": 0, "fallback": 0, "mismatch": 0}
+    bad, fallbacks = [], []
+    for p in files:
+        ref = cache[hashes[p]]
+        mine = normalize_error(ours.get(p, {"error": {"type": "missing", "message": "no output"}}), p)
+        verdict = compare(ref, mine)
+        counts[verdict] += 1
+        if verdict == "mismatch":
+            bad.append((p, ref, mine))
+        elif verdict == "fallback":
+            fallbacks.append((p, mine))
+    print("Python %s, %s exclusions%s: %d files, %d mismatching, %d parse errors left to the fallback "
+          "(reference %.1fs, %d computed; covalesce %.1fs)" %
+          (full, set_name, " over " + stdlib if corpus else "", len(files), counts["mismatch"], counts["fallback"], t1 - t0, len(missing), t2 - t1))
+    for p, ref, mine in (bad if list_all else bad[:show]):
+        print("  MISMATCH %s" % os.path.relpath(p, stdlib))
+        if not list_all:
+            for line in describe(ref, mine):
+                print("    " + line[:400])
+    for p, mine in fallbacks[:show]:
+        print("  fallback %s: %s" % (os.path.relpath(p, stdlib), mine.get("fallback")))
+    return counts["mismatch"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("versions", nargs="*", default=["all"])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "covalesce"))
+    ap.add_argument("--sets", default="default,custom", help="exclusion sets: default,custom")
+    ap.add_argument("--show", type=int, default=5, help="mismatches to describe")
+    ap.add_argument("--list", action="store_true", help="list every mismatching file, no details")
+    ap.add_argument("--corpus", help="analyse the .py files under this directory instead of the stdlib")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="reference processes")
+    args = ap.parse_args()
+    args.binary = os.path.abspath(args.binary)
+    versions = []
+    for v in args.versions:
+        versions += ["3.11", "3.12", "3.13"] if v == "all" else [v]
+    total = 0
+    start = time.time()
+    for v in versions:
+        for s in args.sets.split(","):
+            total += check(v, s, args.binary, args.show, args.jobs, args.list, args.corpus)
+    print("%d mismatching files in all (%.1fs)" % (total, time.time() - start))
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
