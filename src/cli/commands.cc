@@ -87,6 +87,7 @@ OptionSpec OneFileReportOption(const std::string& name) {
 
 int RunJson(const Parsed& options);  // cmd_json.cc
 int RunLcov(const Parsed& options);  // cmd_lcov.cc
+int RunXml(const Parsed& options);   // cmd_xml.cc
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -190,6 +191,19 @@ const std::vector<Command>& Commands() {
           "[covalesce] python_version, else the version of --python."},
          TimingsOption()}},
        RunReport},
+      {{"xml",
+        "[options] [modules]",
+        "Generate an XML report of coverage results.",
+        {OneFileReportOption("data-file"), OneFileReportOption("fail-under"), OneFileReportOption("ignore-errors"),
+         OneFileReportOption("include"), OneFileReportOption("keep-combined"), OneFileReportOption("omit"),
+         {"-o", "", "outfile", T::kString, "OUTFILE",
+          "Write the XML report to this file. Defaults to 'coverage.xml'"},
+         OneFileReportOption("quiet"),
+         {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
+         DebugOption(), HelpOption(), RcfileOption(),
+         OneFileReportOption("analysis"), OneFileReportOption("no-cache"), OneFileReportOption("python"),
+         OneFileReportOption("python-version"), TimingsOption()}},
+       RunXml},
   };
   return commands;
 }

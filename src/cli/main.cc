@@ -29,7 +29,8 @@ void ShowTopic(const std::string& topic) {
         "    help        Get help on using covalesce.\n"
         "    json        Create a JSON report of coverage results.\n"
         "    lcov        Create an LCOV report of coverage results.\n"
-        "    report      Report coverage stats on modules.\n\n"
+        "    report      Report coverage stats on modules.\n"
+        "    xml         Create an XML report of coverage results.\n\n"
         "Use \"%s help <command>\" for detailed help on any command.\n",
         kProgram, kProgram);
   } else if (topic == "minimum_help") {
