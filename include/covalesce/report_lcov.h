@@ -17,7 +17,10 @@
 namespace covalesce::report {
 
 // The LCOV report of files already analysed (AnalysisToReport done by the caller; with
-// [lcov] line_checksums the session must keep sources: SessionOptions::want_source). Appends
+// [lcov] line_checksums the session must keep sources: SessionOptions::want_source). The
+// files must have been analysed without query contexts: when [report] contexts is set, a
+// caller sharing one analysis with the JSON or terminal report (which do narrow) needs a
+// second, unnarrowed AnalysisToReport for this one, as coverage.py's lcov command sees. Appends
 // to `out` and returns what LcovReporter.report returns for the fail-under check: 0 when there
 // are no statements, else the total pc_covered.
 Result<double> WriteLcovReport(const Session& session, const std::vector<FileReport>& files,
