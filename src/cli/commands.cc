@@ -88,9 +88,31 @@ OptionSpec OneFileReportOption(const std::string& name) {
 int RunJson(const Parsed& options);  // cmd_json.cc
 int RunLcov(const Parsed& options);  // cmd_lcov.cc
 int RunXml(const Parsed& options);   // cmd_xml.cc
+int RunAll(const Parsed& options);   // cmd_all.cc
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
+      {{"all",
+        "[options] [modules]",
+        "Combine the data files beside the data file, analyse each measured file once, and "
+        "write every report the configuration asks for ([covalesce] reports; default: report, "
+        "json, xml, lcov) from that one analysis, in parallel. Stands in for 'coverage "
+        "combine; coverage report; coverage json; coverage xml; coverage lcov'.",
+        {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
+         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
+         {"", "--keep", "keep", T::kFlag, "",
+          "Keep original coverage files, otherwise they are deleted after combining."},
+         OneFileReportOption("omit"),
+         {"", "--quick", "quick", T::kFlag, "", "Write only the terminal report and the JSON report."},
+         OneFileReportOption("quiet"),
+         {"", "--reports", "reports", T::kString, "REPORT1,REPORT2,...",
+          "The reports to write: report, json, xml, lcov. Defaults to [covalesce] reports, else all."},
+         {"-m", "--show-missing", "show_missing", T::kFlag, "",
+          "Show line numbers of statements in each module that weren't executed."},
+         DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
+         OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
+         TimingsOption()}},
+       RunAll},
       {{"combine",
         "[options] <path1> <path2> ... <pathN>",
         "Combine data from multiple coverage files. The combined results are written to a "

@@ -24,6 +24,7 @@ void ShowTopic(const std::string& topic) {
         "Combine and report coverage.py data, natively and in parallel.\n\n"
         "usage: %s <command> [options] [args]\n\n"
         "Commands:\n"
+        "    all         Combine, then write every configured report in one pass.\n"
         "    combine     Combine a number of data files.\n"
         "    debug       Display information about the internals of covalesce.\n"
         "    help        Get help on using covalesce.\n"

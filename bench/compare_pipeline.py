@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Time the whole post-test stage: coverage.py's five steps against `covalesce all`.
+
+coverage.py (in temp dir A), each step its own process, as a CI script runs them:
+
+    coverage combine --rcfile RC --data-file .coverage
+    coverage report -m -i --rcfile RC --data-file .coverage
+    coverage json -i      --rcfile RC --data-file .coverage
+    coverage xml -i       --rcfile RC --data-file .coverage
+    coverage lcov -i      --rcfile RC --data-file .coverage
+
+covalesce (in temp dir B), twice: first with a cold analysis cache (B holds no
+.covalesce_cache), then warm (the shards copied in again, the combined data file and
+the reports deleted, the cache from the cold run kept):
+
+    covalesce all -m -i --timings --rcfile RC --data-file .coverage --python PY
+
+RC is the workload's `coveragerc` (the config the shards were recorded with). -i because the
+standard-library workload measures a path that is now a directory (Lib/test), which every
+report otherwise stops at. Each run
+goes through compare_combine.py's fork/exec/wait4 launcher, so wall time and peak RSS are
+the tool's own (wait4's ru_maxrss covers the tool and the helper processes it waited for;
+coverage.py's steps are single processes). Prints each coverage.py step's time and RSS,
+covalesce's --timings phases for the cold and the warm run, the end-to-end ratios, and the
+peak RSS of both (coverage.py's: its largest step).
+
+Afterwards the outputs are checked against each other: the terminal report's text, the
+LCOV file byte for byte, the XML and JSON with their timestamp and tool-version fields
+blanked. Exit status: 0 when they agree, 1 on a mismatch, 2 when a tool fails.
+
+--workload DIR takes any workload built the same way (e.g. a lines-only one) with its
+`coveragerc` inside; --rcfile overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_combine import build_launcher, child_env  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_WORKLOAD = Path.home() / ".cache/covalesce/workload/stdlib-339"
+STEPS = [["combine"], ["report", "-m", "-i"], ["json", "-i"], ["xml", "-i"], ["lcov", "-i"]]
+
+
+def run_timed(cmd: list[str], cwd: Path, launcher: str | None, stdout_path: Path) -> dict:
+    """The command through the launcher, stdout into `stdout_path`, stderr captured."""
+    with open(stdout_path, "wb") as out:
+        if launcher:
+            fd, res_path = tempfile.mkstemp(prefix="covalesce-pipe-ru-")
+            os.close(fd)
+            try:
+                r = subprocess.run([launcher, res_path, *cmd], cwd=cwd, env=child_env(),
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.PIPE)
+                fields = Path(res_path).read_text().split()
+            finally:
+                os.unlink(res_path)
+            err = r.stderr.decode(errors="replace")
+            if r.returncode != 0 or len(fields) != 5:
+                return {"wall_s": 0.0, "maxrss_kib": 0, "cpu_s": 0.0, "rc": r.returncode or 126,
+                        "stderr": err}
+            return {"wall_s": float(fields[1]), "maxrss_kib": int(fields[2]),
+                    "cpu_s": float(fields[3]) + float(fields[4]), "rc": int(fields[0]), "stderr": err}
+        import time
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.PIPE)
+        err = proc.stderr.read()
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.stderr.close()
+        return {"wall_s": wall, "maxrss_kib": ru.ru_maxrss, "cpu_s": ru.ru_utime + ru.ru_stime,
+                "rc": os.waitstatus_to_exitcode(status), "stderr": err.decode(errors="replace")}
+
+
+TIMING = re.compile(r"^timings: (\S+)\s+([\d.]+) ms$|^timings:\s+(\S+)\s+([\d.]+) ms busy", re.M)
+
+
+def parse_timings(stderr: str) -> list[tuple[str, float, bool]]:
+    out = []
+    for m in TIMING.finditer(stderr):
+        if m.group(1):
+            out.append((m.group(1), float(m.group(2)), False))
+        else:
+            out.append((m.group(3), float(m.group(4)), True))
+    return out
+
+
+def normalized(d: Path, name: str) -> str | None:
+    p = d / name
+    if not p.is_file():
+        return None
+    text = p.read_text(encoding="utf-8", errors="surrogateescape")
+    if name.endswith(".json"):
+        text = re.sub(r'("version": )"[^"]*"(, |,\n +)("timestamp": )"[^"]*"', r'\1"V"\2\3"T"', text, count=1)
+    elif name.endswith(".xml"):
+        text = re.sub(r'^<coverage version="[^"]*" timestamp="\d+"', '<coverage version="V" timestamp="T"',
+                      text, flags=re.M)
+        text = re.sub(r"^\t<!-- Generated by .* -->$", "\t<!-- Generated by TOOL -->", text, flags=re.M)
+    return text
+
+
+def fresh_copy(d: Path, shards: list[Path]) -> None:
+    for name in (".coverage", "coverage.json", "coverage.xml", "coverage.lcov"):
+        if (d / name).exists():
+            (d / name).unlink()
+    for s in shards:
+        shutil.copyfile(s, d / s.name)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workload", type=Path, default=DEFAULT_WORKLOAD,
+                    help=f"dir holding the .coverage.* shards and coveragerc (default {DEFAULT_WORKLOAD})")
+    ap.add_argument("--rcfile", type=Path, default=None, help="default: WORKLOAD/coveragerc")
+    ap.add_argument("--covalesce", default=str(REPO / "build" / "covalesce"))
+    ap.add_argument("--coverage", default=str(REPO / ".venvs" / "py3.11" / "bin" / "coverage"),
+                    help="reference coverage.py entry point")
+    ap.add_argument("--python", default=None,
+                    help="covalesce's --python (default: the python next to --coverage)")
+    ap.add_argument("--analysis", default="python", help="covalesce's --analysis (python or native)")
+    ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache covalesce run")
+    ap.add_argument("--tmp", type=Path, default=None, help="where to make the temp copies")
+    ap.add_argument("--keep-temp", action="store_true")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    shards = sorted(p for p in args.workload.glob(".coverage.*") if p.is_file())
+    if not shards:
+        ap.error(f"no .coverage.* shards in {args.workload} (build them with scripts/make-workload)")
+    rcfile = (args.rcfile or args.workload / "coveragerc").resolve()
+    if not rcfile.is_file():
+        ap.error(f"no rcfile {rcfile}")
+    tools = {"coverage": args.coverage, "covalesce": args.covalesce}
+    for name, path in tools.items():
+        found = os.path.abspath(path) if os.sep in path else shutil.which(path)
+        if not found or not (os.path.isfile(found) and os.access(found, os.X_OK)):
+            ap.error(f"--{name} {path}: not an executable")
+        tools[name] = found
+    python = args.python or str(Path(tools["coverage"]).parent / "python")
+
+    tmp = Path(tempfile.mkdtemp(prefix="covalesce-pipe-", dir=args.tmp))
+    A, B = tmp / "A", tmp / "B"
+    launcher = build_launcher()
+    if not launcher:
+        print("note: no C compiler; peak RSS includes this Python's high-water mark", file=sys.stderr)
+    common = [f"--rcfile={rcfile}", "--data-file", ".coverage"]
+    res: dict = {"workload": str(args.workload), "shards": len(shards), "rcfile": str(rcfile),
+                 "analysis": args.analysis}
+    try:
+        for d in (A, B):
+            d.mkdir()
+            fresh_copy(d, shards)
+
+        # coverage.py, step by step.
+        steps = []
+        print(f"coverage.py 7.17.3, {len(shards)} shards ({tools['coverage']}):", flush=True)
+        for i, step in enumerate(STEPS):
+            r = run_timed([tools["coverage"], *step, *common], A, launcher, A / f"stdout.{i}")
+            if r["rc"] not in (0, 2):
+                print(f"coverage {' '.join(step)} failed (rc {r['rc']}):\n{r['stderr'][-2000:]}",
+                      file=sys.stderr)
+                return 2
+            steps.append({"step": " ".join(step), **{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib", "rc")}})
+            print(f"  coverage {' '.join(step):10s} {r['wall_s']:8.3f} s  {r['maxrss_kib'] / 1024:7.1f} MiB",
+                  flush=True)
+        cov_total = sum(s["wall_s"] for s in steps)
+        cov_rss = max(s["maxrss_kib"] for s in steps) / 1024
+        res["coverage_steps"] = steps
+        res["coverage_total_s"] = cov_total
+        res["coverage_peak_rss_mib"] = cov_rss
+        print(f"  {'total':19s} {cov_total:8.3f} s  peak {cov_rss:.1f} MiB (largest step)", flush=True)
+
+        # covalesce all, cold then warm.
+        runs = {}
+        for label in ("cold", "warm"):
+            if label == "warm":
+                if args.no_warm:
+                    break
+                fresh_copy(B, shards)
+            cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", *common, f"--python={python}",
+                   f"--analysis={args.analysis}"]
+            r = run_timed(cmd, B, launcher, B / f"stdout.{label}")
+            if r["rc"] not in (0, 2):
+                print(f"covalesce all ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
+                return 2
+            phases = parse_timings(r["stderr"])
+            runs[label] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib", "rc")}, "phases": phases}
+            print(f"covalesce all, {label} analysis cache: {r['wall_s']:.3f} s, "
+                  f"peak RSS {r['maxrss_kib'] / 1024:.1f} MiB (cpu {r['cpu_s']:.2f} s)", flush=True)
+            for name, ms, overlapped in phases:
+                print(f"  {'  ' if overlapped else ''}{name:12s} {ms:10.1f} ms{' busy (overlapped)' if overlapped else ''}")
+            if label == "cold":
+                outputs_cold = {n: normalized(B, n) for n in ("coverage.json", "coverage.xml", "coverage.lcov")}
+                stdout_cold = (B / "stdout.cold").read_text(errors="surrogateescape")
+        res["covalesce"] = runs
+
+        # The outputs must agree.
+        mismatches = []
+        ref_stdout = "".join((A / f"stdout.{i}").read_text(errors="surrogateescape") for i in range(5))
+        ref_stdout = re.sub(r"^Coverage failure: .*\n", "", ref_stdout, flags=re.M)
+        ours_stdout = re.sub(r"^Coverage failure: .*\n", "", stdout_cold, flags=re.M)
+        if ours_stdout != ref_stdout:
+            mismatches.append("stdout (terminal report and messages)")
+        for name, text in outputs_cold.items():
+            if text is None or text != normalized(A, name):
+                mismatches.append(name)
+        res["mismatches"] = mismatches
+
+        print()
+        print(f"coverage.py end to end:  {cov_total:8.3f} s, peak RSS {cov_rss:.1f} MiB (largest step)")
+        for label, r in runs.items():
+            ratio = cov_total / r["wall_s"] if r["wall_s"] else float("inf")
+            res[f"ratio_{label}"] = ratio
+            print(f"covalesce all ({label}):  {r['wall_s']:8.3f} s, peak RSS {r['maxrss_kib'] / 1024:.1f} MiB; "
+                  f"{ratio:.1f}x faster end to end")
+        print(f"outputs: {'identical (timestamps and tool versions aside)' if not mismatches else 'DIFFER: ' + ', '.join(mismatches)}")
+        if args.json:
+            args.json.write_text(json.dumps(res, indent=1) + "\n")
+        return 1 if mismatches else 0
+    finally:
+        if args.keep_temp:
+            print(f"temp copies kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+// `covalesce all`: the whole post-test stage in one process, standing in for
+//
+//   coverage combine; coverage report -m; coverage json; coverage xml; coverage lcov
+//
+// The shards beside the data file are combined into it (and deleted unless --keep, as
+// `combine` does), each measured file is analysed once, and every report asked for is built
+// from that one analysis, the reports in parallel (tbb). Which reports: --quick (terminal and
+// JSON), else --reports=report,json,..., else [covalesce] reports, else all of report, json,
+// xml, lcov. Each report takes its options from the config as its own command would ([report]
+// show_missing..., [json] output, [xml] output, [lcov] output...). The terminal report goes
+// to stdout first, then the files are written in the order report, json, xml, lcov, each
+// with its "Wrote ... to ..." message. fail_under is judged once, on the terminal report's
+// total (else the first report's), after every report is written: coverage.py's message on
+// stdout and exit status 2.
+//
+// Like coverage.py's XML and LCOV reporters, those two reports never narrow to [report]
+// contexts / --contexts; when contexts are given, the files are analysed a second time
+// without them for those two (the analysis cache makes that cheap).
+//
+// Differences from running the five coverage.py commands: the combine messages and
+// warnings are said once, not once per command; an error stops at the first report that
+// fails (coverage.py's sequence would go on to the next command); an unwritable output file
+// is found after the analysis, not before it.
+#include <tbb/task_group.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "covalesce/config.h"
+#include "covalesce/report.h"
+#include "covalesce/report_json.h"
+#include "covalesce/report_lcov.h"
+#include "covalesce/report_xml.h"
+
+namespace covalesce::cli {
+namespace {
+
+std::string CurrentDir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
+}
+
+std::optional<bool> Flag(const Parsed& p, const std::string& dest) {
+  auto v = p.get(dest);
+  if (!v) return std::nullopt;
+  return *v == "1";
+}
+
+enum Kind { kReport = 0, kJson, kXml, kLcov, kKinds };
+const char* const kNames[kKinds] = {"report", "json", "xml", "lcov"};
+
+// One report's result, built on a worker thread.
+struct Built {
+  bool wanted = false;
+  std::optional<Error> error;
+  std::string content;
+  double total = 0.0;
+  double seconds = 0.0;
+};
+
+}  // namespace
+
+int RunAll(const Parsed& options) {
+  const std::string cwd = CurrentDir();
+  Timings timings;
+  auto finish = [&](int rc) {
+    if (options.flag("timings")) timings.Print(stderr);
+    return rc;
+  };
+
+  std::string analysis = options.get("analysis").value_or("python");
+  if (analysis != "python" && analysis != "native") {
+    return UsageError("option --analysis: invalid choice: '" + analysis + "' (choose from 'python', 'native')");
+  }
+
+  Result<Config> config = Error{};
+  {
+    Timings::Phase t(timings, "config");
+    config = LoadConfig(options.get("rcfile"), cwd, ProcessEnv());
+  }
+  if (!config) {
+    std::printf("%s\n", config.error().message.c_str());
+    return finish(kErr);
+  }
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str());
+
+  // Which reports.
+  bool want[kKinds] = {false, false, false, false};
+  std::vector<std::string> chosen;
+  if (options.flag("quick")) {
+    chosen = {"report", "json"};
+  } else if (auto r = report::UnshellList(options.get("reports"))) {
+    chosen = *r;
+  } else if (config->reports) {
+    chosen = *config->reports;
+  } else {
+    chosen = {"report", "json", "xml", "lcov"};
+  }
+  for (const std::string& name : chosen) {
+    bool known = false;
+    for (int k = 0; k < kKinds; ++k) {
+      if (name == kNames[k]) want[k] = known = true;
+    }
+    if (known) continue;
+    if (name == "html") {
+      std::fprintf(stderr, "covalesce: the HTML report is not available yet; skipped\n");
+      continue;
+    }
+    return UsageError("Unknown report: '" + name + "' (choose from 'report', 'json', 'xml', 'lcov')");
+  }
+
+  report::ReportArgs args;
+  args.morfs = options.args;
+  args.include = report::UnshellList(options.get("include"));
+  args.omit = report::UnshellList(options.get("omit"));
+  args.contexts = report::UnshellList(options.get("contexts"));
+  args.ignore_errors = Flag(options, "ignore_errors");
+  args.show_missing = Flag(options, "show_missing");
+  if (auto f = options.get("fail_under")) args.fail_under = std::strtod(f->c_str(), nullptr);
+
+  report::SessionOptions so;
+  so.cwd = cwd;
+  so.data_file = options.get("data_file");
+  if (so.data_file && so.data_file->empty()) so.data_file.reset();
+  so.keep_combined = options.flag("keep");
+  so.messages = !options.flag("quiet");
+  so.debug = report::UnshellList(options.get("debug")).value_or(std::vector<std::string>{});
+  so.python = options.get("python").value_or("python3");
+  so.python_version = options.get("python_version");
+  so.native = analysis == "native";
+  so.use_cache = !options.flag("no_cache");
+  so.want_source = want[kLcov] && config->lcov_line_checksums;
+
+  // The loaded config stays as it is for the fail-under check; the reports see the overrides.
+  Config effective = *config;
+  report::ApplyReportArgs(args, effective);
+  const std::string outputs[kKinds] = {"-", effective.json_output, effective.xml_output, effective.lcov_output};
+  const char* const types[kKinds] = {"", "JSON report", report::kXmlReportType, "LCOV report"};
+
+  report::Session session(std::move(effective), so, report::Sink{}, timings);
+  for (const std::string& n : session.notices()) std::fprintf(stderr, "%s\n", n.c_str());
+  size_t notices_shown = session.notices().size();
+  auto show_notices = [&] {
+    for (; notices_shown < session.notices().size(); ++notices_shown) {
+      std::fprintf(stderr, "%s\n", session.notices()[notices_shown].c_str());
+    }
+  };
+
+  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
+  if (want[kReport]) {
+    if (Status st = report::CheckSummaryFormat(session.config()); !st) {
+      return finish(report::PrintError(st.error()));
+    }
+  }
+
+  // The shared analysis: narrowed to the queried contexts for the terminal and JSON reports;
+  // XML and LCOV see every context, so with contexts given they get their own pass (done
+  // first, so that the session is left querying the contexts the JSON report shows).
+  const bool narrowed = session.config().contexts.has_value();
+  std::optional<std::vector<report::FileReport>> all_contexts;
+  if (narrowed && (want[kXml] || want[kLcov])) {
+    auto contexts = session.config().contexts;
+    session.config().contexts.reset();
+    if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
+    auto files = session.AnalysisToReport(args.morfs);
+    show_notices();
+    if (!files) return finish(report::PrintError(files.error()));
+    all_contexts = std::move(*files);
+    session.config().contexts = std::move(contexts);
+  }
+  if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
+  auto analysed = session.AnalysisToReport(args.morfs);
+  show_notices();
+  if (!analysed) return finish(report::PrintError(analysed.error()));
+  const std::vector<report::FileReport>& files = *analysed;
+  const std::vector<report::FileReport>& unnarrowed = all_contexts ? *all_contexts : files;
+
+  // Every report built from the one analysis, in parallel.
+  Built built[kKinds];
+  {
+    Timings::Phase t(timings, "reports");
+    const report::Session& s = session;
+    auto run = [&](Kind k, auto&& produce) {
+      built[k].wanted = true;
+      auto start = std::chrono::steady_clock::now();
+      Result<double> total = produce(built[k].content);
+      built[k].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (total) built[k].total = *total;
+      else built[k].error = total.error();
+    };
+    tbb::task_group group;
+    if (want[kReport]) {
+      group.run([&] { run(kReport, [&](std::string& out) { return report::WriteSummaryReport(s, files, out); }); });
+    }
+    if (want[kJson]) {
+      group.run([&] { run(kJson, [&](std::string& out) { return report::WriteJsonReport(s, files, out); }); });
+    }
+    if (want[kXml]) {
+      group.run([&] {
+        run(kXml, [&](std::string& out) -> Result<double> {
+          auto xml = report::XmlReport(s, unnarrowed);
+          if (!xml) return xml.error();
+          out = std::move(xml->xml);
+          return xml->total;
+        });
+      });
+    }
+    if (want[kLcov]) {
+      group.run([&] { run(kLcov, [&](std::string& out) { return report::WriteLcovReport(s, unnarrowed, out); }); });
+    }
+    group.wait();
+  }
+  for (int k = 0; k < kKinds; ++k) {
+    if (built[k].wanted) timings.AddOverlapped(kNames[k], built[k].seconds);
+  }
+
+  // Written in coverage.py's command order, each with its message.
+  std::optional<double> judged;
+  {
+    Timings::Phase t(timings, "output");
+    for (int k = 0; k < kKinds; ++k) {
+      Built& b = built[k];
+      if (!b.wanted) continue;
+      if (b.error) return finish(report::PrintError(*b.error));
+      if (k == kReport) {
+        std::fwrite(b.content.data(), 1, b.content.size(), stdout);
+        std::fflush(stdout);
+      } else if (Status st = report::WriteReport(session, outputs[k], types[k], b.content); !st) {
+        return finish(report::PrintError(st.error()));
+      }
+      if (!judged) judged = b.total;
+      std::string().swap(b.content);
+    }
+  }
+  if (!judged) return finish(kOk);
+
+  auto status = report::CheckFailUnder(*judged, args, *config);
+  if (!status) return finish(report::PrintError(status.error()));
+  return finish(*status);
+}
+
+}  // namespace covalesce::cli
