@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <unordered_map>
 
 #include "internal.h"
@@ -101,6 +103,8 @@ CVal MakeFloat(double d) {
   v.t = CVal::kFloat, v.f = d, v.truth = d != 0, v.key = DoubleKey('f', d);
   return v;
 }
+std::string StrKey(std::string_view s) { return "s" + std::to_string(s.size()) + ":" + std::string(s); }
+
 // A constant CPython would fold but whose value the model does not track.
 CVal Opaque(CVal::T t, const std::string& key) {
   CVal v;
@@ -343,6 +347,7 @@ std::optional<CVal> Fold(const Node* e) {
 enum class In : uint8_t {
   kLine,    // falls through
   kConst,   // LOAD_CONST / KW_NAMES of constant `arg` (3.11 trimming); falls through
+  kOptConst,  // LOAD_CONST of a constant the optimiser makes (key `arg` of Code::opt_keys)
   kCode,    // loads nested code object `arg` (its constant is `aux`); falls through
   kJump,    // unconditional jump to block `arg`
   kBranch,  // conditional jump to block `arg`; `fold`: 0 either way, 1 always, -1 never
@@ -371,6 +376,8 @@ struct Code {
   std::unordered_map<std::string, int> consts;  // 3.11: key -> index
   int nconsts = 0;
   std::vector<int> children;                    // nested code ids
+  std::vector<std::string> opt_keys;            // constants the optimiser folds (kOptConst)
+  std::string const_key;                        // its key among its parent's constants
 };
 
 // Function-body frame kinds for break/continue/return unwinding (compile.c fblocktype).
@@ -403,9 +410,15 @@ class Model {
     fold_empty_fstring = r.fold_empty_fstring;
   }
 
-  std::vector<Code> codes;
+  std::deque<Code> codes;
 
   void CompileModule(const ModuleNode* m) {
+    for (const Node* s : m->body) {
+      if (s->kind == Kind::ImportFrom && static_cast<const ImportFromNode*>(s)->module == "__future__") {
+        for (const Alias* a : static_cast<const ImportFromNode*>(s)->names)
+          if (a->name == "annotations") future_annotations_ = true;
+      }
+    }
     int id = NewCode(0);
     Unit u;
     u.code = id;
@@ -421,7 +434,8 @@ class Model {
  private:
   const VersionRules& rules_;
   bool track_consts_;
-  std::vector<Unit> units_;
+  bool future_annotations_ = false;  // from __future__ import annotations
+  std::deque<Unit> units_;  // a deque: references to the current unit survive nested pushes
 
   // ---- code objects and blocks ----
   int NewCode(LineNo firstlineno) {
@@ -453,10 +467,19 @@ class Model {
   }
   void EmitConst(const std::string& key, LineNo l) {
     if (!track_consts_) {
+      // 3.12+ drop every constant no instruction loads, except co_consts[0]: only which
+      // constant comes first matters.
+      if (C().nconsts == 0) ConstIndex(key);
       Line(l);
       return;
     }
     Push({In::kConst, 0, l, ConstIndex(key)});
+  }
+  // A LOAD_CONST the optimiser turns into a NOP (a folded condition): its constant still
+  // takes an index, but no surviving instruction loads it.
+  void FoldedConst(const std::string& key, LineNo l) {
+    if (track_consts_ || C().nconsts == 0) ConstIndex(key);
+    Line(l);
   }
   // A constant only the optimiser creates (a folded tuple): after every compile-time one,
   // unless it equals one of them.
@@ -465,8 +488,9 @@ class Model {
       Line(l);
       return;
     }
-    auto it = C().consts.find(key);
-    Push({In::kConst, 0, l, it == C().consts.end() ? kOptimizerConst : it->second});
+    // It reuses an equal compile-time constant, if any (decided once all are known).
+    C().opt_keys.push_back(key);
+    Push({In::kOptConst, 0, l, int32_t(C().opt_keys.size()) - 1});
   }
   void Jump(int target, LineNo l = 0) {
     Push({In::kJump, 0, l, target});
@@ -489,9 +513,12 @@ class Model {
   }
   void EndCode() { units_.pop_back(); }
   // The parent's LOAD_CONST of code object `id`.
-  void LoadCode(int id, LineNo l) {
+  // Code objects compare by value, so the copies a `finally` body gets compiled into are
+  // one constant: the key is the node compiled.
+  void LoadCode(int id, LineNo l, const Node* source) {
     int idx = -1;
-    if (track_consts_) idx = ConstIndex("code#" + std::to_string(id));
+    codes[size_t(id)].const_key = "code@" + std::to_string(reinterpret_cast<uintptr_t>(source));
+    if (track_consts_ || C().nconsts == 0) idx = ConstIndex(codes[size_t(id)].const_key);
     Push({In::kCode, 0, l, id, idx});
   }
 
@@ -579,7 +606,7 @@ class Model {
         Expression(t->value);
         Exit(t->value->pos.lineno);
         EndCode();
-        LoadCode(id, line);
+        LoadCode(id, line, t);
         for (const Node* p : t->type_params) Expression(p);
         EmitConst("s:" + std::string(static_cast<const NameNode*>(t->name)->id), line);
         break;
@@ -677,36 +704,46 @@ class Model {
       // LOAD_CONST...; BUILD_TUPLE: the optimiser folds all-constant defaults into one tuple.
       if (all_const) EmitOptimizerConst(key + ")", a->defaults[0]->pos.lineno);
     }
-    bool any_kw = false;
+    // Keyword-only defaults: the values, then the tuple of their names (BUILD_CONST_KEY_MAP).
+    std::string names;
+    LineNo at = 0;
     for (uint32_t i = 0; i < a->kwonlyargs.n; ++i) {
       if (a->kw_defaults[i]) {
-        any_kw = true;
-        std::string_view n = a->kwonlyargs[i]->arg;
-        EmitConst("s" + std::to_string(n.size()) + ":" + std::string(n), a->kw_defaults[i]->pos.lineno);
+        names += (names.empty() ? "" : ",") + StrKey(a->kwonlyargs[i]->arg);
         Expression(a->kw_defaults[i]);
+        at = a->kw_defaults[i]->pos.lineno;
       }
     }
-    (void)any_kw;
+    if (!names.empty()) EmitConst("t(" + names + ")", at);
     (void)lambda;
   }
 
+  // compiler_visit_annotations: ('name', value, ...) as LOAD_CONSTs and values, then
+  // BUILD_TUPLE, which the optimiser folds into one new constant when every value is one.
   void Annotations(const Arguments* a, const Node* returns) {
     if (!a) return;
-    auto one = [&](const Arg* arg) {
-      if (arg && arg->annotation) {
-        EmitConst("s" + std::to_string(arg->arg.size()) + ":" + std::string(arg->arg), arg->annotation->pos.lineno);
-        Expression(arg->annotation);
-      }
+    bool all_const = true;
+    std::string key = "t(";
+    size_t n = 0;
+    LineNo at = 0;
+    auto one = [&](std::string_view name, const Node* annotation) {
+      if (!annotation) return;
+      EmitConst(StrKey(name), annotation->pos.lineno);
+      auto v = future_annotations_ ? std::optional<CVal>(Opaque(CVal::kStr, AnnotationKey(annotation))) : Fold(annotation);
+      if (future_annotations_) EmitConst(AnnotationKey(annotation), annotation->pos.lineno);
+      else Expression(annotation);
+      if (!v) all_const = false;
+      else key += (n ? "," : "") + StrKey(name) + "," + v->key;
+      ++n;
+      at = annotation->pos.lineno;
     };
-    for (const Arg* x : a->posonlyargs) one(x);
-    for (const Arg* x : a->args) one(x);
-    one(a->vararg);
-    for (const Arg* x : a->kwonlyargs) one(x);
-    one(a->kwarg);
-    if (returns) {
-      EmitConst("s6:return", returns->pos.lineno);
-      Expression(returns);
-    }
+    for (const Arg* x : a->args) one(x->arg, x->annotation);
+    for (const Arg* x : a->posonlyargs) one(x->arg, x->annotation);
+    if (a->vararg) one(a->vararg->arg, a->vararg->annotation);
+    for (const Arg* x : a->kwonlyargs) one(x->arg, x->annotation);
+    if (a->kwarg) one(a->kwarg->arg, a->kwarg->annotation);
+    one("return", returns);
+    if (n && all_const) EmitOptimizerConst(key + ")", at);
   }
 
   void FunctionDef(const FunctionDefNode* f) {
@@ -720,14 +757,12 @@ class Model {
     Line(first);  // RESUME
     const NodeList& body = f->body;
     const bool doc = body.n && IsDocstring(body[0]);
-    if (track_consts_ && (rules_.none_first_const || doc)) {
-      ConstIndex(doc ? "doc" : "N");
-    }
+    if (rules_.none_first_const || doc) ConstIndex(doc ? "doc" : "N");
     for (size_t i = doc ? 1 : 0; i < body.n; ++i) Stmt(body[i]);
     EmitConst("N", 0);
     Exit(0);
     EndCode();
-    LoadCode(id, line);
+    LoadCode(id, line, f);
     Line(line);
     for (const Node* d : f->decorator_list) Line(d->pos.lineno);  // the decorator calls
     Line(line);  // STORE_NAME
@@ -741,19 +776,54 @@ class Model {
     Line(line);  // LOAD_BUILD_CLASS
     const int id = BeginCode(first, false, true);
     Line(first);
-    std::string qual = "s" + std::to_string(c->name.size()) + ":" + std::string(c->name);
-    EmitConst(qual, first);  // __qualname__ (the model ignores the dotted prefix)
+    EmitConst("?qualname" + std::to_string(id), first);  // __qualname__: a string of its own
     Body(c->body, false);
-    EmitConst("N", 0);
+    // The class body returns its __classcell__ when a method uses super() or __class__,
+    // else None.
+    if (NeedsClassCell(c->body)) Line(0);
+    else EmitConst("N", 0);
     Exit(0);
     EndCode();
-    LoadCode(id, line);
-    EmitConst(qual, line);  // the class name argument
+    LoadCode(id, line, c);
+    EmitConst(StrKey(c->name), line);  // the class name argument
     for (const Node* b : c->bases) Expression(b);
     for (const Keyword* k : c->keywords) Expression(k->value);
     Line(line);
     for (const Node* d : c->decorator_list) Line(d->pos.lineno);
     Line(line);
+  }
+
+  // symtable's ste_needs_class_closure: a function in the class body (at any depth, not
+  // through nested classes) names `super` or `__class__`.
+  static bool UsesClassCell(const Node* n) {
+    if (!n) return false;
+    if (n->kind == Kind::Name) {
+      auto id = static_cast<const NameNode*>(n)->id;
+      return id == "super" || id == "__class__";
+    }
+    if (n->kind == Kind::ClassDef) return false;
+    bool found = false;
+    ForEachChild(n, [&](const Node* c) { found = found || UsesClassCell(c); });
+    return found;
+  }
+  static bool NeedsClassCell(const NodeList& body) {
+    bool found = false;
+    std::function<void(const Node*)> scan = [&](const Node* n) {
+      if (found) return;
+      if (n->kind == Kind::FunctionDef || n->kind == Kind::AsyncFunctionDef || n->kind == Kind::Lambda) {
+        if (n->kind == Kind::Lambda) {
+          found = UsesClassCell(static_cast<const LambdaNode*>(n)->body);
+        } else {
+          for (const Node* st : static_cast<const FunctionDefNode*>(n)->body)
+            if (UsesClassCell(st)) found = true;
+        }
+        return;
+      }
+      if (n->kind == Kind::ClassDef) return;
+      ForEachChild(n, scan);
+    };
+    for (const Node* s : body) scan(s);
+    return found;
   }
 
   void AnnAssign(const AnnAssignNode* a) {
@@ -766,7 +836,9 @@ class Model {
     switch (a->target->kind) {
       case Kind::Name:
         if (a->simple && scope_stores) {
-          Expression(a->annotation);
+          // __annotations__['x'] = <annotation> (a string under `from __future__ import annotations`)
+          Annotation(a->annotation);
+          EmitConst(StrKey(static_cast<const NameNode*>(a->target)->id), line);
           Line(line);
         }
         break;
@@ -783,9 +855,95 @@ class Model {
         break;
       default: break;
     }
-    if (!a->simple && scope_stores) {
+    if (!a->simple && scope_stores && !future_annotations_) {
       Expression(a->annotation);
       Line(line);
+    }
+  }
+
+  // Under `from __future__ import annotations` an annotation is the string ast_unparse.c
+  // makes of it: equal strings are one constant.
+  std::string AnnotationKey(const Node* e) {
+    std::string text;
+    if (Unparse(e, text)) return StrKey(text);
+    return "?ann:" + std::to_string(e->pos.lineno) + ":" + std::to_string(e->pos.col_offset);
+  }
+
+  // ast_unparse.c for the usual annotation shapes; false for anything else.
+  static bool Unparse(const Node* e, std::string& out) {
+    switch (e->kind) {
+      case Kind::Name: out += static_cast<const NameNode*>(e)->id; return true;
+      case Kind::Attribute: {
+        auto* a = static_cast<const AttributeNode*>(e);
+        if (a->value->kind != Kind::Name && a->value->kind != Kind::Attribute) return false;
+        if (!Unparse(a->value, out)) return false;
+        out += '.';
+        out += a->attr;
+        return true;
+      }
+      case Kind::Subscript: {
+        auto* sub = static_cast<const SubscriptNode*>(e);
+        if (!Unparse(sub->value, out)) return false;
+        out += '[';
+        if (sub->slice->kind == Kind::Tuple) {
+          auto* t = static_cast<const EltsNode*>(sub->slice);
+          if (t->elts.n == 0) return false;
+          for (uint32_t i = 0; i < t->elts.n; ++i) {
+            if (i) out += ", ";
+            if (!Unparse(t->elts[i], out)) return false;
+          }
+        } else if (!Unparse(sub->slice, out)) {
+          return false;
+        }
+        out += ']';
+        return true;
+      }
+      case Kind::Constant: {
+        auto* c = static_cast<const ConstantNode*>(e);
+        switch (c->ck) {
+          case ConstKind::None: out += "None"; return true;
+          case ConstKind::True: out += "True"; return true;
+          case ConstKind::False: out += "False"; return true;
+          case ConstKind::Ellipsis: out += "..."; return true;
+          case ConstKind::Int:
+            if (c->big_int) return false;
+            out += std::to_string(c->ival);
+            return true;
+          case ConstKind::Str:
+            if (c->u_prefix) return false;
+            out += PyRepr(c->text);
+            return true;
+          default: return false;
+        }
+      }
+      case Kind::BinOp: {
+        auto* b = static_cast<const BinOpNode*>(e);
+        if (b->op != Op::BitOr) return false;
+        if (b->left->kind == Kind::BinOp && static_cast<const BinOpNode*>(b->left)->op != Op::BitOr) return false;
+        if (b->right->kind == Kind::BinOp) return false;
+        if (!Unparse(b->left, out)) return false;
+        out += " | ";
+        return Unparse(b->right, out);
+      }
+      case Kind::List: {
+        auto* l = static_cast<const EltsNode*>(e);
+        out += '[';
+        for (uint32_t i = 0; i < l->elts.n; ++i) {
+          if (i) out += ", ";
+          if (!Unparse(l->elts[i], out)) return false;
+        }
+        out += ']';
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  void Annotation(const Node* e) {
+    if (future_annotations_) {
+      EmitConst(AnnotationKey(e), e->pos.lineno);
+    } else {
+      Expression(e);
     }
   }
 
@@ -823,7 +981,7 @@ class Model {
     const int start = NewBlock(), body = NewBlock(), cleanup = NewBlock(), end = NewBlock();
     const bool async = s->kind == Kind::AsyncFor;
     U().fblocks.push_back({FB::kForLoop, start, end});
-    Expression(s->iter);
+    Iterable(s->iter);
     Line(line);  // GET_ITER
     UseNext(start);
     if (async) Setup(cleanup, line);
@@ -860,11 +1018,16 @@ class Model {
 
   void Return(const ValueNode* s) {
     const LineNo line = s->pos.lineno;
-    const bool preserve_tos = s->value && !Fold(s->value);
-    if (s->value) Expression(s->value);
+    // A constant value (after ast_opt.c) is loaded after any `finally` bodies it leaves.
+    std::optional<CVal> constant;
+    if (s->value && s->value->kind != Kind::JoinedStr) constant = Fold(s->value);
+    const bool preserve_tos = s->value && !constant;
+    if (preserve_tos) Expression(s->value);
+    else if (s->value) Line(s->value->pos.lineno);
     Line(line);
     UnwindStack(preserve_tos, false);
     if (!s->value) EmitConst("N", line);
+    else if (constant) EmitConst(constant->key, line);
     Line(line);
     Exit(line);
     NextBlock();
@@ -949,6 +1112,7 @@ class Model {
     UseNext(reraise);
     Exit(line);
     UseNext(exit);
+    U().loc = -1;  // compiler_with_except_finish starts with UNSET_LOC
   }
 
   void TryExcept(const TryNode* s) {
@@ -1114,27 +1278,80 @@ class Model {
     return !a->pattern && !a->name.data();
   }
 
+  static bool IsWildcardPattern(const Node* p) {
+    if (p->kind == Kind::MatchAs) return IsWildcard(p);
+    if (p->kind == Kind::MatchStar) return !static_cast<const MatchStarNode*>(p)->name.data();
+    return false;
+  }
+
+  // compiler_pattern (3.11's constants matter: sizes, key tuples, attribute-name tuples).
   void Pattern(const Node* p) {
-    Line(p->pos.lineno);
+    const LineNo line = p->pos.lineno;
+    Line(line);
     switch (p->kind) {
       case Kind::MatchValue: Expression(static_cast<const MatchValueNode*>(p)->value); break;
-      case Kind::MatchSequence:
-      case Kind::MatchOr:
-        for (const Node* c : static_cast<const PatternsNode*>(p)->patterns) Pattern(c);
+      case Kind::MatchSingleton: {
+        const ConstKind v = static_cast<const MatchSingletonNode*>(p)->value;
+        EmitConst(v == ConstKind::True ? "T" : v == ConstKind::False ? "F" : "N", line);
         break;
+      }
+      case Kind::MatchSequence: {
+        const NodeList& pats = static_cast<const PatternsNode*>(p)->patterns;
+        const int64_t size = pats.n;
+        int64_t star = -1;
+        bool only_wildcard = true;
+        for (uint32_t i = 0; i < pats.n; ++i) {
+          if (pats[i]->kind == Kind::MatchStar) star = i;
+          if (!IsWildcardPattern(pats[i])) only_wildcard = false;
+        }
+        const bool star_wildcard = star >= 0 && IsWildcardPattern(pats[size_t(star)]);
+        if (star < 0) EmitConst("i" + std::to_string(size), line);
+        else if (size - 1 > 0) EmitConst("i" + std::to_string(size - 1), line);
+        if (only_wildcard) break;
+        for (int64_t i = 0; i < size; ++i) {
+          const Node* sub = pats[size_t(i)];
+          if (star_wildcard) {
+            if (IsWildcardPattern(sub) || i == star) continue;
+            EmitConst("i" + std::to_string(i < star ? i : size - i), line);
+          }
+          Pattern(sub);
+        }
+        break;
+      }
       case Kind::MatchMapping: {
         auto* m = static_cast<const MatchMappingNode*>(p);
-        for (const Node* k : m->keys) Expression(k);
+        const size_t size = m->keys.n;
+        if (!size && !m->rest.data()) break;
+        if (size) EmitConst("i" + std::to_string(size), line);
+        bool all_const = true;
+        std::string key = "t(";
+        for (size_t i = 0; i < size; ++i) {
+          auto v = Fold(m->keys[i]);
+          if (!v) all_const = false;
+          else key += (i ? "," : "") + v->key;
+          Expression(m->keys[i]);
+        }
+        if (all_const) EmitOptimizerConst(key + ")", line);  // BUILD_TUPLE of constants
+        EmitConst("N", line);
         for (const Node* c : m->patterns) Pattern(c);
         break;
       }
       case Kind::MatchClass: {
         auto* m = static_cast<const MatchClassNode*>(p);
         Expression(m->cls);
-        for (const Node* c : m->patterns) Pattern(c);
-        for (const Node* c : m->kwd_patterns) Pattern(c);
+        std::string names = "t(";
+        for (uint32_t i = 0; i < m->kwd_attrs.n; ++i) names += (i ? "," : "") + StrKey(m->kwd_attrs[i]);
+        EmitConst(names + ")", line);
+        EmitConst("N", line);
+        for (const Node* c : m->patterns)
+          if (!IsWildcard(c)) Pattern(c);
+        for (const Node* c : m->kwd_patterns)
+          if (!IsWildcard(c)) Pattern(c);
         break;
       }
+      case Kind::MatchOr:
+        for (const Node* c : static_cast<const PatternsNode*>(p)->patterns) Pattern(c);
+        break;
       case Kind::MatchAs:
         if (static_cast<const MatchAsNode*>(p)->pattern) Pattern(static_cast<const MatchAsNode*>(p)->pattern);
         break;
@@ -1227,9 +1444,10 @@ class Model {
     }
     auto v = Fold(e);
     if (v) {
-      EmitConst(v->key, e->pos.lineno);
       int8_t fold = 0;
       if (v->truth_known) fold = (v->truth == cond) ? 1 : -1;
+      if (fold) FoldedConst(v->key, e->pos.lineno);
+      else EmitConst(v->key, e->pos.lineno);
       Branch(next, fold, e->pos.lineno);
       return;
     }
@@ -1253,9 +1471,12 @@ class Model {
         for (uint32_t i = 0; i + 1 < b->values.n; ++i) {
           const Node* v = b->values[i];
           auto c = Fold(v);
-          Expression(v);
           int8_t fold = 0;
           if (c && c->truth_known) fold = c->truth == jump_if_true ? 1 : -1;
+          // JUMP_IF_xxx_OR_POP on a constant: a jump keeps the LOAD_CONST (it is the value),
+          // falling through turns it into a NOP.
+          if (fold == -1) FoldedConst(c->key, v->pos.lineno);
+          else Expression(v);
           Branch(end, fold, v->pos.lineno);
           NextBlock();
         }
@@ -1279,11 +1500,11 @@ class Model {
         Arguments_(l->args, true);
         const int id = BeginCode(line, true, false);
         Line(line);
-        if (track_consts_) ConstIndex("N");  // "Make None the first constant"
+        ConstIndex("N");  // "Make None the first constant"
         Expression(l->body);
         Exit(l->body->pos.lineno);
         EndCode();
-        LoadCode(id, line);
+        LoadCode(id, line, e);
         Line(line);
         return;
       }
@@ -1294,7 +1515,7 @@ class Model {
         auto* c = static_cast<const CompNode*>(e);
         const bool inline_ = rules_.inline_comprehensions && e->kind != Kind::GeneratorExp;
         // The outermost iterable is evaluated in the enclosing scope.
-        Expression(c->generators[0]->iter);
+        Iterable(c->generators[0]->iter);
         if (inline_) {
           Line(line);
           CompGen(c, 0);
@@ -1307,7 +1528,7 @@ class Model {
         EmitConst("N", 0);
         Exit(0);
         EndCode();
-        LoadCode(id, line);
+        LoadCode(id, line, e);
         Line(line);
         return;
       }
@@ -1336,6 +1557,20 @@ class Model {
       }
       case Kind::Dict: {
         auto* d = static_cast<const DictNode*>(e);
+        // compiler_subdict: two or more constant keys (no **) are one tuple of keys after the
+        // values (BUILD_CONST_KEY_MAP).
+        bool const_keys = d->values.n > 1 && d->values.n <= 15;
+        std::string key = "t(";
+        for (uint32_t i = 0; const_keys && i < d->values.n; ++i) {
+          if (!d->keys[i] || d->keys[i]->kind != Kind::Constant) const_keys = false;
+          else key += (i ? "," : "") + FromConstant(static_cast<const ConstantNode*>(d->keys[i])).key;
+        }
+        if (const_keys) {
+          for (const Node* v : d->values) Expression(v);
+          EmitConst(key + ")", line);
+          Line(line);
+          return;
+        }
         for (uint32_t i = 0; i < d->values.n; ++i) {
           if (d->keys[i]) Expression(d->keys[i]);
           Expression(d->values[i]);
@@ -1412,12 +1647,12 @@ class Model {
     Expression(e);
     Exit(e->pos.lineno);
     EndCode();
-    LoadCode(id, e->pos.lineno);
+    LoadCode(id, e->pos.lineno, e);
   }
 
   void CompGen(const CompNode* c, size_t gen) {
     const Comprehension* g = c->generators[gen];
-    if (gen > 0) Expression(g->iter);
+    if (gen > 0) Iterable(g->iter);
     const int start = NewBlock(), if_cleanup = NewBlock(), anchor = NewBlock();
     UseNext(start);
     Branch(anchor, 0, g->iter->pos.lineno);  // FOR_ITER
@@ -1434,6 +1669,30 @@ class Model {
     UseNext(if_cleanup);
     Jump(start);
     UseNext(anchor);
+  }
+
+  // A list or set display of constants as ast_opt.c turns it into a constant (for `in` and
+  // `for`): the tuple's / frozenset's key.
+  static std::optional<std::string> ConstantCollection(const Node* e) {
+    if (e->kind != Kind::List && e->kind != Kind::Set) return std::nullopt;
+    auto* l = static_cast<const EltsNode*>(e);
+    std::string key = e->kind == Kind::Set ? "z(" : "t(";
+    for (uint32_t i = 0; i < l->elts.n; ++i) {
+      if (l->elts[i]->kind == Kind::Starred) return std::nullopt;
+      auto v = Fold(l->elts[i]);
+      if (!v) return std::nullopt;
+      key += (i ? "," : "") + v->key;
+    }
+    return key + ")";
+  }
+
+  // An iterable as ast_opt.c fold_iter leaves it.
+  void Iterable(const Node* e) {
+    if (auto k = ConstantCollection(e)) {
+      EmitConst(*k, e->pos.lineno);
+      return;
+    }
+    Expression(e);
   }
 
   void ForEachChildExpr(const Node* e) {
@@ -1458,7 +1717,17 @@ class Model {
       case Kind::Compare: {
         auto* c = static_cast<const CompareNode*>(e);
         Expression(c->left);
-        for (const Node* x : c->comparators) Expression(x);
+        for (uint32_t i = 0; i < c->comparators.n; ++i) {
+          const CmpOp op = c->ops[i];
+          if (i + 1 == c->comparators.n && (op == CmpOp::In || op == CmpOp::NotIn)) {
+            // ast_opt.c fold_compare: `x in [1, 2]` tests a constant tuple (a frozenset for {..}).
+            if (auto k = ConstantCollection(c->comparators[i])) {
+              EmitConst(*k, c->comparators[i]->pos.lineno);
+              continue;
+            }
+          }
+          Expression(c->comparators[i]);
+        }
         break;
       }
       case Kind::Subscript: {
@@ -1470,9 +1739,11 @@ class Model {
       case Kind::Starred: Expression(static_cast<const StarredNode*>(e)->value); break;
       case Kind::Slice: {
         auto* s = static_cast<const SliceNode*>(e);
-        Expression(s->lower);
-        Expression(s->upper);
-        Expression(s->step);
+        if (s->lower) Expression(s->lower);
+        else EmitConst("N", e->pos.lineno);
+        if (s->upper) Expression(s->upper);
+        else EmitConst("N", e->pos.lineno);
+        if (s->step) Expression(s->step);
         break;
       }
       default: break;
@@ -1487,7 +1758,7 @@ class Model {
 
 struct Survey {
   std::vector<char> reachable;
-  int max_const = -1;
+  int max_const = 0;  // trim_unused_consts always keeps co_consts[0] (a docstring, maybe)
   std::vector<char> code_loaded;  // per child code id: a reachable instruction loads it
 };
 
@@ -1513,6 +1784,11 @@ void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::ve
       switch (i.op) {
         case In::kLine: break;
         case In::kConst: s.max_const = std::max(s.max_const, i.arg); break;
+        case In::kOptConst: {
+          auto it = code.consts.find(code.opt_keys[size_t(i.arg)]);
+          s.max_const = std::max(s.max_const, it == code.consts.end() ? kOptimizerConst : it->second);
+          break;
+        }
         case In::kCode:
           child_loaded[size_t(i.arg)] = 1;
           s.max_const = std::max(s.max_const, i.aux);
@@ -1539,7 +1815,7 @@ void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::ve
 std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRules& rules) {
   Model model(rules);
   model.CompileModule(module);
-  const std::vector<Code>& codes = model.codes;
+  const std::deque<Code>& codes = model.codes;
   std::vector<char> loaded(codes.size(), 0);
   std::vector<LineNo> lines;
   // Code objects are visited from the module down; a child is compiled into the constants of
@@ -1554,10 +1830,12 @@ std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRul
     for (int child : code.children) {
       bool keep;
       if (rules.trim_tail_consts_only) {
-        auto it = code.consts.find("code#" + std::to_string(child));
+        auto it = code.consts.find(codes[size_t(child)].const_key);
         keep = it != code.consts.end() && it->second <= s.max_const;
       } else {
-        keep = loaded[size_t(child)];
+        // Unused constants go, but co_consts[0] always stays.
+        auto it = code.consts.find(codes[size_t(child)].const_key);
+        keep = loaded[size_t(child)] || (it != code.consts.end() && it->second == 0);
       }
       if (keep) todo.push_back(child);
     }

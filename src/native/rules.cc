@@ -32,7 +32,7 @@ constexpr VersionRules k313{
     .version = py::PyVersion::k313,
     .trim_tail_consts_only = false,
     .inline_comprehensions = true,
-    .none_first_const = false,
+    .none_first_const = true,
     .fold_empty_fstring = true,
     .leaky_finally_location = false,
 };
