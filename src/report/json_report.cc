@@ -16,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "../config/py_compat.h"
@@ -66,13 +67,45 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(buf, r.ptr);
 }
 
+// Text built from owned pieces and shared ones: with --show-contexts, every region of a file
+// repeats the file's whole contexts object, which is rendered once and copied only into the
+// final output.
+class Rope {
+ public:
+  // The owned piece at the end, to append to (valid until the next Share or Splice).
+  std::string& Tail() {
+    if (pieces_.empty() || pieces_.back().shared) pieces_.emplace_back();
+    return pieces_.back().own;
+  }
+  void Share(std::shared_ptr<const std::string> text) { pieces_.push_back({{}, std::move(text)}); }
+  void Splice(Rope&& other) {
+    for (Piece& p : other.pieces_) pieces_.push_back(std::move(p));
+    other.pieces_.clear();
+  }
+  size_t size() const {
+    size_t n = 0;
+    for (const Piece& p : pieces_) n += p.shared ? p.shared->size() : p.own.size();
+    return n;
+  }
+  void AppendTo(std::string& out) const {
+    for (const Piece& p : pieces_) out += p.shared ? *p.shared : p.own;
+  }
+
+ private:
+  struct Piece {
+    std::string own;
+    std::shared_ptr<const std::string> shared;
+  };
+  std::vector<Piece> pieces_;
+};
+
 // json.dump's layout: where separators, newlines and indentation go.
 class Emitter {
  public:
-  Emitter(std::string& out, bool pretty, int depth) : out_(out), pretty_(pretty), depth_(depth) {}
+  Emitter(Rope& rope, bool pretty, int depth) : rope_(rope), out_(&rope.Tail()), pretty_(pretty), depth_(depth) {}
 
   void Open(char c) {
-    out_ += c;
+    *out_ += c;
     ++depth_;
     first_.push_back(true);
   }
@@ -81,30 +114,37 @@ class Emitter {
     const bool empty = first_.back();
     first_.pop_back();
     if (pretty_ && !empty) Newline();
-    out_ += c;
+    *out_ += c;
   }
   // Before each element of a list or item of a dict.
   void Item() {
-    if (!first_.back()) out_ += pretty_ ? "," : ", ";
+    if (!first_.back()) *out_ += pretty_ ? "," : ", ";
     first_.back() = false;
     if (pretty_) Newline();
   }
   void Key(std::string_view key) {
     Item();
-    AppendJsonString(out_, key);
-    out_ += ": ";
+    AppendJsonString(*out_, key);
+    *out_ += ": ";
   }
   void IntKey(int64_t key) {
     Item();
-    out_ += '"';
-    AppendInt(out_, key);
-    out_ += "\": ";
+    *out_ += '"';
+    AppendInt(*out_, key);
+    *out_ += "\": ";
   }
-  void Int(int64_t v) { AppendInt(out_, v); }
-  void Float(double v) { out_ += JsonFloat(v); }
-  void Bool(bool v) { out_ += v ? "true" : "false"; }
-  void String(std::string_view s) { AppendJsonString(out_, s); }
-  void Raw(std::string_view s) { out_ += s; }
+  void Int(int64_t v) { AppendInt(*out_, v); }
+  void Float(double v) { *out_ += JsonFloat(v); }
+  void Bool(bool v) { *out_ += v ? "true" : "false"; }
+  void String(std::string_view s) { AppendJsonString(*out_, s); }
+  void Share(std::shared_ptr<const std::string> text) {
+    rope_.Share(std::move(text));
+    out_ = &rope_.Tail();
+  }
+  void Splice(Rope&& other) {
+    rope_.Splice(std::move(other));
+    out_ = &rope_.Tail();
+  }
 
   void IntList(const std::vector<LineNo>& v) {
     Open('[');
@@ -132,14 +172,14 @@ class Emitter {
   }
 
   int depth() const { return depth_; }
-  std::string& out() { return out_; }
 
  private:
   void Newline() {
-    out_ += '\n';
-    out_.append(size_t(depth_) * 4, ' ');
+    *out_ += '\n';
+    out_->append(size_t(depth_) * 4, ' ');
   }
-  std::string& out_;
+  Rope& rope_;
+  std::string* out_;
   bool pretty_;
   int depth_;
   std::vector<bool> first_;
@@ -267,15 +307,15 @@ class ContextsText {
  public:
   ContextsText(const Session& session, const FileReport& file, bool pretty)
       : session_(session), file_(file), pretty_(pretty) {}
-  const std::string& At(int depth) {
+  std::shared_ptr<const std::string> At(int depth) {
     auto it = by_depth_.find(depth);
     if (it != by_depth_.end()) return it->second;
     if (!loaded_) {
       contexts_ = session_.ContextsByLineno(file_);
       loaded_ = true;
     }
-    std::string& text = by_depth_[depth];
-    Emitter e(text, pretty_, depth);
+    Rope rope;
+    Emitter e(rope, pretty_, depth);
     e.Open('{');
     for (const auto& [line, labels] : contexts_) {
       e.IntKey(line);
@@ -287,6 +327,10 @@ class ContextsText {
       e.Close(']');
     }
     e.Close('}');
+    auto text = std::make_shared<std::string>();
+    text->reserve(rope.size());
+    rope.AppendTo(*text);
+    by_depth_[depth] = text;
     return text;
   }
 
@@ -296,7 +340,7 @@ class ContextsText {
   bool pretty_;
   bool loaded_ = false;
   std::map<LineNo, std::vector<std::string>> contexts_;
-  std::map<int, std::string> by_depth_;
+  std::map<int, std::shared_ptr<const std::string>> by_depth_;
 };
 
 // The body shared by a file's object and a region's: lines, summary, [start_line], contexts,
@@ -317,7 +361,7 @@ Status Body(Emitter& e, const Analysis& a, const JsonSettings& s, ContextsText& 
   }
   if (s.show_contexts) {
     e.Key("contexts");
-    e.Raw(contexts.At(e.depth()));
+    e.Share(contexts.At(e.depth()));
   }
   if (s.has_arcs) {
     e.Key("executed_branches");
@@ -330,10 +374,10 @@ Status Body(Emitter& e, const Analysis& a, const JsonSettings& s, ContextsText& 
 
 // A dict that keeps its first insertion's position when a key is assigned again.
 struct OrderedObject {
-  std::vector<std::pair<std::string, std::string>> items;
+  std::vector<std::pair<std::string, Rope>> items;
   std::unordered_map<std::string, size_t> index;
   bool Has(const std::string& key) const { return index.count(key) > 0; }
-  void Set(const std::string& key, std::string value) {
+  void Set(const std::string& key, Rope value) {
     auto [it, added] = index.try_emplace(key, items.size());
     if (added) items.emplace_back(key, std::move(value));
     else items[it->second].second = std::move(value);
@@ -342,7 +386,7 @@ struct OrderedObject {
 
 // report_one_file(): the object for one file, rendered at `depth` (inside "files").
 Status FileObject(const Session& session, const FileReport& file, const JsonSettings& s, int depth,
-                  std::string& out) {
+                  Rope& out) {
   const Analysis& analysis = file.analysis;
   const FileAnalysis& fa = *file.parsed;
   ContextsText contexts(session, file, s.pretty);
@@ -393,7 +437,7 @@ Status FileObject(const Session& session, const FileReport& file, const JsonSett
       if (regions.Has(name) || (named.count(name) && !narrowed[k].numbers.n_statements)) {
         name.append(1, '@').append(std::to_string(r.start));
       }
-      std::string text;
+      Rope text;
       Emitter re(text, s.pretty, region_depth);
       re.Open('{');
       if (Status st = Body(re, narrowed[k], s, contexts, &r.start); !st) return st;
@@ -401,7 +445,7 @@ Status FileObject(const Session& session, const FileReport& file, const JsonSett
       regions.Set(name, std::move(text));
     }
     {
-      std::string text;
+      Rope text;
       Emitter re(text, s.pretty, region_depth);
       const LineNo start = outside.empty() ? 1 : outside.front();
       re.Open('{');
@@ -410,9 +454,9 @@ Status FileObject(const Session& session, const FileReport& file, const JsonSett
       regions.Set("", std::move(text));
     }
     e.Open('{');
-    for (const auto& [name, text] : regions.items) {
+    for (auto& [name, text] : regions.items) {
       e.Key(name);
-      e.Raw(text);
+      e.Splice(std::move(text));
     }
     e.Close('}');
   }
@@ -431,7 +475,7 @@ Result<double> WriteJsonReport(const Session& session, const std::vector<FileRep
   s.has_arcs = session.has_arcs();
 
   // Each file's object on its own, in parallel; the first failure in file order wins.
-  std::vector<std::string> texts(files.size());
+  std::vector<Rope> texts(files.size());
   std::vector<std::optional<Error>> errors(files.size());
   tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
     if (Status st = FileObject(session, files[i], s, 2, texts[i]); !st) errors[i] = st.error();
@@ -446,7 +490,7 @@ Result<double> WriteJsonReport(const Session& session, const std::vector<FileRep
     measured.Set(files[i].relative_filename, std::move(texts[i]));
   }
 
-  std::string text;
+  Rope text;
   Emitter e(text, s.pretty, 0);
   e.Open('{');
   e.Key("meta");
@@ -464,15 +508,16 @@ Result<double> WriteJsonReport(const Session& session, const std::vector<FileRep
   e.Close('}');
   e.Key("files");
   e.Open('{');
-  for (const auto& [name, file_text] : measured.items) {
+  for (auto& [name, file_text] : measured.items) {
     e.Key(name);
-    e.Raw(file_text);
+    e.Splice(std::move(file_text));
   }
   e.Close('}');
   e.Key("totals");
   if (Status st = Summary(e, total, s.has_arcs); !st) return st.error();
   e.Close('}');
-  out += text;
+  out.reserve(out.size() + text.size());
+  text.AppendTo(out);
   return total.n_statements ? total.pc_covered() : 0.0;
 }
 
