@@ -137,8 +137,8 @@ TEST(NativeDecode, SplitLinesAndRepr) {
 
 // ---- regex ------------------------------------------------------------------------------------
 
-std::vector<std::pair<size_t, size_t>> FindAll(const std::string& pattern, const std::string& text) {
-  auto re = native::PyRegex::Compile(pattern);
+std::vector<std::pair<size_t, size_t>> FindAll(const std::vector<std::string>& patterns, const std::string& text) {
+  auto re = native::PyRegex::Compile(patterns);
   EXPECT_TRUE(re.ok());
   std::vector<std::pair<size_t, size_t>> out;
   (*re)->FindAll(text, [&](size_t s, size_t e) { out.emplace_back(s, e); });
@@ -148,11 +148,23 @@ std::vector<std::pair<size_t, size_t>> FindAll(const std::string& pattern, const
 TEST(NativeRegex, PythonFinditerSemantics) {
   using P = std::vector<std::pair<size_t, size_t>>;
   // re.finditer('x*', 'axx') -> (0,0) (1,3) (3,3)
-  EXPECT_EQ(FindAll("x*", "axx"), (P{{0, 0}, {1, 3}, {3, 3}}));
+  EXPECT_EQ(FindAll({"x*"}, "axx"), (P{{0, 0}, {1, 3}, {3, 3}}));
   // MULTILINE: ^ after every newline, including a final one.
-  EXPECT_EQ(FindAll("^", "a\nb\n"), (P{{0, 0}, {2, 2}, {4, 4}}));
-  EXPECT_EQ(FindAll("a$", "a\na"), (P{{0, 1}, {2, 3}}));
-  EXPECT_EQ(FindAll(R"(\Z)", "ab"), (P{{2, 2}}));
+  EXPECT_EQ(FindAll({"^"}, "a\nb\n"), (P{{0, 0}, {2, 2}, {4, 4}}));
+  EXPECT_EQ(FindAll({"a$"}, "a\na"), (P{{0, 1}, {2, 3}}));
+  EXPECT_EQ(FindAll({R"(\Z)"}, "ab"), (P{{2, 2}}));
+  // Several patterns behave as their join: the first alternative that matches at the
+  // leftmost place wins, and the scan goes on after it (re.finditer('(?:ab)|(?:b+c)', ...)).
+  EXPECT_EQ(FindAll({"ab", "b+c"}, "abbc xbbc"), (P{{0, 2}, {2, 4}, {6, 9}}));
+  EXPECT_EQ(FindAll({"b+c", "ab"}, "abbc"), (P{{0, 2}, {2, 4}}));
+  EXPECT_EQ(FindAll({"x*", "a"}, "aa"), (P{{0, 0}, {0, 1}, {1, 1}, {1, 2}, {2, 2}}));
+  EXPECT_EQ(native::RequiredLiteral(R"(^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$))"), "...");
+  EXPECT_EQ(native::RequiredLiteral(R"(^\s*if (typing\.)?TYPE_CHECKING:)"), "TYPE_CHECKING:");
+  EXPECT_EQ(native::RequiredLiteral("raise NotImplementedError"), "raise NotImplementedError");
+  EXPECT_EQ(native::RequiredLiteral("abc?d"), "ab");
+  EXPECT_EQ(native::RequiredLiteral("a|b"), "");
+  EXPECT_EQ(native::RequiredLiteral("(?i)abc"), "");
+  EXPECT_EQ(native::RequiredLiteral("x[abc]yz+"), "yz");
   EXPECT_EQ(native::JoinRegex({"a"}), "a");
   EXPECT_EQ(native::JoinRegex({"a", "b|c"}), "(?:a)|(?:b|c)");
 }

@@ -300,15 +300,15 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   if (!facts.empty) raw = native::RawStatementLines(module, *rules);
 
   const auto& ml = facts.multiline;
-  auto first_line = [&](LineNo l) {
-    auto it = ml.find(l < 0 ? -l : l);
-    if (it == ml.end()) return l;
-    return l < 0 ? -it->second : it->second;
-  };
-
   LineNo max_line = 1;
   if (!ts.tokens.empty()) max_line = std::max(max_line, ts.tokens.back().end_lineno);
   if (!raw.empty()) max_line = std::max(max_line, raw.back());
+  if (!ml.empty()) max_line = std::max(max_line, ml.rbegin()->first);
+  std::vector<LineNo> first_of(size_t(max_line) + 1);
+  for (LineNo l = 0; l <= max_line; ++l) first_of[size_t(l)] = l;
+  for (const auto& [l, f] : ml) first_of[size_t(l)] = f;
+  auto first_line = [&](LineNo l) { return l >= 0 && l <= max_line ? first_of[size_t(l)] : l; };
+
   LineSet excluded(size_t(max_line) + 1);
   for (LineNo l : facts.excluded) excluded.Add(first_line(l));
   LineSet raw_set(size_t(max_line) + 1);
@@ -390,7 +390,7 @@ Result<std::unique_ptr<NativeAnalyzer>> NativeAnalyzer::Create(const AnalysisSet
   impl->version = *v;
   impl->rules = &native::RulesFor(*v);
   if (!settings.exclude.empty()) {
-    auto re = native::PyRegex::Compile(native::JoinRegex(settings.exclude));
+    auto re = native::PyRegex::Compile(settings.exclude);
     if (!re) return Error{re.error().message};
     impl->exclude = *re;
   }
@@ -412,9 +412,19 @@ NativeResult NativeAnalyzer::AnalyzeFile(const std::string& path) const {
              false, "");
     return r;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return impl_->Analyze(path, ss.str());
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  std::string bytes(size > 0 ? size_t(size) : 0, '\0');
+  if (size > 0) in.read(bytes.data(), size);
+  if (size < 0 || !in) {  // not seekable: read it as a stream
+    in.clear();
+    in.seekg(0, std::ios::beg);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    bytes = ss.str();
+  }
+  return impl_->Analyze(path, bytes);
 }
 
 Result<FileAnalysis> AnalyzeNative(const std::string& path, std::string_view source_bytes,

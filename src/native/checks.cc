@@ -324,7 +324,7 @@ class Checker {
       }
       default: break;
     }
-    ForEachChild(e, [&](const Node* c) {
+    VisitChildren(e, [&](const Node* c) {
       if (IsExpr(c->kind) || c->kind == Kind::Keyword || c->kind == Kind::Comprehension || c->kind == Kind::Arguments ||
           c->kind == Kind::Arg)
         Expr(c);

@@ -1,5 +1,6 @@
 // Source text exactly as coverage.py reads it (python.get_python_source): newline and form
 // feed normalisation on the bytes, tokenize.detect_encoding, decode with errors="replace".
+#include <algorithm>
 #include <cstring>
 
 #include "internal.h"
@@ -91,13 +92,25 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// The length of the ASCII prefix of s[i..], eight bytes at a time.
+size_t AsciiRun(std::string_view s, size_t i) {
+  size_t j = i;
+  while (j + 8 <= s.size()) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + j, 8);
+    if (w & 0x8080808080808080ull) break;
+    j += 8;
+  }
+  while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+  return j;
+}
+
 void DecodeUtf8Replace(std::string_view s, std::string& out) {
-  out.reserve(out.size() + s.size());
+  out.reserve(out.size() + s.size() + 1);
   size_t i = 0;
   while (i < s.size()) {
     // Fast path over ASCII.
-    size_t j = i;
-    while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+    size_t j = AsciiRun(s, i);
     out.append(s.data() + i, j - i);
     i = j;
     if (i >= s.size()) break;
@@ -200,18 +213,22 @@ bool IsBlankLine(std::string_view line) {
 }  // namespace
 
 DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::string& why) {
-  // read_python_source: \r\n -> \n, then \r -> \n; then \f -> " ".
-  std::string bytes;
-  bytes.reserve(raw.size() + 1);
-  for (size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '\r') {
-      if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-      c = '\n';
-    } else if (c == '\f') {
-      c = ' ';
+  // read_python_source: \r\n -> \n, then \r -> \n; then \f -> " ". Most files have neither.
+  std::string copy;
+  std::string_view bytes = raw;
+  if (std::memchr(raw.data(), '\r', raw.size()) || std::memchr(raw.data(), '\f', raw.size())) {
+    copy.reserve(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+      char c = raw[i];
+      if (c == '\r') {
+        if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+        c = '\n';
+      } else if (c == '\f') {
+        c = ' ';
+      }
+      copy += c;
     }
-    bytes += c;
+    bytes = copy;
   }
 
   // tokenize.detect_encoding over bytes.splitlines(True).
@@ -311,6 +328,21 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
 }
 
 int CountSplitLines(std::string_view t) {
+  // Usually only "\n" ends lines: count those when no rarer boundary byte is present.
+  bool rare = false;
+  for (unsigned char c : {0x0b, 0x0d, 0x1c, 0x1d, 0x1e, 0xc2, 0xe2}) {
+    if (std::memchr(t.data(), c, t.size())) {
+      rare = true;
+      break;
+    }
+  }
+  if (!rare) {
+    int n = 0;
+    for (const char* p = t.data(); (p = static_cast<const char*>(std::memchr(p, '\n', size_t(t.data() + t.size() - p))));
+         ++p)
+      ++n;
+    return n + (!t.empty() && t.back() != '\n' ? 1 : 0);
+  }
   int lines = 0;
   bool open = false;  // a line has started and not ended
   for (size_t i = 0; i < t.size(); ++i) {

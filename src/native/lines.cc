@@ -30,6 +30,8 @@ using namespace py;
 // ---------------------------------------------------------------------------------------------
 // Constant folding, as Python/ast_opt.c does it before compiling.
 
+std::string KeyOf(const ConstantNode* c);
+
 struct CVal {
   enum T : uint8_t { kNone, kBool, kInt, kFloat, kComplex, kStr, kBytes, kTuple, kEllipsis, kFrozenset };
   T t = kNone;
@@ -38,10 +40,21 @@ struct CVal {
   bool int_exact = true;  // kInt: `i` holds the value
   int64_t i = 0;
   double f = 0;
-  size_t len = 0;         // kStr (code points), kBytes, kTuple: number of items
-  std::string str;        // kStr / kBytes: the bytes (for + and *)
-  std::string key;        // co_consts identity
+  size_t len = 0;         // kStr (UTF-8 bytes), kBytes, kTuple: number of items
+  const ConstantNode* src = nullptr;  // a literal: its text and key come from it, lazily
+  std::string str;        // kStr / kBytes computed by folding: the bytes
+  mutable std::string key;  // co_consts identity (K())
+
+  const std::string& K() const {
+    if (key.empty() && src) key = KeyOf(src);
+    return key;
+  }
+  std::string_view S() const { return src ? src->text : std::string_view(str); }
 };
+
+size_t Utf8Len(std::string_view s);
+// Python's len() of a str or bytes value.
+size_t PyLen(const CVal& v) { return v.t == CVal::kStr ? Utf8Len(v.S()) : v.len; }
 
 size_t Utf8Len(std::string_view s) {
   size_t n = 0;
@@ -55,35 +68,43 @@ std::string DoubleKey(char tag, double d) {
   return std::string(1, tag) + std::to_string(bits);
 }
 
+std::string KeyOf(const ConstantNode* c) {
+  switch (c->ck) {
+    case ConstKind::None: return "N";
+    case ConstKind::True: return "T";
+    case ConstKind::False: return "F";
+    case ConstKind::Ellipsis: return "E";
+    case ConstKind::Int: return c->big_int ? "I" + std::string(c->text) : "i" + std::to_string(c->ival);
+    case ConstKind::Float: return DoubleKey('f', c->fval);
+    case ConstKind::Complex: return DoubleKey('c', c->fval);
+    case ConstKind::Str: return "s" + std::to_string(c->text.size()) + ":" + std::string(c->text);
+    case ConstKind::Bytes: return "b" + std::to_string(c->text.size()) + ":" + std::string(c->text);
+  }
+  return "?";
+}
+
 CVal FromConstant(const ConstantNode* c) {
   CVal v;
+  v.src = c;
   switch (c->ck) {
-    case ConstKind::None: v.t = CVal::kNone, v.truth = false, v.key = "N"; break;
-    case ConstKind::True: v.t = CVal::kBool, v.i = 1, v.truth = true, v.key = "T"; break;
-    case ConstKind::False: v.t = CVal::kBool, v.i = 0, v.truth = false, v.key = "F"; break;
-    case ConstKind::Ellipsis: v.t = CVal::kEllipsis, v.truth = true, v.key = "E"; break;
+    case ConstKind::None: v.t = CVal::kNone, v.truth = false; break;
+    case ConstKind::True: v.t = CVal::kBool, v.i = 1, v.truth = true; break;
+    case ConstKind::False: v.t = CVal::kBool, v.i = 0, v.truth = false; break;
+    case ConstKind::Ellipsis: v.t = CVal::kEllipsis, v.truth = true; break;
     case ConstKind::Int:
       v.t = CVal::kInt;
       if (c->big_int) {
         v.int_exact = false;
         v.truth = true;  // a big literal is never zero
-        v.key = "I" + std::string(c->text);
       } else {
         v.i = c->ival;
         v.truth = c->ival != 0;
-        v.key = "i" + std::to_string(c->ival);
       }
       break;
-    case ConstKind::Float: v.t = CVal::kFloat, v.f = c->fval, v.truth = c->fval != 0, v.key = DoubleKey('f', c->fval); break;
-    case ConstKind::Complex: v.t = CVal::kComplex, v.f = c->fval, v.truth = c->fval != 0, v.key = DoubleKey('c', c->fval); break;
-    case ConstKind::Str:
-      v.t = CVal::kStr, v.str = std::string(c->text), v.len = Utf8Len(c->text), v.truth = v.len != 0;
-      v.key = "s" + std::to_string(c->text.size()) + ":" + std::string(c->text);
-      break;
-    case ConstKind::Bytes:
-      v.t = CVal::kBytes, v.str = std::string(c->text), v.len = c->text.size(), v.truth = v.len != 0;
-      v.key = "b" + std::to_string(c->text.size()) + ":" + std::string(c->text);
-      break;
+    case ConstKind::Float: v.t = CVal::kFloat, v.f = c->fval, v.truth = c->fval != 0; break;
+    case ConstKind::Complex: v.t = CVal::kComplex, v.f = c->fval, v.truth = c->fval != 0; break;
+    case ConstKind::Str: v.t = CVal::kStr, v.len = c->text.size(), v.truth = v.len != 0; break;
+    case ConstKind::Bytes: v.t = CVal::kBytes, v.len = c->text.size(), v.truth = v.len != 0; break;
   }
   return v;
 }
@@ -117,16 +138,16 @@ bool IsIntLike(const CVal& v) { return (v.t == CVal::kInt || v.t == CVal::kBool)
 
 std::optional<CVal> FoldUnary(UnaryOpKind op, const CVal& a) {
   if (op == UnaryOpKind::Not) {
-    if (!a.truth_known) return Opaque(CVal::kBool, "?not" + a.key);
+    if (!a.truth_known) return Opaque(CVal::kBool, "?not" + a.K());
     return MakeBool(!a.truth);
   }
   if (!IsNumber(a)) return std::nullopt;  // TypeError: not folded
   if (op == UnaryOpKind::Invert && (a.t == CVal::kFloat || a.t == CVal::kComplex)) return std::nullopt;
   if (a.t == CVal::kInt || a.t == CVal::kBool) {
-    if (!a.int_exact) return Opaque(CVal::kInt, "?u" + a.key);
+    if (!a.int_exact) return Opaque(CVal::kInt, "?u" + a.K());
     switch (op) {
       case UnaryOpKind::USub:
-        if (a.i == INT64_MIN) return Opaque(CVal::kInt, "?neg" + a.key);
+        if (a.i == INT64_MIN) return Opaque(CVal::kInt, "?neg" + a.K());
         return MakeInt(-a.i);
       case UnaryOpKind::UAdd: return MakeInt(a.i);
       case UnaryOpKind::Invert: return MakeInt(~a.i);
@@ -229,7 +250,7 @@ std::optional<CVal> FoldBinary(Op op, const CVal& a, const CVal& b) {
     if (a.t == CVal::kTuple) {
       r.key = "t(" + a.key.substr(2, a.key.size() - 3) + (a.len && b.len ? "," : "") + b.key.substr(2, b.key.size() - 3) + ")";
     } else {
-      r.str = a.str + b.str;
+      r.str = std::string(a.S()) + std::string(b.S());
       r.key = std::string(1, a.t == CVal::kStr ? 's' : 'b') + std::to_string(r.str.size()) + ":" + r.str;
     }
     return r;
@@ -239,7 +260,7 @@ std::optional<CVal> FoldBinary(Op op, const CVal& a, const CVal& b) {
     const CVal& n = seq(a) ? b : a;
     const int64_t count = n.i < 0 ? 0 : n.i;
     const size_t limit = s.t == CVal::kTuple ? kMaxCollection : kMaxStr;
-    if (s.len && count && (size_t(count) > limit || s.len * size_t(count) > limit)) return std::nullopt;
+    if (PyLen(s) && count && (size_t(count) > limit || PyLen(s) * size_t(count) > limit)) return std::nullopt;
     CVal r;
     r.t = s.t;
     r.len = s.len * size_t(count);
@@ -249,7 +270,7 @@ std::optional<CVal> FoldBinary(Op op, const CVal& a, const CVal& b) {
       for (int64_t k = 0; k < count; ++k) all += (k ? "," : "") + inner;
       r.key = "t(" + (r.len ? all : std::string()) + ")";
     } else {
-      for (int64_t k = 0; k < count; ++k) r.str += s.str;
+      for (int64_t k = 0; k < count; ++k) r.str += s.S();
       r.key = std::string(1, s.t == CVal::kStr ? 's' : 'b') + std::to_string(r.str.size()) + ":" + r.str;
     }
     return r;
@@ -271,7 +292,7 @@ std::optional<CVal> FoldTuple(const EltsNode* t) {
     auto v = Fold(t->elts[i]);
     if (!v) return std::nullopt;
     if (i) r.key += ',';
-    r.key += v->key;
+    r.key += v->K();
   }
   r.key += ')';
   r.len = t->elts.n;
@@ -294,11 +315,13 @@ std::optional<CVal> Fold(const Node* e) {
       return FoldUnary(u->op, *a);
     }
     case Kind::BinOp: {
+      // The right operand first: in a long left-leaning chain (a + b + c ...) it is the leaf
+      // that usually decides, so the chain is not walked again at every level.
       auto* b = static_cast<const BinOpNode*>(e);
-      auto l = Fold(b->left);
-      if (!l) return std::nullopt;
       auto r = Fold(b->right);
       if (!r) return std::nullopt;
+      auto l = Fold(b->left);
+      if (!l) return std::nullopt;
       return FoldBinary(b->op, *l, *r);
     }
     case Kind::Tuple: return FoldTuple(static_cast<const EltsNode*>(e));
@@ -322,18 +345,18 @@ std::optional<CVal> Fold(const Node* e) {
       auto k = Fold(s->slice);
       if (!k) return std::nullopt;
       if ((v->t == CVal::kStr || v->t == CVal::kBytes || v->t == CVal::kTuple) && IsIntLike(*k)) {
-        const int64_t n = int64_t(v->len);
+        const int64_t n = int64_t(PyLen(*v));
         if (k->i >= n || k->i < -n) return std::nullopt;  // IndexError: not folded
         if (v->t == CVal::kBytes) {
-          unsigned char byte = v->str[size_t(k->i < 0 ? k->i + n : k->i)];
+          unsigned char byte = v->S()[size_t(k->i < 0 ? k->i + n : k->i)];
           return MakeInt(byte);
         }
         if (v->t == CVal::kStr) {
           CVal r;
-          r.t = CVal::kStr, r.len = 1, r.truth = true, r.key = "?str-item" + v->key + k->key;
+          r.t = CVal::kStr, r.len = 1, r.truth = true, r.key = "?str-item" + v->K() + k->K();
           return r;
         }
-        return Opaque(CVal::kTuple, "?item" + v->key + k->key);
+        return Opaque(CVal::kTuple, "?item" + v->K() + k->K());
       }
       return std::nullopt;
     }
@@ -457,7 +480,11 @@ class Model {
   void NextBlock() { UseNext(NewBlock()); }
   void Push(Instr i) { C().blocks[U().cur].ins.push_back(i); }
   void Line(LineNo l) {
-    if (l > 0) Push({In::kLine, 0, l});
+    if (l <= 0) return;
+    // Consecutive instructions on one line are one line-table entry to the model.
+    std::vector<Instr>& ins = C().blocks[U().cur].ins;
+    if (!ins.empty() && ins.back().op == In::kLine && ins.back().line == l) return;
+    ins.push_back({In::kLine, 0, l});
   }
   int ConstIndex(const std::string& key) {
     Code& c = C();
@@ -698,7 +725,7 @@ class Model {
       for (uint32_t i = 0; i < a->defaults.n; ++i) {
         auto v = Fold(a->defaults[i]);
         if (!v) all_const = false;
-        else key += (i ? "," : "") + v->key;
+        else key += (i ? "," : "") + v->K();
         Expression(a->defaults[i]);
       }
       // LOAD_CONST...; BUILD_TUPLE: the optimiser folds all-constant defaults into one tuple.
@@ -733,7 +760,7 @@ class Model {
       if (future_annotations_) EmitConst(AnnotationKey(annotation), annotation->pos.lineno);
       else Expression(annotation);
       if (!v) all_const = false;
-      else key += (n ? "," : "") + StrKey(name) + "," + v->key;
+      else key += (n ? "," : "") + StrKey(name) + "," + v->K();
       ++n;
       at = annotation->pos.lineno;
     };
@@ -780,8 +807,10 @@ class Model {
     Body(c->body, false);
     // The class body returns its __classcell__ when a method uses super() or __class__,
     // else None.
-    if (NeedsClassCell(c->body)) Line(0);
-    else EmitConst("N", 0);
+    if (track_consts_ || C().nconsts == 0) {
+      if (NeedsClassCell(c->body)) Line(0);
+      else EmitConst("N", 0);
+    }
     Exit(0);
     EndCode();
     LoadCode(id, line, c);
@@ -803,26 +832,26 @@ class Model {
     }
     if (n->kind == Kind::ClassDef) return false;
     bool found = false;
-    ForEachChild(n, [&](const Node* c) { found = found || UsesClassCell(c); });
+    VisitChildren(n, [&](const Node* c) { found = found || UsesClassCell(c); });
     return found;
+  }
+  static void ScanForClassCell(const Node* n, bool& found) {
+    if (found) return;
+    if (n->kind == Kind::FunctionDef || n->kind == Kind::AsyncFunctionDef || n->kind == Kind::Lambda) {
+      if (n->kind == Kind::Lambda) {
+        found = UsesClassCell(static_cast<const LambdaNode*>(n)->body);
+      } else {
+        for (const Node* st : static_cast<const FunctionDefNode*>(n)->body)
+          if (UsesClassCell(st)) found = true;
+      }
+      return;
+    }
+    if (n->kind == Kind::ClassDef) return;
+    VisitChildren(n, [&](const Node* c) { ScanForClassCell(c, found); });
   }
   static bool NeedsClassCell(const NodeList& body) {
     bool found = false;
-    std::function<void(const Node*)> scan = [&](const Node* n) {
-      if (found) return;
-      if (n->kind == Kind::FunctionDef || n->kind == Kind::AsyncFunctionDef || n->kind == Kind::Lambda) {
-        if (n->kind == Kind::Lambda) {
-          found = UsesClassCell(static_cast<const LambdaNode*>(n)->body);
-        } else {
-          for (const Node* st : static_cast<const FunctionDefNode*>(n)->body)
-            if (UsesClassCell(st)) found = true;
-        }
-        return;
-      }
-      if (n->kind == Kind::ClassDef) return;
-      ForEachChild(n, scan);
-    };
-    for (const Node* s : body) scan(s);
+    for (const Node* s : body) ScanForClassCell(s, found);
     return found;
   }
 
@@ -1027,7 +1056,7 @@ class Model {
     Line(line);
     UnwindStack(preserve_tos, false);
     if (!s->value) EmitConst("N", line);
-    else if (constant) EmitConst(constant->key, line);
+    else if (constant) EmitConst(constant->K(), line);
     Line(line);
     Exit(line);
     NextBlock();
@@ -1328,7 +1357,7 @@ class Model {
         for (size_t i = 0; i < size; ++i) {
           auto v = Fold(m->keys[i]);
           if (!v) all_const = false;
-          else key += (i ? "," : "") + v->key;
+          else key += (i ? "," : "") + v->K();
           Expression(m->keys[i]);
         }
         if (all_const) EmitOptimizerConst(key + ")", line);  // BUILD_TUPLE of constants
@@ -1446,8 +1475,8 @@ class Model {
     if (v) {
       int8_t fold = 0;
       if (v->truth_known) fold = (v->truth == cond) ? 1 : -1;
-      if (fold) FoldedConst(v->key, e->pos.lineno);
-      else EmitConst(v->key, e->pos.lineno);
+      if (fold) FoldedConst(v->K(), e->pos.lineno);
+      else EmitConst(v->K(), e->pos.lineno);
       Branch(next, fold, e->pos.lineno);
       return;
     }
@@ -1460,7 +1489,7 @@ class Model {
     if (!e) return;
     const LineNo line = e->pos.lineno;
     if (auto v = Fold(e)) {
-      EmitConst(v->key, line);
+      EmitConst(v->K(), line);
       return;
     }
     switch (e->kind) {
@@ -1475,7 +1504,7 @@ class Model {
           if (c && c->truth_known) fold = c->truth == jump_if_true ? 1 : -1;
           // JUMP_IF_xxx_OR_POP on a constant: a jump keeps the LOAD_CONST (it is the value),
           // falling through turns it into a NOP.
-          if (fold == -1) FoldedConst(c->key, v->pos.lineno);
+          if (fold == -1) FoldedConst(c->K(), v->pos.lineno);
           else Expression(v);
           Branch(end, fold, v->pos.lineno);
           NextBlock();
@@ -1586,7 +1615,7 @@ class Model {
         for (uint32_t i = 0; all_const && i < l->elts.n; ++i) {
           auto v = l->elts[i]->kind == Kind::Starred ? std::nullopt : Fold(l->elts[i]);
           if (!v) all_const = false;
-          else key += (i ? "," : "") + v->key;
+          else key += (i ? "," : "") + v->K();
         }
         if (all_const) {
           Line(line);
@@ -1681,7 +1710,7 @@ class Model {
       if (l->elts[i]->kind == Kind::Starred) return std::nullopt;
       auto v = Fold(l->elts[i]);
       if (!v) return std::nullopt;
-      key += (i ? "," : "") + v->key;
+      key += (i ? "," : "") + v->K();
     }
     return key + ")";
   }
@@ -1840,9 +1869,15 @@ std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRul
       if (keep) todo.push_back(child);
     }
   }
-  std::sort(lines.begin(), lines.end());
-  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
-  return lines;
+  // Sorted and unique, through a bitmap over the lines seen.
+  LineNo max_line = 0;
+  for (LineNo l : lines) max_line = std::max(max_line, l);
+  std::vector<char> seen(size_t(max_line) + 1, 0);
+  for (LineNo l : lines) seen[size_t(l)] = 1;
+  std::vector<LineNo> out;
+  for (LineNo l = 1; l <= max_line; ++l)
+    if (seen[size_t(l)]) out.push_back(l);
+  return out;
 }
 
 }  // namespace covalesce::native

@@ -64,7 +64,9 @@ std::string JoinRegex(const std::vector<std::string>& regexes) {
   return out;
 }
 
-Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::string& pattern) {
+namespace {
+
+Result<pcre2_code*> CompileOne(const std::string& pattern) {
   std::string translated = ForPcre(pattern);
   pcre2_compile_context* ctx = pcre2_compile_context_create(nullptr);
   pcre2_set_newline(ctx, PCRE2_NEWLINE_LF);
@@ -81,26 +83,173 @@ Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::string& pattern) {
     return Error{"Invalid exclusion regex " + pattern + ": " + reinterpret_cast<char*>(buf)};
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // best effort; the interpreter is the fallback
-  auto re = std::shared_ptr<PyRegex>(new PyRegex());
-  re->code_ = code;
-  return re;
+  return code;
 }
 
-PyRegex::~PyRegex() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
+struct MatchData {
+  pcre2_match_data* md = pcre2_match_data_create(64, nullptr);
+  ~MatchData() { pcre2_match_data_free(md); }
+};
 
-bool PyRegex::Next(std::string_view text, size_t pos, bool not_empty_at_start, size_t& s, size_t& e) const {
-  auto* code = static_cast<pcre2_code*>(code_);
-  thread_local pcre2_match_data* md = nullptr;
-  if (!md) md = pcre2_match_data_create(64, nullptr);
-  // Python 3.7+: an empty match may not start where the previous empty match was.
-  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos,
-                             not_empty_at_start ? PCRE2_NOTEMPTY_ATSTART : 0, md, nullptr);
-  if (rc < 0 && rc != PCRE2_ERROR_NOMATCH && not_empty_at_start) return false;
-  if (rc < 0) return false;
-  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
+// One match of `code` at or after `pos` (exactly at `pos` when anchored).
+bool Run(void* code, std::string_view text, size_t pos, uint32_t flags, size_t& s, size_t& e) {
+  thread_local MatchData data;
+  const int rc = pcre2_match(static_cast<pcre2_code*>(code), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos,
+                             flags, data.md, nullptr);
+  if (rc < 0) return false;  // no match (or a matching error: treated as none)
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.md);
   s = ov[0];
   e = ov[1];
   return true;
+}
+
+}  // namespace
+
+std::string RequiredLiteral(std::string_view p) {
+  if (p.find("(?") != std::string_view::npos) return "";  // inline flags, lookarounds, ...
+  std::string best, run;
+  auto flush = [&] {
+    if (run.size() > best.size()) best = run;
+    run.clear();
+  };
+  int depth = 0;
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size()) return "";
+      const char e = p[++i];
+      const bool word = (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') || e == '_';
+      if (depth == 0 && !word) run += e;  // an escaped metacharacter is itself
+      else flush();
+      continue;
+    }
+    if (c == '[') {  // a character class: skip it
+      flush();
+      ++i;
+      if (i < p.size() && p[i] == '^') ++i;
+      if (i < p.size() && p[i] == ']') ++i;
+      while (i < p.size() && p[i] != ']') {
+        if (p[i] == '\\') ++i;
+        ++i;
+      }
+      continue;
+    }
+    if (c == '(') {
+      flush();
+      ++depth;
+      continue;
+    }
+    if (c == ')') {
+      flush();
+      --depth;
+      continue;
+    }
+    if (c == '|') {
+      if (depth == 0) return "";  // alternatives at the top: nothing is required
+      flush();
+      continue;
+    }
+    if (depth > 0) continue;
+    if (c == '*' || c == '?' || c == '{') {  // the previous atom may be absent
+      if (!run.empty()) run.pop_back();
+      flush();
+      if (c == '{') {
+        while (i < p.size() && p[i] != '}') ++i;
+      }
+      continue;
+    }
+    if (c == '+') {  // at least once: the atom stays, the run ends
+      flush();
+      continue;
+    }
+    if (c == '.' || c == '^' || c == '$') {
+      flush();
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) {  // keep to ASCII literals
+      flush();
+      continue;
+    }
+    run += c;
+  }
+  // The last atom may still take a quantifier that was cut off: only complete runs count.
+  flush();
+  return best;
+}
+
+Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::vector<std::string>& patterns) {
+  auto re = std::shared_ptr<PyRegex>(new PyRegex());
+  auto joined = CompileOne(JoinRegex(patterns));
+  if (!joined) {
+    // Name the pattern at fault.
+    for (const std::string& p : patterns) {
+      auto one = CompileOne(p);
+      if (!one) return Error{one.error().message};
+      pcre2_code_free(*one);
+    }
+    return Error{joined.error().message};
+  }
+  re->joined_ = *joined;
+  if (patterns.size() > 1) {
+    for (const std::string& p : patterns) {
+      auto one = CompileOne(p);
+      if (!one) return Error{one.error().message};
+      re->alternatives_.push_back(*one);
+      re->required_.push_back(RequiredLiteral(p));
+    }
+  }
+  return re;
+}
+
+PyRegex::~PyRegex() {
+  pcre2_code_free(static_cast<pcre2_code*>(joined_));
+  for (void* c : alternatives_) pcre2_code_free(static_cast<pcre2_code*>(c));
+}
+
+void PyRegex::FindAll(std::string_view text, const std::function<void(size_t, size_t)>& fn) const {
+  // Python 3.7+: after an empty match, the next match may not be empty at the same place.
+  size_t pos = 0;
+  bool after_empty = false;
+  constexpr size_t kNone = SIZE_MAX;
+  // Per alternative: the start of its leftmost match at or after `from`, found with `flag`.
+  struct Next {
+    size_t start = 0, from = 0;
+    bool flag = false, known = false;
+  };
+  std::vector<Next> next(alternatives_.size());
+  for (size_t i = 0; i < alternatives_.size(); ++i) {
+    if (!required_[i].empty() && text.find(required_[i]) == std::string_view::npos) {
+      next[i].start = kNone;  // it cannot match anywhere in this text
+      next[i].known = true;
+    }
+  }
+  while (pos <= text.size()) {
+    const uint32_t flags = after_empty ? PCRE2_NOTEMPTY_ATSTART : 0;
+    size_t s = 0, e = 0;
+    if (alternatives_.empty()) {
+      if (!Run(joined_, text, pos, flags, s, e)) break;
+    } else {
+      size_t best = kNone;
+      for (size_t i = 0; i < alternatives_.size(); ++i) {
+        Next& n = next[i];
+        const bool stale = !n.known || (n.start != kNone && n.start < pos) || (n.start == pos && after_empty && !n.flag);
+        if (stale) {
+          size_t ms, me;
+          n.start = Run(alternatives_[i], text, pos, flags, ms, me) ? ms : kNone;
+          n.from = pos;
+          n.flag = after_empty;
+          n.known = true;
+        }
+        best = std::min(best, n.start);
+      }
+      if (best == kNone) break;
+      const uint32_t at_flags = PCRE2_ANCHORED | (best == pos ? flags : 0);
+      if (!Run(joined_, text, best, at_flags, s, e)) break;  // cannot happen: an alternative matched there
+    }
+    fn(s, e);
+    after_empty = s == e;
+    pos = e;
+  }
 }
 
 }  // namespace covalesce::native

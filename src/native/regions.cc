@@ -12,21 +12,38 @@ namespace {
 
 using namespace py;
 
-using Lines = std::vector<LineNo>;  // sorted, unique
+// A set of lines as sorted, disjoint, non-adjacent [lo, hi] intervals: function and class line
+// sets are unions and differences of line ranges, so they stay short.
+using Lines = std::vector<std::pair<LineNo, LineNo>>;
 
 void Subtract(Lines& a, const Lines& b) {
   if (a.empty() || b.empty()) return;
   Lines out;
-  out.reserve(a.size());
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  out.reserve(a.size() + b.size());
+  size_t j = 0;
+  for (auto [lo, hi] : a) {
+    while (j < b.size() && b[j].second < lo) ++j;
+    size_t k = j;
+    while (lo <= hi && k < b.size() && b[k].first <= hi) {
+      if (b[k].first > lo) out.emplace_back(lo, b[k].first - 1);
+      lo = std::max(lo, b[k].second + 1);
+      ++k;
+    }
+    if (lo <= hi) out.emplace_back(lo, hi);
+  }
   a.swap(out);
 }
 
 void Unite(Lines& a, const Lines& b) {
   if (b.empty()) return;
+  Lines all;
+  all.reserve(a.size() + b.size());
+  std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all));
   Lines out;
-  out.reserve(a.size() + b.size());
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  for (auto [lo, hi] : all) {
+    if (!out.empty() && lo <= out.back().second + 1) out.back().second = std::max(out.back().second, hi);
+    else out.emplace_back(lo, hi);
+  }
   a.swap(out);
 }
 
@@ -106,7 +123,7 @@ class Finder {
   void Function(const FunctionDefNode* f) {
     Lines body;
     const LineNo lo = f->body[0]->pos.lineno, hi = f->body[f->body.n - 1]->pos.end_lineno;
-    for (LineNo l = lo; l <= hi; ++l) body.push_back(l);
+    if (lo <= hi) body.emplace_back(lo, hi);
     if (!context_.empty() && context_.back().is_class) Unite(lines[context_.back().region], body);
     for (auto it = context_.rbegin(); it != context_.rend(); ++it) {
       if (!it->is_class) {
@@ -146,7 +163,11 @@ class Finder {
 std::vector<Region> CodeRegions(const ModuleNode* module) {
   Finder f;
   f.Node_(module);
-  for (size_t i = 0; i < f.regions.size(); ++i) f.regions[i].lines = std::move(f.lines[i]);
+  for (size_t i = 0; i < f.regions.size(); ++i) {
+    std::vector<LineNo>& out = f.regions[i].lines;
+    for (auto [lo, hi] : f.lines[i])
+      for (LineNo l = lo; l <= hi; ++l) out.push_back(l);
+  }
   return std::move(f.regions);
 }
 

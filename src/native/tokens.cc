@@ -47,7 +47,8 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
     for (const py::Token& t : tokens) {
       if (t.kind == Tok::Newline) {
         if (first_line && t.end_lineno != first_line) {
-          for (LineNo l = first_line; l <= t.end_lineno; ++l) out.multiline[l] = first_line;
+          for (LineNo l = first_line; l <= t.end_lineno; ++l)
+            out.multiline.insert_or_assign(out.multiline.end(), l, first_line);
         }
         first_line = 0;
       }
