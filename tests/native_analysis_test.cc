@@ -427,4 +427,128 @@ TEST(NativeOracle, BatteryMatchesCoveragePy) {
   if (!any) GTEST_SKIP() << "no reference venvs in .venvs/";
 }
 
+// Files CPython compiles or rejects after parsing (future.c, symtable.c, compile.c).
+const char* const kCompileCases[] = {
+    "x = 1\nreturn 1\n",
+    "class C:\n    return\n",
+    "x = 1\nbreak\n",
+    "def f():\n    continue\n",
+    "yield 1\n",
+    "class C:\n    yield\n",
+    "await x\n",
+    "def f():\n    await x\n",
+    "x = lambda: await y\n",
+    "nonlocal x\n",
+    "def f():\n    from os import *\n",
+    "def f(a, a):\n    pass\n",
+    "def f(a, *, b, **b):\n    pass\n",
+    "x = 1\nfrom __future__ import annotations\n",
+    "from __future__ import nope\n",
+    "from __future__ import braces\n",
+    "try:\n    pass\nexcept:\n    pass\nexcept E:\n    pass\n",
+    "match x:\n    case y:\n        pass\n    case 1:\n        pass\n",
+    "match x:\n    case _:\n        pass\n    case 1:\n        pass\n",
+    "for x in y:\n    try:\n        pass\n    except* E:\n        break\n",
+    "def f():\n    try:\n        pass\n    except* E:\n        return\n",
+    "async def f():\n    yield from x\n",
+    "def f():\n    async for x in y:\n        pass\n",
+    "def f():\n    async with x:\n        pass\n",
+    "x = [(yield) for i in y]\n",
+    "def f():\n    x = 1\n    global x\n",
+    "def f(a):\n    global a\n",
+    "def f():\n    nonlocal q\n",
+    "def f():\n    x = [i async for i in y]\n",
+    "x = [i async for i in y]\n",
+    "x = [await i for i in y]\n",
+    "def f():\n    x = [await i for i in y]\n",
+    "def f():\n    x = (i async for i in y)\n",
+    "def f():\n    x = [j for i in y for j in (k async for k in i)]\n",
+    "async def f():\n    x = [i async for i in y]\n",
+    "async def f():\n    def g():\n        x = [i async for i in y]\n",
+    "x = {i: 1 async for i in y}\n",
+    "class C:\n    x = [i async for i in y]\n",
+    "x = (yield)\n",
+    "x = {(yield) for i in y}\n",
+    "x = ((yield) for i in y)\n",
+    "def f():\n    x = [i for i in (yield)]\n",
+    "def f():\n    global x\n    global x\n",
+    "def f():\n    nonlocal x\n    global x\n",
+    "def f():\n    global x\n    x: int = 1\n",
+    "def f():\n    print(x)\n    global x\n",
+    "def f():\n    for x in y: pass\n    global x\n",
+    "def f():\n    import x\n    global x\n",
+    "def f():\n    def x(): pass\n    global x\n",
+    "def outer():\n    x = 1\n    class C:\n        def f(self):\n            nonlocal x\n",
+    "def outer():\n    class C:\n        x = 1\n        def f(self):\n            nonlocal x\n",
+    "def outer():\n    def inner():\n        nonlocal x\n    x = 2\n",
+    "def outer():\n    global x\n    def inner():\n        nonlocal x\n",
+    "def outer():\n    [x := 1 for i in y]\n    def inner():\n        nonlocal x\n",
+    "x = [i for i in y if (i := 2)]\n",
+    "def f():\n    [i for i in y if (i := 2)]\n",
+    "def f():\n    del x\n    global x\n",
+    "def f():\n    x += 1\n    global x\n",
+    "def f():\n    with a as x: pass\n    global x\n",
+    "def f():\n    try: pass\n    except E as x: pass\n    global x\n",
+    "def f():\n    match y:\n        case x: pass\n    global x\n",
+    "[x for x in (y := z)]\n",
+    "class C:\n    [(y := 1) for z in w]\n",
+    "def f():\n    x: int\n    def g():\n        nonlocal x\n",
+    "def f():\n    try:\n        pass\n    except E:\n        g = 1\n    else:\n        global g\n",
+    "def f():\n    try:\n        g = 1\n    except E:\n        global g\n",
+    "class Foo:\n    def f(self_):\n        global __x1\n        __x1 = 0\n        [_Foo__x1 := 1 for a in [2]]\n        [__x1 := 2 for a in [3]]\n",
+    "class T:\n    def f(self):\n        nonlocal __class__\n        __class__ = T\n",
+};
+
+// The compile-time errors the native analysis finds are CPython's, message and line.
+TEST(NativeOracle, CompileErrorsMatchCPython) {
+  bool any = false;
+  TempDir dir;
+  std::vector<std::string> paths;
+  const size_t n = sizeof kCompileCases / sizeof kCompileCases[0];
+  for (size_t i = 0; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "c%03zu.py", i);
+    dir.Write(name, kCompileCases[i]);
+    paths.push_back(dir / name);
+  }
+  for (const char* version : kVersions) {
+    const std::string python = covalesce::testing::ReferencePython(version);
+    if (python.empty()) continue;
+    std::string cmd = python +
+                      " -c 'import sys, warnings\nwarnings.simplefilter(\"ignore\")\nfor p in sys.argv[1:]:\n"
+                      "    try:\n        compile(open(p).read(), p, \"exec\", dont_inherit=True); print(\"OK\")\n"
+                      "    except SyntaxError as e:\n        print(repr(e.args[0]), \"at line\", e.lineno)'";
+    for (const std::string& p : paths) cmd += " " + p;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string out;
+    char buf[4096];
+    while (size_t k = fread(buf, 1, sizeof buf, pipe)) out.append(buf, k);
+    ASSERT_EQ(pclose(pipe), 0);
+    AnalysisSettings s;
+    s.python_version = version;
+    s.relative_files = true;
+    auto a = NativeAnalyzer::Create(s);
+    ASSERT_TRUE(a.ok());
+    size_t pos = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t nl = out.find('\n', pos);
+      ASSERT_NE(nl, std::string::npos);
+      const std::string expected = out.substr(pos, nl - pos);
+      pos = nl + 1;
+      NativeResult r = (*a)->AnalyzeFile(paths[i]);
+      std::string ours = "OK";
+      if (!r.analysis.ok()) {
+        const std::string prefix = "Couldn't parse '" + paths[i] + "' as Python source: ";
+        ours = r.analysis.error.rfind(prefix, 0) == 0 ? r.analysis.error.substr(prefix.size()) : r.analysis.error;
+        EXPECT_TRUE(r.fallback);
+      }
+      EXPECT_EQ(ours, expected) << "Python " << version << ":\n" << kCompileCases[i];
+    }
+    any = true;
+  }
+  if (!any) GTEST_SKIP() << "no reference venvs in .venvs/";
+}
+
+
 }  // namespace

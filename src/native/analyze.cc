@@ -371,7 +371,7 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   }
   fa.statements = statements.Sorted();
   fa.excluded = excluded.Sorted();
-  fa.multiline = ml;
+  fa.multiline = std::move(facts.multiline);
   fa.num_lines = native::CountSplitLines(text);
   fa.regions = native::CodeRegions(module);
   return r;

@@ -221,6 +221,9 @@ struct VersionRules {
   // left there, which can be the line of a dead statement. 3.12+ give every instruction
   // an explicit location.
   bool leaky_finally_location;
+  // symtable.c visits a try statement's `else` before its handlers (3.11, 3.12), which
+  // decides whether `global x` there comes after an assignment to x in a handler.
+  bool symtable_try_else_first;
 };
 const VersionRules& RulesFor(py::PyVersion v);
 

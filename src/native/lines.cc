@@ -386,8 +386,10 @@ struct Instr {
   int32_t aux = -1;
 };
 
+// The compiler only ever appends to its current block and never returns to a block it has
+// left, so each block's instructions are one run [begin, end) of its code's instructions.
 struct Block {
-  std::vector<Instr> ins;
+  int32_t begin = 0, end = 0;
   int32_t next = -1;  // layout successor (fallthrough)
 };
 
@@ -395,6 +397,8 @@ constexpr int kOptimizerConst = 1 << 30;  // constants the optimiser appends (fo
 
 struct Code {
   std::vector<Block> blocks;
+  std::vector<Instr> ins;
+  int32_t cur = 0;  // the block being appended to
   LineNo firstlineno = 0;
   std::unordered_map<std::string, int> consts;  // 3.11: key -> index
   int nconsts = 0;
@@ -447,45 +451,59 @@ class Model {
     u.code = id;
     u.is_module = true;
     units_.push_back(u);
+    code_ = &codes[size_t(id)];
     Body(m->body, true);
     // The implicit `return None` (no line: it takes its predecessor's).
     EmitConst("N", 0);
     Exit(0);
+    Seal();
     units_.pop_back();
   }
 
  private:
   const VersionRules& rules_;
   bool track_consts_;
+  Code* code_ = nullptr;  // the code object being compiled (deque elements stay put)
   bool future_annotations_ = false;  // from __future__ import annotations
   std::deque<Unit> units_;  // a deque: references to the current unit survive nested pushes
 
   // ---- code objects and blocks ----
   int NewCode(LineNo firstlineno) {
     codes.emplace_back();
-    codes.back().firstlineno = firstlineno;
-    codes.back().blocks.emplace_back();
+    Code& c = codes.back();
+    c.firstlineno = firstlineno;
+    c.blocks.emplace_back();
+    c.blocks.reserve(16);
+    c.ins.reserve(64);
     return int(codes.size()) - 1;
   }
   Unit& U() { return units_.back(); }
-  Code& C() { return codes[U().code]; }
+  Code& C() { return *code_; }
   int NewBlock() {
-    C().blocks.emplace_back();
-    return int(C().blocks.size()) - 1;
+    code_->blocks.emplace_back();
+    return int(code_->blocks.size()) - 1;
   }
   void UseNext(int b) {
-    C().blocks[U().cur].next = b;
+    Code& c = *code_;
+    Block& cur = c.blocks[size_t(c.cur)];
+    cur.end = int32_t(c.ins.size());
+    cur.next = b;
+    c.blocks[size_t(b)].begin = c.blocks[size_t(b)].end = int32_t(c.ins.size());
+    c.cur = b;
     U().cur = b;
   }
   void NextBlock() { UseNext(NewBlock()); }
-  void Push(Instr i) { C().blocks[U().cur].ins.push_back(i); }
+  void Push(Instr i) { code_->ins.push_back(i); }
   void Line(LineNo l) {
     if (l <= 0) return;
     // Consecutive instructions on one line are one line-table entry to the model.
-    std::vector<Instr>& ins = C().blocks[U().cur].ins;
-    if (!ins.empty() && ins.back().op == In::kLine && ins.back().line == l) return;
-    ins.push_back({In::kLine, 0, l});
+    Code& c = *code_;
+    if (int32_t(c.ins.size()) > c.blocks[size_t(c.cur)].begin && c.ins.back().op == In::kLine && c.ins.back().line == l)
+      return;
+    c.ins.push_back({In::kLine, 0, l});
   }
+  // Closes the current block of the current code (its end is the instructions so far).
+  void Seal() { code_->blocks[size_t(code_->cur)].end = int32_t(code_->ins.size()); }
   int ConstIndex(const std::string& key) {
     Code& c = C();
     auto [it, added] = c.consts.try_emplace(key, c.nconsts);
@@ -536,9 +554,14 @@ class Model {
     u.is_function = is_function;
     u.is_class = is_class;
     units_.push_back(u);
+    code_ = &codes[size_t(id)];
     return id;
   }
-  void EndCode() { units_.pop_back(); }
+  void EndCode() {
+    Seal();
+    units_.pop_back();
+    code_ = &codes[size_t(U().code)];
+  }
   // The parent's LOAD_CONST of code object `id`.
   // Code objects compare by value, so the copies a `finally` body gets compiled into are
   // one constant: the key is the node compiled.
@@ -736,7 +759,8 @@ class Model {
     LineNo at = 0;
     for (uint32_t i = 0; i < a->kwonlyargs.n; ++i) {
       if (a->kw_defaults[i]) {
-        names += (names.empty() ? "" : ",") + StrKey(a->kwonlyargs[i]->arg);
+        if (!names.empty()) names += ',';
+        names += StrKey(a->kwonlyargs[i]->arg);
         Expression(a->kw_defaults[i]);
         at = a->kw_defaults[i]->pos.lineno;
       }
@@ -1786,19 +1810,20 @@ class Model {
 // The optimiser's part: reachability, then the lines of what survives.
 
 struct Survey {
-  std::vector<char> reachable;
   int max_const = 0;  // trim_unused_consts always keeps co_consts[0] (a docstring, maybe)
-  std::vector<char> code_loaded;  // per child code id: a reachable instruction loads it
 };
 
-void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::vector<LineNo>& lines) {
-  const size_t n = code.blocks.size();
-  s.reachable.assign(n, 0);
-  std::vector<int> stack{0};
-  s.reachable[0] = 1;
+// Marks the lines of every instruction reachable from the entry block of `code`.
+void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::vector<char>& lines) {
+  thread_local std::vector<char> reachable;
+  thread_local std::vector<int> stack;
+  reachable.assign(code.blocks.size(), 0);
+  stack.clear();
+  stack.push_back(0);
+  reachable[0] = 1;
   auto mark = [&](int b) {
-    if (b >= 0 && !s.reachable[size_t(b)]) {
-      s.reachable[size_t(b)] = 1;
+    if (b >= 0 && !reachable[size_t(b)]) {
+      reachable[size_t(b)] = 1;
       stack.push_back(b);
     }
   };
@@ -1807,8 +1832,12 @@ void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::ve
     stack.pop_back();
     const Block& blk = code.blocks[size_t(b)];
     bool falls = true;
-    for (const Instr& i : blk.ins) {
-      if (i.line > 0) lines.push_back(i.line);
+    for (int32_t k = blk.begin; k < blk.end; ++k) {
+      const Instr& i = code.ins[size_t(k)];
+      if (i.line > 0) {
+        if (size_t(i.line) >= lines.size()) lines.resize(size_t(i.line) * 2 + 1, 0);
+        lines[size_t(i.line)] = 1;
+      }
       bool stop = false;
       switch (i.op) {
         case In::kLine: break;
@@ -1846,7 +1875,7 @@ std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRul
   model.CompileModule(module);
   const std::deque<Code>& codes = model.codes;
   std::vector<char> loaded(codes.size(), 0);
-  std::vector<LineNo> lines;
+  std::vector<char> seen(size_t(module->pos.end_lineno > 0 ? module->pos.end_lineno : 0) + 2, 0);
   // Code objects are visited from the module down; a child is compiled into the constants of
   // its parent only if it survives there.
   std::vector<int> todo{0};
@@ -1855,7 +1884,7 @@ std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRul
     todo.pop_back();
     const Code& code = codes[size_t(id)];
     Survey s;
-    Reach(code, s, loaded, lines);
+    Reach(code, s, loaded, seen);
     for (int child : code.children) {
       bool keep;
       if (rules.trim_tail_consts_only) {
@@ -1869,14 +1898,9 @@ std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRul
       if (keep) todo.push_back(child);
     }
   }
-  // Sorted and unique, through a bitmap over the lines seen.
-  LineNo max_line = 0;
-  for (LineNo l : lines) max_line = std::max(max_line, l);
-  std::vector<char> seen(size_t(max_line) + 1, 0);
-  for (LineNo l : lines) seen[size_t(l)] = 1;
   std::vector<LineNo> out;
-  for (LineNo l = 1; l <= max_line; ++l)
-    if (seen[size_t(l)]) out.push_back(l);
+  for (size_t l = 1; l < seen.size(); ++l)
+    if (seen[l]) out.push_back(LineNo(l));
   return out;
 }
 

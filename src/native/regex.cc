@@ -73,8 +73,7 @@ Result<pcre2_code*> CompileOne(const std::string& pattern) {
   int err = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
-                                   PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX |
-                                       PCRE2_MATCH_INVALID_UTF,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX,
                                    &err, &offset, ctx);
   pcre2_compile_context_free(ctx);
   if (!code) {
@@ -94,8 +93,9 @@ struct MatchData {
 // One match of `code` at or after `pos` (exactly at `pos` when anchored).
 bool Run(void* code, std::string_view text, size_t pos, uint32_t flags, size_t& s, size_t& e) {
   thread_local MatchData data;
+  // The text is valid UTF-8 (decoded with errors="replace"): no check on every call.
   const int rc = pcre2_match(static_cast<pcre2_code*>(code), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos,
-                             flags, data.md, nullptr);
+                             flags | PCRE2_NO_UTF_CHECK, data.md, nullptr);
   if (rc < 0) return false;  // no match (or a matching error: treated as none)
   const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.md);
   s = ov[0];

@@ -15,6 +15,7 @@ constexpr VersionRules k311{
     .none_first_const = true,        // a function's co_consts[0] is its docstring or None
     .fold_empty_fstring = false,
     .leaky_finally_location = true,
+    .symtable_try_else_first = true,
 };
 
 // CPython 3.12.
@@ -25,6 +26,7 @@ constexpr VersionRules k312{
     .none_first_const = true,
     .fold_empty_fstring = false,
     .leaky_finally_location = false,
+    .symtable_try_else_first = true,
 };
 
 // CPython 3.13.
@@ -35,6 +37,7 @@ constexpr VersionRules k313{
     .none_first_const = true,
     .fold_empty_fstring = true,
     .leaky_finally_location = false,
+    .symtable_try_else_first = false,
 };
 
 }  // namespace

@@ -56,6 +56,17 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
     }
   }
 
+  // With no line matching an exclusion regex, the state machine never starts excluding.
+  if (raw_excluded.empty()) {
+    for (const py::Token& t : tokens) {
+      if (Significant(t, text)) {
+        out.empty = false;
+        break;
+      }
+    }
+    return;
+  }
+
   // The exclusion state machine. `excluded` is a set of raw lines.
   LineNo max_line = 1;
   for (const py::Token& t : tokens) max_line = std::max(max_line, t.end_lineno);
