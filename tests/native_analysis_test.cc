@@ -301,6 +301,18 @@ const RawCase kRawCases[] = {
     // statement compiled in the finally body, even a dead one.
     {"def f():\n    try:\n        a()\n    finally:\n        if 0:\n            x = 1\n", {1, 2, 3, 5, 6}, {1, 2, 3, 5}, {1, 2, 3, 5}},
     {"def f():\n    try:\n        a()\n    finally:\n        return\n        a()\n", {1, 2, 3, 5}, {1, 2, 3, 5}, {1, 2, 3, 5}},
+    // ... but not after a trailing `case _`.
+    {"def main():\n    try:\n        a()\n    finally:\n        assert False\n        match b'':\n            case 1:\n"
+     "                print(x)\n            case _:\n                z = 1\n",
+     {1, 2, 3, 5}, {1, 2, 3, 5}, {1, 2, 3, 5}},
+    // 3.11's async with: the POP_BLOCK after the body keeps the body's location (`del ()`: no code).
+    {"async def f():\n    async with a:\n        del ()\n", {1, 2, 3}, {1, 2}, {1, 2}},
+    // A dead code object that is co_consts[0] stays (3.12+), with what it loads.
+    {"raise X\ndef h():\n    x = 1\n", {1, 2, 3}, {1, 2, 3}, {1, 2, 3}},
+    {"x = 1\nraise X\ndef h():\n    x = 1\n", {1, 2}, {1, 2}, {1, 2}},
+    {"raise X\nx = [i for i in y]\n", {1, 2}, {1}, {1}},
+    // SETUP_ANNOTATIONS takes the first statement's line, even one with no code of its own.
+    {"del ()\nmatch x:\n    case 1:\n        y: int = 1\n", {1, 2, 3, 4}, {1, 2, 3, 4}, {1, 2, 3, 4}},
 };
 
 TEST(NativeRaw, PerVersionLineTables) {
@@ -356,14 +368,21 @@ std::string Json(const std::string& path, const FileAnalysis& fa) {
   out += ",\"statements\":" + ints(fa.statements) + ",\"excluded\":" + ints(fa.excluded) + ",\"multiline\":[";
   bool first = true;
   for (const auto& [k, v] : fa.multiline) {
-    out += (first ? "" : ",") + ("[" + std::to_string(k) + "," + std::to_string(v) + "]");
+    if (!first) out += ',';
+    out += '[';
+    out += std::to_string(k);
+    out += ',';
+    out += std::to_string(v);
+    out += ']';
     first = false;
   }
   out += "],\"num_lines\":" + std::to_string(fa.num_lines) + ",\"regions\":[";
   for (size_t i = 0; i < fa.regions.size(); ++i) {
     const Region& g = fa.regions[i];
-    out += (i ? "," : "") + ("{\"kind\":\"" + g.kind + "\",\"name\":\"" + g.name + "\",\"start\":" +
-                             std::to_string(g.start) + ",\"lines\":" + ints(g.lines) + "}");
+    if (i) out += ',';
+    out += "{\"kind\":\"" + g.kind + "\",\"name\":\"" + g.name + "\",\"start\":";
+    out += std::to_string(g.start);
+    out += ",\"lines\":" + ints(g.lines) + "}";
   }
   return out + "]}";
 }

@@ -565,7 +565,7 @@ class Model {
   // The parent's LOAD_CONST of code object `id`.
   // Code objects compare by value, so the copies a `finally` body gets compiled into are
   // one constant: the key is the node compiled.
-  void LoadCode(int id, LineNo l, const Node* source) {
+  void LoadCode(int id, LineNo l, const void* source) {
     int idx = -1;
     codes[size_t(id)].const_key = "code@" + std::to_string(reinterpret_cast<uintptr_t>(source));
     if (track_consts_ || C().nconsts == 0) idx = ConstIndex(codes[size_t(id)].const_key);
@@ -607,6 +607,10 @@ class Model {
           if (FindAnn(t->body) || FindAnn(t->finalbody) || FindAnn(t->orelse)) return true;
           break;
         }
+        case Kind::Match:
+          for (const MatchCase* c : static_cast<const MatchNode*>(s)->cases)
+            if (FindAnn(c->body)) return true;
+          break;
         default: break;
       }
     }
@@ -648,17 +652,29 @@ class Model {
         break;
       }
       case Kind::TypeAlias: {
+        // compiler_typealias: the name, then (inside `<generic parameters of X>` when generic)
+        // the type parameters and the value as a function of its own, evaluated lazily.
         auto* t = static_cast<const TypeAliasNode*>(s);
-        Line(line);
-        // The value is evaluated lazily, in a function of its own.
+        const std::string_view name = static_cast<const NameNode*>(t->name)->id;
+        int generic = -1;
+        if (t->type_params.n) {
+          generic = BeginCode(line, true, false);
+          Line(line);
+          EmitConst(StrKey(name), line);
+          for (const Node* p : t->type_params) Expression(p);
+        } else {
+          EmitConst(StrKey(name), line);
+          EmitConst("N", line);
+        }
         const int id = BeginCode(line, true, false);
         Line(line);
         Expression(t->value);
         Exit(t->value->pos.lineno);
         EndCode();
         LoadCode(id, line, t);
-        for (const Node* p : t->type_params) Expression(p);
-        EmitConst("s:" + std::string(static_cast<const NameNode*>(t->name)->id), line);
+        Line(line);
+        if (generic >= 0) EndGeneric(generic, line, &t->type_params);
+        Line(line);
         break;
       }
       case Kind::AugAssign: {
@@ -797,12 +813,27 @@ class Model {
     if (n && all_const) EmitOptimizerConst(key + ")", at);
   }
 
+  // PEP 695 (3.12+): a generic function or class is made inside a code object of its own,
+  // `<generic parameters of f>`, which creates the type parameters first.
+  int BeginGeneric(const NodeList& type_params, LineNo first) {
+    const int id = BeginCode(first, true, false);
+    Line(first);
+    for (const Node* p : type_params) Expression(p);
+    return id;
+  }
+  void EndGeneric(int id, LineNo line, const void* source) {
+    Exit(line);
+    EndCode();
+    LoadCode(id, line, source);
+    Line(line);
+  }
+
   void FunctionDef(const FunctionDefNode* f) {
     const LineNo line = f->pos.lineno;
     Decorators(f->decorator_list);
     const LineNo first = f->decorator_list.n ? f->decorator_list[0]->pos.lineno : line;
-    for (const Node* p : f->type_params) Expression(p);
     Arguments_(f->args, false);
+    const int generic = f->type_params.n ? BeginGeneric(f->type_params, first) : -1;
     Annotations(f->args, f->returns);
     const int id = BeginCode(first, true, false);
     Line(first);  // RESUME
@@ -815,6 +846,7 @@ class Model {
     EndCode();
     LoadCode(id, line, f);
     Line(line);
+    if (generic >= 0) EndGeneric(generic, line, &f->type_params);
     for (const Node* d : f->decorator_list) Line(d->pos.lineno);  // the decorator calls
     Line(line);  // STORE_NAME
   }
@@ -823,7 +855,7 @@ class Model {
     const LineNo line = c->pos.lineno;
     Decorators(c->decorator_list);
     const LineNo first = c->decorator_list.n ? c->decorator_list[0]->pos.lineno : line;
-    for (const Node* p : c->type_params) Expression(p);
+    const int generic = c->type_params.n ? BeginGeneric(c->type_params, first) : -1;
     Line(line);  // LOAD_BUILD_CLASS
     const int id = BeginCode(first, false, true);
     Line(first);
@@ -839,9 +871,9 @@ class Model {
     EndCode();
     LoadCode(id, line, c);
     EmitConst(StrKey(c->name), line);  // the class name argument
-    for (const Node* b : c->bases) Expression(b);
-    for (const Keyword* k : c->keywords) Expression(k->value);
+    CallArgs(c->bases, c->keywords, line);
     Line(line);
+    if (generic >= 0) EndGeneric(generic, line, &c->type_params);
     for (const Node* d : c->decorator_list) Line(d->pos.lineno);
     Line(line);
   }
@@ -1034,10 +1066,15 @@ class Model {
     const int start = NewBlock(), body = NewBlock(), cleanup = NewBlock(), end = NewBlock();
     const bool async = s->kind == Kind::AsyncFor;
     U().fblocks.push_back({FB::kForLoop, start, end});
-    Iterable(s->iter);
+    // ast_opt.c folds a constant list/set iterable into a tuple for `for`, not `async for`.
+    if (async) Expression(s->iter);
+    else Iterable(s->iter);
     Line(line);  // GET_ITER
     UseNext(start);
-    if (async) Setup(cleanup, line);
+    if (async) {
+      Setup(cleanup, line);
+      EmitConst("N", line);  // GET_ANEXT; LOAD_CONST None; SEND
+    }
     Branch(cleanup, 0, line);  // FOR_ITER
     UseNext(body);
     Expression(s->target);
@@ -1152,6 +1189,8 @@ class Model {
     if (pos + 1 == s->items.n) Stmts(s->body);
     else With(s, pos + 1);
     U().fblocks.pop_back();
+    // 3.11's async with: the POP_BLOCK after the body keeps the body's leaked location.
+    if (async && rules_.leaky_finally_location) Line(U().loc);
     U().loc = line;
     Line(line);
     EmitConst("N", line);  // __exit__(None, None, None)
@@ -1435,6 +1474,7 @@ class Model {
       Line(m->pattern->pos.lineno);
       if (m->guard) JumpIf(m->guard, end, false);
       Stmts(m->body);
+      U().loc = -1;  // 3.11 leaves no location after a trailing `case _` (observed)
     }
     UseNext(end);
   }
@@ -1567,9 +1607,10 @@ class Model {
       case Kind::DictComp: {
         auto* c = static_cast<const CompNode*>(e);
         const bool inline_ = rules_.inline_comprehensions && e->kind != Kind::GeneratorExp;
-        // The outermost iterable is evaluated in the enclosing scope.
-        Iterable(c->generators[0]->iter);
+        // The outermost iterable is evaluated in the enclosing scope: before the inlined
+        // comprehension, after the comprehension's code object is loaded.
         if (inline_) {
+          Iterable(c->generators[0]->iter);
           Line(line);
           CompGen(c, 0);
           Line(line);
@@ -1582,6 +1623,7 @@ class Model {
         Exit(0);
         EndCode();
         LoadCode(id, line, e);
+        Iterable(c->generators[0]->iter);
         Line(line);
         return;
       }
@@ -1594,40 +1636,28 @@ class Model {
       case Kind::Call: {
         auto* c = static_cast<const CallNode*>(e);
         Expression(c->func);
-        for (const Node* a : c->args) Expression(a);
-        bool any_named = false;
-        std::string names = "t(";
-        for (const Keyword* k : c->keywords) {
-          Expression(k->value);
-          if (k->arg.data()) {
-            names += (any_named ? "," : "") + ("s" + std::to_string(k->arg.size()) + ":" + std::string(k->arg));
-            any_named = true;
-          }
-        }
-        if (any_named) EmitConst(names + ")", line);  // KW_NAMES
+        CallArgs(c->args, c->keywords, line);
         Line(line);
         return;
       }
       case Kind::Dict: {
+        // compiler_dict: runs of key: value between ** unpackings, each a compiler_subdict.
         auto* d = static_cast<const DictNode*>(e);
-        // compiler_subdict: two or more constant keys (no **) are one tuple of keys after the
-        // values (BUILD_CONST_KEY_MAP).
-        bool const_keys = d->values.n > 1 && d->values.n <= 15;
-        std::string key = "t(";
-        for (uint32_t i = 0; const_keys && i < d->values.n; ++i) {
-          if (!d->keys[i] || d->keys[i]->kind != Kind::Constant) const_keys = false;
-          else key += (i ? "," : "") + FromConstant(static_cast<const ConstantNode*>(d->keys[i])).key;
+        const uint32_t n = d->values.n;
+        uint32_t run = 0;
+        for (uint32_t i = 0; i < n; ++i) {
+          if (!d->keys[i]) {
+            if (run) SubDict(d, i - run, i);
+            run = 0;
+            Expression(d->values[i]);
+          } else if (run * 2 > kStackUseGuideline) {
+            SubDict(d, i - run, i + 1);
+            run = 0;
+          } else {
+            ++run;
+          }
         }
-        if (const_keys) {
-          for (const Node* v : d->values) Expression(v);
-          EmitConst(key + ")", line);
-          Line(line);
-          return;
-        }
-        for (uint32_t i = 0; i < d->values.n; ++i) {
-          if (d->keys[i]) Expression(d->keys[i]);
-          Expression(d->values[i]);
-        }
+        if (run) SubDict(d, n - run, n);
         Line(line);
         return;
       }
@@ -1680,6 +1710,7 @@ class Model {
       case Kind::ParamSpec:
       case Kind::TypeVarTuple: {
         auto* t = static_cast<const TypeParamNode*>(e);
+        EmitConst(StrKey(t->name), line);
         Line(line);
         if (t->bound) Lazy(t->bound);
         if (t->default_value) Lazy(t->default_value);
@@ -1691,6 +1722,88 @@ class Model {
     ForEachChildExpr(e);
     if (e->kind == Kind::Tuple && static_cast<const EltsNode*>(e)->ctx == Ctx::Del) return;
     Line(line);
+  }
+
+  static constexpr uint32_t kStackUseGuideline = 30;
+
+  // compiler_subdict: two or more constant keys are one tuple of keys after the values
+  // (BUILD_CONST_KEY_MAP); otherwise key, value, key, value...
+  void SubDict(const DictNode* d, uint32_t begin, uint32_t end) {
+    const uint32_t n = end - begin;
+    const bool big = n * 2 > kStackUseGuideline;
+    bool const_keys = n > 1 && !big;
+    std::string key = "t(";
+    for (uint32_t i = begin; const_keys && i < end; ++i) {
+      auto v = Fold(d->keys[i]);
+      if (!v) const_keys = false;
+      else key += (i > begin ? "," : "") + v->K();
+    }
+    if (const_keys) {
+      for (uint32_t i = begin; i < end; ++i) Expression(d->values[i]);
+      EmitConst(key + ")", d->pos.lineno);
+      return;
+    }
+    for (uint32_t i = begin; i < end; ++i) {
+      Expression(d->keys[i]);
+      Expression(d->values[i]);
+    }
+  }
+
+  // compiler_call_helper: positional and keyword arguments with KW_NAMES, or, with *args or
+  // **kwargs (or very many arguments), CALL_FUNCTION_EX with a list and dicts of keywords.
+  void CallArgs(const NodeList& args, const List<Keyword*>& keywords, LineNo line) {
+    bool ex = args.n + keywords.n * 2 > kStackUseGuideline;
+    for (const Node* a : args) ex = ex || a->kind == Kind::Starred;
+    for (const Keyword* k : keywords) ex = ex || !k->arg.data();
+    if (!ex) {
+      for (const Node* a : args) Expression(a);
+      if (keywords.n) {
+        std::string names = "t(";
+        for (uint32_t i = 0; i < keywords.n; ++i) {
+          Expression(keywords[i]->value);
+          if (i) names += ',';
+          names += StrKey(keywords[i]->arg);
+        }
+        EmitConst(names + ")", line);  // KW_NAMES
+      }
+      return;
+    }
+    if (args.n == 1 && args[0]->kind == Kind::Starred) {
+      Expression(static_cast<const StarredNode*>(args[0])->value);
+    } else {
+      for (const Node* a : args) Expression(a->kind == Kind::Starred ? static_cast<const StarredNode*>(a)->value : a);
+    }
+    uint32_t seen = 0;
+    for (uint32_t i = 0; i < keywords.n; ++i) {
+      if (!keywords[i]->arg.data()) {
+        if (seen) SubKwargs(keywords, i - seen, i, line);
+        seen = 0;
+        Expression(keywords[i]->value);
+      } else {
+        ++seen;
+      }
+    }
+    if (seen) SubKwargs(keywords, keywords.n - seen, keywords.n, line);
+  }
+
+  // compiler_subkwargs: two or more keywords are their values then a tuple of names;
+  // otherwise 'name', value pairs.
+  void SubKwargs(const List<Keyword*>& keywords, uint32_t begin, uint32_t end, LineNo line) {
+    const uint32_t n = end - begin;
+    if (n > 1 && n * 2 <= kStackUseGuideline) {
+      std::string names = "t(";
+      for (uint32_t i = begin; i < end; ++i) {
+        Expression(keywords[i]->value);
+        if (i > begin) names += ',';
+        names += StrKey(keywords[i]->arg);
+      }
+      EmitConst(names + ")", line);
+      return;
+    }
+    for (uint32_t i = begin; i < end; ++i) {
+      EmitConst(StrKey(keywords[i]->arg), line);
+      Expression(keywords[i]->value);
+    }
   }
 
   // A lazily evaluated expression (a type parameter's bound or default): a code object.
@@ -1708,6 +1821,7 @@ class Model {
     if (gen > 0) Iterable(g->iter);
     const int start = NewBlock(), if_cleanup = NewBlock(), anchor = NewBlock();
     UseNext(start);
+    if (g->is_async) EmitConst("N", g->iter->pos.lineno);  // the await of __anext__
     Branch(anchor, 0, g->iter->pos.lineno);  // FOR_ITER
     NextBlock();
     Expression(g->target);

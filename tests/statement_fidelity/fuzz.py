@@ -15,6 +15,7 @@ version (syntax the version lacks is not generated). Then run:
 import argparse
 import os
 import random
+import warnings
 
 CONDS = [
     "x", "0", "1", "True", "False", "None", "__debug__", "not __debug__", '""', '"a"', "()", "(1,)",
@@ -32,6 +33,12 @@ SIMPLE = [
     "x = '''\nmulti\nline\n'''", "x = y if z else w", "x = 0 and (lambda: 1)", "x = 1  # pragma: no cover",
     "raise NotImplementedError", "x = f'{a}{b!r:>10}'", "x, y = y, x", "x = [*a, *b]", "x = {**a}",
     "print(x, file=f)", "x = a[1:2]", "x = -1", "x = (yield_ := 3)", "global g", "x = 'a' 'b'",
+    "x = 1; y = 2", "del (a, b)", "del ()", "x = [[j for j in i if 0] for i in y]", "x = {**a, 'k': 1, 'j': 2}",
+    "x = {'a': 1, 'b': 2, 'c': 3}", "f(*args, k=1, **kw)", "x = a[::2]", "x = not 0", "x = 0 if 1 else f()",
+    "x = lambda a=1, *, b=2: a", "x = (lambda: (yield))", "x = f'{x!r}' f'{y:{w}}'", "x = b'a' b'b'",
+    "if x: pass", "while 0: pass", "for i in y: continue", "x = [i for i in range(3) if i if 0]",
+    "x = (i for i in y if (n := i))", "x = super().f()", "x: 'int' = 1", "x = 1 if x else (\n    2)",
+    "assert (x, 'msg')", "x = ...; ...", "x = __debug__", "x = sum(i for i in y)",
 ]
 
 
@@ -79,7 +86,9 @@ class Gen:
         if depth <= 0 or self.r.random() < 0.45:
             return [self.simple(ctx)]
         kind = self.r.choice(["if", "if", "while", "for", "try", "try", "with", "def", "class", "match",
-                              "ifelse", "decorated"])
+                              "ifelse", "decorated", "pragma", "oneliner", "generic", "nested"])
+        if kind == "generic" and self.v < (3, 12):
+            kind = "def"
         if kind == "match" and self.v < (3, 10):
             kind = "if"
         r = self.r
@@ -145,6 +154,30 @@ class Gen:
                 body.append('"""Docstring."""')
             body += self.block(depth - 1, fctx)
             return out + ind(body)
+        if kind == "pragma":
+            # An excluded compound statement or clause.
+            head = r.choice(["if %s:  # pragma: no cover" % self.cond(), "while x:  # pragma: no cover",
+                             "for i in y:  # pragma: no cover", "with a:  # pragma: no cover"])
+            out = [head] + ind(self.block(depth - 1, dict(ctx, loop=True) if "while" in head or "for" in head else ctx))
+            if head.startswith("if") and r.random() < 0.5:
+                out += ["else:  # pragma: no cover"] + ind(self.block(depth - 1, ctx))
+            return out
+        if kind == "oneliner":
+            return [r.choice(["if %s: %s" % (self.cond(), self.simple(ctx)),
+                              "while %s: %s" % (self.cond(), self.simple(dict(ctx, loop=True))),
+                              "with a: %s" % self.simple(ctx), "for i in y: %s" % self.simple(dict(ctx, loop=True))])]
+        if kind == "generic":
+            choice = r.choice(["def", "class", "type"])
+            if choice == "type":
+                return ["type %s[T] = list[T]" % self.name("A")]
+            if choice == "def":
+                return ["def %s[T: int, *Ts, **P](a: T) -> T:" % self.name("g")] + ind(self.block(depth - 1, {"func": True}))
+            return ["class %s[T]:" % self.name("G")] + ind(self.block(depth - 1, {"class": True}))
+        if kind == "nested":
+            outer, inner = self.name("o"), self.name("i")
+            body = ["v = 1", "def %s():" % inner] + ["    nonlocal v", "    v = 2"] + [
+                "    " + l for l in "\n".join(self.block(depth - 1, {"func": True})).split("\n")] + ["return %s" % inner]
+            return ["def %s():" % outer] + ind(body)
         if kind == "class":
             out = []
             if r.random() < 0.3:
@@ -196,6 +229,7 @@ def main():
     version = tuple(int(p) for p in args.version.split("."))
     os.makedirs(args.outdir, exist_ok=True)
     rng = random.Random(args.seed)
+    warnings.simplefilter("ignore")  # compile() warns about `assert (x, 'msg')`
     written = 0
     attempts = 0
     while written < args.count and attempts < args.count * 20:
