@@ -65,6 +65,9 @@ class Checker {
     root_ = std::make_unique<ScopeInfo>();
     root_->kind = Scope::kModule;
     cur_ = root_.get();
+    // Only names some global or nonlocal statement declares can break symtable's rules:
+    // the flags of other names are never looked at, so they are not kept.
+    CollectDeclared(m->body);
     Future(m->body);
     Stmts(m->body);
     CheckNonlocalBindings(root_.get());
@@ -109,7 +112,47 @@ class Checker {
   }
   std::deque<std::string> mangled_;  // storage for mangled names (string_views point here)
 
+  std::set<std::string_view> declared_;  // raw names of every global / nonlocal statement
+
+  void CollectDeclared(const NodeList& body) {
+    for (const Node* s : body) {
+      if (s->kind == Kind::Global || s->kind == Kind::Nonlocal) {
+        for (std::string_view n : static_cast<const GlobalNode*>(s)->names) declared_.insert(n);
+        continue;
+      }
+      VisitStatementLists(s, [&](const NodeList& l) { CollectDeclared(l); });
+    }
+  }
+
+  // The statement lists directly inside a statement.
+  template <class F>
+  static void VisitStatementLists(const Node* s, F&& fn) {
+    switch (s->kind) {
+      case Kind::FunctionDef:
+      case Kind::AsyncFunctionDef: fn(static_cast<const FunctionDefNode*>(s)->body); break;
+      case Kind::ClassDef: fn(static_cast<const ClassDefNode*>(s)->body); break;
+      case Kind::For:
+      case Kind::AsyncFor: fn(static_cast<const ForNode*>(s)->body), fn(static_cast<const ForNode*>(s)->orelse); break;
+      case Kind::While:
+      case Kind::If: fn(static_cast<const WhileNode*>(s)->body), fn(static_cast<const WhileNode*>(s)->orelse); break;
+      case Kind::With:
+      case Kind::AsyncWith: fn(static_cast<const WithNode*>(s)->body); break;
+      case Kind::Try:
+      case Kind::TryStar: {
+        auto* t = static_cast<const TryNode*>(s);
+        fn(t->body), fn(t->orelse), fn(t->finalbody);
+        for (const Node* h : t->handlers) fn(static_cast<const ExceptHandlerNode*>(h)->body);
+        break;
+      }
+      case Kind::Match:
+        for (const MatchCase* c : static_cast<const MatchNode*>(s)->cases) fn(c->body);
+        break;
+      default: break;
+    }
+  }
+
   void Def(std::string_view name, uint8_t flag, int line) {
+    if (declared_.empty() || !declared_.count(name)) return;
     name = Mangle(name);
     uint8_t& f = cur_->flags[name];
     if (flag == kAnnot && (f & (kGlobal | kNonlocal)))
@@ -157,11 +200,12 @@ class Checker {
 
   void Args(const Arguments* a) {
     if (!a) return;
-    std::set<std::string_view> seen;
+    std::vector<std::string_view> seen;
     auto one = [&](const Arg* x) {
       if (!x) return;
-      if (!seen.insert(x->arg).second)
-        Error(x->pos.lineno, "duplicate argument '" + std::string(x->arg) + "' in function definition");
+      for (std::string_view s : seen)
+        if (s == x->arg) Error(x->pos.lineno, "duplicate argument '" + std::string(x->arg) + "' in function definition");
+      seen.push_back(x->arg);
       Def(x->arg, kParam, x->pos.lineno);
     };
     for (const Arg* x : a->posonlyargs) one(x);

@@ -8,28 +8,14 @@
 namespace covalesce::native {
 namespace {
 
-enum class Codec { Utf8, Utf8Sig, Latin1, Ascii, Cp1252, Koi8r, Unsupported };
+enum class Codec { Utf8, Utf8Sig, Latin1, Ascii, Table, Unsupported };
 
-// cp1252 0x80..0x9f (0: undefined, decodes to U+FFFD under "replace").
-const uint16_t kCp1252High[32] = {
-    0x20ac, 0,      0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0,      0x017d, 0,      0,      0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
-    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,      0x017e, 0x0178};
+struct CodecRef {
+  Codec codec = Codec::Unsupported;
+  const uint16_t* high = nullptr;  // Table: the characters of bytes 0x80..0xFF
+};
 
-// koi8-r 0x80..0xff.
-const uint16_t kKoi8rHigh[128] = {
-    0x2500, 0x2502, 0x250c, 0x2510, 0x2514, 0x2518, 0x251c, 0x2524, 0x252c, 0x2534, 0x253c,
-    0x2580, 0x2584, 0x2588, 0x258c, 0x2590, 0x2591, 0x2592, 0x2593, 0x2320, 0x25a0, 0x2219,
-    0x221a, 0x2248, 0x2264, 0x2265, 0x00a0, 0x2321, 0x00b0, 0x00b2, 0x00b7, 0x00f7, 0x2550,
-    0x2551, 0x2552, 0x0451, 0x2553, 0x2554, 0x2555, 0x2556, 0x2557, 0x2558, 0x2559, 0x255a,
-    0x255b, 0x255c, 0x255d, 0x255e, 0x255f, 0x2560, 0x2561, 0x0401, 0x2562, 0x2563, 0x2564,
-    0x2565, 0x2566, 0x2567, 0x2568, 0x2569, 0x256a, 0x256b, 0x256c, 0x00a9, 0x044e, 0x0430,
-    0x0431, 0x0446, 0x0434, 0x0435, 0x0444, 0x0433, 0x0445, 0x0438, 0x0439, 0x043a, 0x043b,
-    0x043c, 0x043d, 0x043e, 0x043f, 0x044f, 0x0440, 0x0441, 0x0442, 0x0443, 0x0436, 0x0432,
-    0x044c, 0x044b, 0x0437, 0x0448, 0x044d, 0x0449, 0x0447, 0x044a, 0x042e, 0x0410, 0x0411,
-    0x0426, 0x0414, 0x0415, 0x0424, 0x0413, 0x0425, 0x0418, 0x0419, 0x041a, 0x041b, 0x041c,
-    0x041d, 0x041e, 0x041f, 0x042f, 0x0420, 0x0421, 0x0422, 0x0423, 0x0416, 0x0412, 0x042c,
-    0x042b, 0x0417, 0x0428, 0x042d, 0x0429, 0x0427, 0x042a};
+#include "codecs.inc"
 
 void PutUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -127,7 +113,7 @@ void DecodeUtf8Replace(std::string_view s, std::string& out) {
 }
 
 // encodings.normalize_encoding + the aliases covalesce decodes itself.
-Codec LookupCodec(std::string_view name) {
+CodecRef LookupCodec(std::string_view name) {
   std::string n;
   bool punct = false;
   for (char c : name) {
@@ -155,13 +141,26 @@ Codec LookupCodec(std::string_view name) {
       {"ansi_x3.4_1968", Codec::Ascii}, {"ansi_x3_4_1968", Codec::Ascii}, {"ansi_x3.4_1986", Codec::Ascii},
       {"cp367", Codec::Ascii},          {"csascii", Codec::Ascii},       {"ibm367", Codec::Ascii},
       {"iso646_us", Codec::Ascii},      {"iso_646.irv_1991", Codec::Ascii}, {"iso_ir_6", Codec::Ascii},
-      {"cp1252", Codec::Cp1252},        {"windows_1252", Codec::Cp1252}, {"koi8_r", Codec::Koi8r},
-      {"cskoi8r", Codec::Koi8r},
   };
   for (const auto& k : kNames) {
-    if (n == k.name) return k.codec;
+    if (n == k.name) return {k.codec, nullptr};
   }
-  return Codec::Unsupported;
+  std::string dotless = n;
+  for (char& c : dotless)
+    if (c == '.') c = '_';
+  for (const std::string& candidate : {n, dotless}) {
+    std::string_view codec = candidate;
+    for (const auto& a : kSingleByteAliases) {
+      if (candidate == a.alias) {
+        codec = a.codec;
+        break;
+      }
+    }
+    for (const auto& t : kSingleByteCodecs) {
+      if (codec == t.name) return {Codec::Table, t.high};
+    }
+  }
+  return {};
 }
 
 // tokenize._get_normal_name.
@@ -255,7 +254,7 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
     auto name = MatchCookie(line);
     if (!name) return DecodeStatus::kOk;
     std::string enc = NormalName(*name);
-    if (LookupCodec(enc) == Codec::Unsupported) {
+    if (LookupCodec(enc).codec == Codec::Unsupported) {
       why = "encoding '" + enc + "' is not decoded natively";
       return DecodeStatus::kUnsupported;
     }
@@ -289,7 +288,8 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
   // source_bytes.decode(encoding, "replace")
   std::string& text = out.text;
   text.clear();
-  switch (LookupCodec(encoding)) {
+  const CodecRef codec = LookupCodec(encoding);
+  switch (codec.codec) {
     case Codec::Utf8Sig:
       if (all.size() >= 3 && all.compare(0, 3, "\xEF\xBB\xBF") == 0) body = 3;
       DecodeUtf8Replace(all.substr(body), text);
@@ -306,18 +306,12 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
         else text += kReplacement;
       }
       break;
-    case Codec::Cp1252:
+    case Codec::Table:
       for (unsigned char c : all) {
-        if (c >= 0x80 && c < 0xA0) {
-          if (kCp1252High[c - 0x80]) PutUtf8(text, kCp1252High[c - 0x80]);
-          else text += kReplacement;
-        } else {
-          PutUtf8(text, c);
-        }
+        if (c < 0x80) text += char(c);
+        else if (codec.high[c - 0x80]) PutUtf8(text, codec.high[c - 0x80]);
+        else text += kReplacement;
       }
-      break;
-    case Codec::Koi8r:
-      for (unsigned char c : all) PutUtf8(text, c < 0x80 ? c : kKoi8rHigh[c - 0x80]);
       break;
     case Codec::Unsupported:
       why = "encoding '" + encoding + "' is not decoded natively";

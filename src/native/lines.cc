@@ -404,7 +404,12 @@ struct Code {
   int nconsts = 0;
   std::vector<int> children;                    // nested code ids
   std::vector<std::string> opt_keys;            // constants the optimiser folds (kOptConst)
-  std::string const_key;                        // its key among its parent's constants
+  std::string const_key;                        // its key among its parent's constants (when tracked)
+  bool const_zero = false;                      // it is its parent's co_consts[0]
+  // Its co_name is "__annotate__": ByteParser skips such code objects (meant for 3.14's
+  // deferred annotations, it also skips a user's def or class of that name), not their
+  // children.
+  bool annotate = false;
 };
 
 // Function-body frame kinds for break/continue/return unwinding (compile.c fblocktype).
@@ -545,9 +550,10 @@ class Model {
   void Exit(LineNo l) { Push({In::kExit, 0, l}); }
 
   // Starts a nested code object; returns its id. The caller compiles into it, then EndCode.
-  int BeginCode(LineNo firstlineno, bool is_function, bool is_class) {
+  int BeginCode(LineNo firstlineno, bool is_function, bool is_class, std::string_view name = {}) {
     const int parent = U().code;
     const int id = NewCode(firstlineno);
+    codes[size_t(id)].annotate = name == "__annotate__";
     codes[parent].children.push_back(id);
     Unit u;
     u.code = id;
@@ -567,8 +573,11 @@ class Model {
   // one constant: the key is the node compiled.
   void LoadCode(int id, LineNo l, const void* source) {
     int idx = -1;
-    codes[size_t(id)].const_key = "code@" + std::to_string(reinterpret_cast<uintptr_t>(source));
-    if (track_consts_ || C().nconsts == 0) idx = ConstIndex(codes[size_t(id)].const_key);
+    if (track_consts_ || C().nconsts == 0) {
+      codes[size_t(id)].const_key = "code@" + std::to_string(reinterpret_cast<uintptr_t>(source));
+      idx = ConstIndex(codes[size_t(id)].const_key);
+      codes[size_t(id)].const_zero = idx == 0;
+    }
     Push({In::kCode, 0, l, id, idx});
   }
 
@@ -666,7 +675,7 @@ class Model {
           EmitConst(StrKey(name), line);
           EmitConst("N", line);
         }
-        const int id = BeginCode(line, true, false);
+        const int id = BeginCode(line, true, false, name);
         Line(line);
         Expression(t->value);
         Exit(t->value->pos.lineno);
@@ -835,7 +844,7 @@ class Model {
     Arguments_(f->args, false);
     const int generic = f->type_params.n ? BeginGeneric(f->type_params, first) : -1;
     Annotations(f->args, f->returns);
-    const int id = BeginCode(first, true, false);
+    const int id = BeginCode(first, true, false, f->name);
     Line(first);  // RESUME
     const NodeList& body = f->body;
     const bool doc = body.n && IsDocstring(body[0]);
@@ -857,7 +866,7 @@ class Model {
     const LineNo first = c->decorator_list.n ? c->decorator_list[0]->pos.lineno : line;
     const int generic = c->type_params.n ? BeginGeneric(c->type_params, first) : -1;
     Line(line);  // LOAD_BUILD_CLASS
-    const int id = BeginCode(first, false, true);
+    const int id = BeginCode(first, false, true, c->name);
     Line(first);
     EmitConst("?qualname" + std::to_string(id), first);  // __qualname__: a string of its own
     Body(c->body, false);
@@ -1712,8 +1721,8 @@ class Model {
         auto* t = static_cast<const TypeParamNode*>(e);
         EmitConst(StrKey(t->name), line);
         Line(line);
-        if (t->bound) Lazy(t->bound);
-        if (t->default_value) Lazy(t->default_value);
+        if (t->bound) Lazy(t->bound, t->name);
+        if (t->default_value) Lazy(t->default_value, t->name);
         return;
       }
       default: break;
@@ -1807,8 +1816,8 @@ class Model {
   }
 
   // A lazily evaluated expression (a type parameter's bound or default): a code object.
-  void Lazy(const Node* e) {
-    const int id = BeginCode(e->pos.lineno, true, false);
+  void Lazy(const Node* e, std::string_view name) {
+    const int id = BeginCode(e->pos.lineno, true, false, name);
     Line(e->pos.lineno);
     Expression(e);
     Exit(e->pos.lineno);
@@ -1929,6 +1938,7 @@ struct Survey {
 
 // Marks the lines of every instruction reachable from the entry block of `code`.
 void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::vector<char>& lines) {
+  const bool record = !code.annotate;
   thread_local std::vector<char> reachable;
   thread_local std::vector<int> stack;
   reachable.assign(code.blocks.size(), 0);
@@ -1948,7 +1958,7 @@ void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::ve
     bool falls = true;
     for (int32_t k = blk.begin; k < blk.end; ++k) {
       const Instr& i = code.ins[size_t(k)];
-      if (i.line > 0) {
+      if (i.line > 0 && record) {
         if (size_t(i.line) >= lines.size()) lines.resize(size_t(i.line) * 2 + 1, 0);
         lines[size_t(i.line)] = 1;
       }
@@ -2006,8 +2016,7 @@ std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRul
         keep = it != code.consts.end() && it->second <= s.max_const;
       } else {
         // Unused constants go, but co_consts[0] always stays.
-        auto it = code.consts.find(codes[size_t(child)].const_key);
-        keep = loaded[size_t(child)] || (it != code.consts.end() && it->second == 0);
+        keep = loaded[size_t(child)] || codes[size_t(child)].const_zero;
       }
       if (keep) todo.push_back(child);
     }
