@@ -515,7 +515,14 @@ const char* const kCompileCases[] = {
     "def f():\n    try:\n        pass\n    except E:\n        g = 1\n    else:\n        global g\n",
     "def f():\n    try:\n        g = 1\n    except E:\n        global g\n",
     "class Foo:\n    def f(self_):\n        global __x1\n        __x1 = 0\n        [_Foo__x1 := 1 for a in [2]]\n        [__x1 := 2 for a in [3]]\n",
-    "class T:\n    def f(self):\n        nonlocal __class__\n        __class__ = T\n",
+    "class T:\n    def f(self):\n        nonlocal __class__\n        __class__ = T\n",    // CO_MAXBLOCKS
+    "def f():\n for i in x:\n  for i in x:\n   for i in x:\n    for i in x:\n     for i in x:\n      for i in x:\n       for i in x:\n        for i in x:\n         for i in x:\n          for i in x:\n           for i in x:\n            for i in x:\n             for i in x:\n              for i in x:\n               for i in x:\n                for i in x:\n                 for i in x:\n                  for i in x:\n                   for i in x:\n                    for i in x:\n                     for i in x:\n                      pass\n",
+    // CO_MAXBLOCKS
+    "def f():\n for i in x:\n  for i in x:\n   for i in x:\n    for i in x:\n     for i in x:\n      for i in x:\n       for i in x:\n        for i in x:\n         for i in x:\n          for i in x:\n           for i in x:\n            for i in x:\n             for i in x:\n              for i in x:\n               for i in x:\n                for i in x:\n                 for i in x:\n                  for i in x:\n                   for i in x:\n                    for i in x:\n                     for i in x:\n                      for i in x:\n                       pass\n",
+    // CO_MAXBLOCKS
+    "def f():\n with a:\n  with a:\n   with a:\n    with a:\n     with a:\n      with a:\n       with a:\n        with a:\n         with a:\n          with a:\n           with a:\n            with a:\n             with a:\n              with a:\n               with a:\n                with a:\n                 with a:\n                  with a:\n                   with a:\n                    with a:\n                     with a:\n                      pass\n",
+    // CO_MAXBLOCKS
+    "def f():\n while x:\n  while x:\n   while x:\n    while x:\n     while x:\n      while x:\n       while x:\n        while x:\n         while x:\n          while x:\n           while x:\n            while x:\n             while x:\n              while x:\n               while x:\n                while x:\n                 while x:\n                  while x:\n                   while x:\n                    while x:\n                     while x:\n                      while x:\n                       pass\n",
 };
 
 // The compile-time errors the native analysis finds are CPython's, message and line.

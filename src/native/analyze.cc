@@ -289,6 +289,11 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   // The compile step raises what the parser does not (return outside a function, ...).
   if (!facts.empty) {
     native::CompileError ce = native::FindCompileError(module, version);
+    if (ce.recursion) {
+      SetError(r, FileAnalysis::ErrorKind::kOther, "RecursionError", ce.message, true,
+               "the syntax tree is too deep for CPython (line " + std::to_string(ce.line) + ")");
+      return r;
+    }
     if (ce.line) {
       SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, ce.message, ce.line),
                true, "compile error at line " + std::to_string(ce.line) + ": " + ce.message);
@@ -297,7 +302,15 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   }
 
   std::vector<LineNo> raw;
-  if (!facts.empty) raw = native::RawStatementLines(module, *rules);
+  if (!facts.empty) {
+    native::CompileError ce;
+    raw = native::RawStatementLines(module, *rules, &ce);
+    if (ce.line) {
+      SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, ce.message, ce.line),
+               true, "compile error at line " + std::to_string(ce.line) + ": " + ce.message);
+      return r;
+    }
+  }
 
   const auto& ml = facts.multiline;
   LineNo max_line = 1;

@@ -249,8 +249,20 @@ class Checker {
     }
   }
 
+  int depth_ = 0;
+  int depth_limit_ = RulesFor(v_).ast_depth_limit;
+  struct Deeper {
+    Checker* c;
+    explicit Deeper(Checker* ch, const Node* n) : c(ch) {
+      if (++c->depth_ > c->depth_limit_)
+        throw Fail{{n->pos.lineno, "maximum recursion depth exceeded during ast construction", true}};
+    }
+    ~Deeper() { --c->depth_; }
+  };
+
   void Stmt(const Node* s) {
     const int line = s->pos.lineno;
+    Deeper deeper(this, s);
     switch (s->kind) {
       case Kind::FunctionDef:
       case Kind::AsyncFunctionDef: {
@@ -604,6 +616,7 @@ class Checker {
 
   void Expr(const Node* e) {
     if (!e) return;
+    Deeper deeper(this, e);
     switch (e->kind) {
       case Kind::Name: {
         auto* n = static_cast<const NameNode*>(e);

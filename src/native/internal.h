@@ -224,12 +224,16 @@ struct VersionRules {
   // symtable.c visits a try statement's `else` before its handlers (3.11, 3.12), which
   // decides whether `global x` there comes after an assignment to x in a handler.
   bool symtable_try_else_first;
+  // CO_MAXBLOCKS: "too many statically nested blocks" past this many loops, try/with blocks
+  // and handlers (3.11, 3.12: 20; 3.13: 21).
+  size_t max_fblocks;
+  // Python-ast.c converts the tree with a recursion limit: deeper trees are a RecursionError
+  // ("during ast construction") that coverage.py does not catch; such files go to the exact
+  // fallback. About 3 x sys.getrecursionlimit() less the caller's depth (3.11, 3.12), about
+  // 10000 (3.13); the model's limit stays below it.
+  int ast_depth_limit;
 };
 const VersionRules& RulesFor(py::PyVersion v);
-
-// ---- lines.cc: the compiler model ------------------------------------------------------------
-// The lines of every code object's line table, as a set (sorted, unique).
-std::vector<LineNo> RawStatementLines(const py::ModuleNode* module, const VersionRules& rules);
 
 // ---- checks.cc: errors the compiler (not the parser) raises -----------------------------------
 // Returns the line of the first compile-time SyntaxError compile() would raise ('return'
@@ -237,7 +241,14 @@ std::vector<LineNo> RawStatementLines(const py::ModuleNode* module, const Versio
 struct CompileError {
   int line = 0;
   std::string message;
+  bool recursion = false;  // not a SyntaxError: the tree is too deep (RecursionError)
 };
+
+// ---- lines.cc: the compiler model ------------------------------------------------------------
+// The lines of every code object's line table, as a set (sorted, unique); or nothing, with
+// `error` set, when compiling fails ("too many statically nested blocks").
+std::vector<LineNo> RawStatementLines(const py::ModuleNode* module, const VersionRules& rules,
+                                      CompileError* error = nullptr);
 CompileError FindCompileError(const py::ModuleNode* module, py::PyVersion version);
 
 }  // namespace covalesce::native

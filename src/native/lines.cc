@@ -470,6 +470,17 @@ class Model {
   bool track_consts_;
   Code* code_ = nullptr;  // the code object being compiled (deque elements stay put)
   bool future_annotations_ = false;  // from __future__ import annotations
+  LineNo stmt_line_ = 0;             // the statement being compiled
+
+ public:
+  // compiler_push_fblock's limit (CO_MAXBLOCKS): the line of the statement that passed it.
+  LineNo too_many_blocks = 0;
+
+ private:
+  void PushFB(const FBlock& b) {
+    if (U().fblocks.size() >= rules_.max_fblocks && !too_many_blocks) too_many_blocks = stmt_line_;
+    U().fblocks.push_back(b);
+  }
   std::deque<Unit> units_;  // a deque: references to the current unit survive nested pushes
 
   // ---- code objects and blocks ----
@@ -644,6 +655,7 @@ class Model {
   void Stmt(const Node* s) {
     const LineNo line = s->pos.lineno;
     U().loc = line;
+    stmt_line_ = line;
     switch (s->kind) {
       case Kind::FunctionDef:
       case Kind::AsyncFunctionDef: FunctionDef(static_cast<const FunctionDefNode*>(s)); break;
@@ -1058,7 +1070,7 @@ class Model {
   void While(const WhileNode* s) {
     const int loop = NewBlock(), body = NewBlock(), anchor = NewBlock(), end = NewBlock();
     UseNext(loop);
-    U().fblocks.push_back({FB::kWhileLoop, loop, end});
+    PushFB({FB::kWhileLoop, loop, end});
     JumpIf(s->test, anchor, false);
     UseNext(body);
     Stmts(s->body);
@@ -1074,7 +1086,7 @@ class Model {
     const LineNo line = s->pos.lineno;
     const int start = NewBlock(), body = NewBlock(), cleanup = NewBlock(), end = NewBlock();
     const bool async = s->kind == Kind::AsyncFor;
-    U().fblocks.push_back({FB::kForLoop, start, end});
+    PushFB({FB::kForLoop, start, end});
     // ast_opt.c folds a constant list/set iterable into a tuple for `for`, not `async for`.
     if (async) Expression(s->iter);
     else Iterable(s->iter);
@@ -1170,7 +1182,7 @@ class Model {
         break;
       }
       case FB::kFinallyTry:
-        if (preserve_tos) U().fblocks.push_back({FB::kPopValue});
+        if (preserve_tos) PushFB({FB::kPopValue});
         Stmts(*info.finalbody);
         if (preserve_tos) U().fblocks.pop_back();
         U().loc = -1;
@@ -1193,7 +1205,7 @@ class Model {
     if (async) EmitConst("N", line);
     Setup(final_, line);
     UseNext(block);
-    U().fblocks.push_back({async ? FB::kAsyncWith : FB::kWith, block, -1, s});
+    PushFB({async ? FB::kAsyncWith : FB::kWith, block, -1, s});
     if (item->optional_vars) Expression(item->optional_vars);
     if (pos + 1 == s->items.n) Stmts(s->body);
     else With(s, pos + 1);
@@ -1221,14 +1233,14 @@ class Model {
     const int body = NewBlock(), except = NewBlock(), end = NewBlock(), cleanup = NewBlock();
     Setup(except, line);
     UseNext(body);
-    U().fblocks.push_back({FB::kTryExcept, body});
+    PushFB({FB::kTryExcept, body});
     Stmts(s->body);
     U().fblocks.pop_back();
     Stmts(s->orelse);
     Jump(end);
     UseNext(except);
     Setup(cleanup, 0);
-    U().fblocks.push_back({FB::kExceptionHandler});
+    PushFB({FB::kExceptionHandler});
     const size_t n = s->handlers.n;
     for (size_t i = 0; i < n; ++i) {
       auto* h = static_cast<const ExceptHandlerNode*>(s->handlers[i]);
@@ -1244,7 +1256,7 @@ class Model {
         const int cleanup_end = NewBlock(), cleanup_body = NewBlock();
         Setup(cleanup_end, hl);
         UseNext(cleanup_body);
-        U().fblocks.push_back({FB::kHandlerCleanup, cleanup_body, -1, h});
+        PushFB({FB::kHandlerCleanup, cleanup_body, -1, h});
         Stmts(h->body);
         U().fblocks.pop_back();
         EmitConst("N", 0);
@@ -1255,7 +1267,7 @@ class Model {
       } else {
         const int cleanup_body = NewBlock();
         UseNext(cleanup_body);
-        U().fblocks.push_back({FB::kHandlerCleanup, cleanup_body, -1, h});
+        PushFB({FB::kHandlerCleanup, cleanup_body, -1, h});
         Stmts(h->body);
         U().fblocks.pop_back();
         Jump(end);
@@ -1276,13 +1288,13 @@ class Model {
               cleanup = NewBlock(), reraise_star = NewBlock();
     Setup(except, line);
     UseNext(body);
-    U().fblocks.push_back({FB::kTryExcept, body});
+    PushFB({FB::kTryExcept, body});
     Stmts(s->body);
     U().fblocks.pop_back();
     Jump(orelse);
     UseNext(except);
     Setup(cleanup, 0);
-    U().fblocks.push_back({FB::kExceptionGroupHandler});
+    PushFB({FB::kExceptionGroupHandler});
     for (size_t i = 0; i < s->handlers.n; ++i) {
       auto* h = static_cast<const ExceptHandlerNode*>(s->handlers[i]);
       const LineNo hl = h->pos.lineno;
@@ -1293,7 +1305,7 @@ class Model {
       const int cleanup_end = NewBlock(), cleanup_body = NewBlock();
       Setup(cleanup_end, hl);
       UseNext(cleanup_body);
-      U().fblocks.push_back({FB::kHandlerCleanup, cleanup_body, -1, h});
+      PushFB({FB::kHandlerCleanup, cleanup_body, -1, h});
       Stmts(h->body);
       U().fblocks.pop_back();
       if (h->name.data()) EmitConst("N", 0);
@@ -1323,7 +1335,7 @@ class Model {
     const int body = NewBlock(), end = NewBlock(), exit = NewBlock(), cleanup = NewBlock();
     Setup(end, line);
     UseNext(body);
-    U().fblocks.push_back({FB::kFinallyTry, body, -1, nullptr, &s->finalbody});
+    PushFB({FB::kFinallyTry, body, -1, nullptr, &s->finalbody});
     if (s->handlers.n) {
       if (s->kind == Kind::TryStar) TryStarExcept(s);
       else TryExcept(s);
@@ -1335,7 +1347,7 @@ class Model {
     Jump(exit);
     UseNext(end);
     Setup(cleanup, 0);
-    U().fblocks.push_back({FB::kFinallyEnd, end});
+    PushFB({FB::kFinallyEnd, end});
     U().loc = -1;
     Stmts(s->finalbody);
     U().fblocks.pop_back();
@@ -1994,9 +2006,14 @@ void Reach(const Code& code, Survey& s, std::vector<char>& child_loaded, std::ve
 
 }  // namespace
 
-std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRules& rules) {
+std::vector<LineNo> RawStatementLines(const ModuleNode* module, const VersionRules& rules, CompileError* error) {
   Model model(rules);
   model.CompileModule(module);
+  if (model.too_many_blocks && error) {
+    error->line = model.too_many_blocks;
+    error->message = "too many statically nested blocks";
+    return {};
+  }
   const std::deque<Code>& codes = model.codes;
   std::vector<char> loaded(codes.size(), 0);
   std::vector<char> seen(size_t(module->pos.end_lineno > 0 ? module->pos.end_lineno : 0) + 2, 0);

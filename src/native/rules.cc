@@ -16,6 +16,8 @@ constexpr VersionRules k311{
     .fold_empty_fstring = false,
     .leaky_finally_location = true,
     .symtable_try_else_first = true,
+    .max_fblocks = 20,
+    .ast_depth_limit = 2800,
 };
 
 // CPython 3.12.
@@ -27,6 +29,8 @@ constexpr VersionRules k312{
     .fold_empty_fstring = false,
     .leaky_finally_location = false,
     .symtable_try_else_first = true,
+    .max_fblocks = 20,
+    .ast_depth_limit = 2800,
 };
 
 // CPython 3.13.
@@ -38,6 +42,8 @@ constexpr VersionRules k313{
     .fold_empty_fstring = true,
     .leaky_finally_location = false,
     .symtable_try_else_first = false,
+    .max_fblocks = 21,
+    .ast_depth_limit = 9500,
 };
 
 }  // namespace
