@@ -5,6 +5,7 @@
 // checked against coverage.py's own PythonParser in each reference venv when they exist. The
 // whole-stdlib comparison is scripts/statement-fidelity.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <cstdio>
 #include <map>
@@ -270,6 +271,48 @@ TEST(NativeAnalysis, ErrorsGoToTheFallback) {
   EXPECT_EQ(missing.analysis.error_kind, FileAnalysis::ErrorKind::kNoSource);
   EXPECT_EQ(missing.analysis.error, "No source for code: '/nonexistent/dir/m.py'.");
   EXPECT_FALSE(missing.fallback);
+}
+
+// Deep trees: the walks that recurse as deep as the tree run on a thread of their own, so a
+// caller on a small stack (a thread pool's) does not overflow; trees past CPython's limits go
+// to the fallback.
+TEST(NativeAnalysis, DeepTreesOnSmallStacks) {
+  std::string chain = "x = 1";
+  for (int i = 0; i < 2700; ++i) chain += " + a";
+  chain += "\n";
+  std::string constants = "x = 1";
+  for (int i = 0; i < 2700; ++i) constants += " + 1";
+  constants += "\nif 0:\n    y = 2\n";
+  std::string too_deep = "x = a";
+  for (int i = 0; i < 4000; ++i) too_deep += " + a";
+  too_deep += "\n";
+  struct Case {
+    const std::string* src;
+    std::vector<LineNo> statements;
+    bool fallback;
+  } cases[] = {{&chain, {1}, false}, {&constants, {1, 2}, false}, {&too_deep, {}, true}};
+  for (const Case& c : cases) {
+    NativeResult r;
+    struct Args {
+      const std::string* src;
+      NativeResult* out;
+    } args{c.src, &r};
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, &attr, [](void* p) -> void* {
+      auto* a = static_cast<Args*>(p);
+      *a->out = Analyze(*a->src, "3.12");
+      return nullptr;
+    }, &args), 0);
+    pthread_join(t, nullptr);
+    pthread_attr_destroy(&attr);
+    EXPECT_EQ(r.fallback, c.fallback);
+    if (!c.fallback) {
+      EXPECT_EQ(r.analysis.statements, c.statements);
+    }
+  }
 }
 
 // ---- the compiler model, per version ------------------------------------------------------------

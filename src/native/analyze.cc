@@ -3,12 +3,14 @@
 // token pass (tokens.cc), the raw statements (lines.cc), then the AST walk for docstrings,
 // exclusions carried from decorators into bodies and irrefutable `case` clauses, and the
 // final statement set; regions (regions.cc) beside it.
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "../python/parser.h"
@@ -131,6 +133,29 @@ std::string NotPythonMessage(const std::string& filename, const std::string& msg
 }
 
 using py::Kind;
+
+// Trees deeper than this are walked on a thread with a large stack.
+constexpr int kDeepTree = 200;
+
+void RunWithLargeStack(const std::function<void()>& fn) {
+  struct Job {
+    const std::function<void()>* fn;
+    static void* Run(void* p) {
+      (*static_cast<Job*>(p)->fn)();
+      return nullptr;
+    }
+  } job{&fn};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, size_t(256) << 20);  // address space only, until touched
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, &Job::Run, &job) == 0) {
+    pthread_join(thread, nullptr);
+  } else {
+    fn();  // no thread to be had: try on this one
+  }
+  pthread_attr_destroy(&attr);
+}
 
 // A small dense set of line numbers.
 struct LineSet {
@@ -286,30 +311,34 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   native::TokenFacts facts;
   native::TokenPass(text, ts.tokens, raw_excluded, facts);
 
-  // The compile step raises what the parser does not (return outside a function, ...).
-  if (!facts.empty) {
-    native::CompileError ce = native::FindCompileError(module, version);
-    if (ce.recursion) {
-      SetError(r, FileAnalysis::ErrorKind::kOther, "RecursionError", ce.message, true,
-               "the syntax tree is too deep for CPython (line " + std::to_string(ce.line) + ")");
-      return r;
-    }
-    if (ce.line) {
-      SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, ce.message, ce.line),
-               true, "compile error at line " + std::to_string(ce.line) + ": " + ce.message);
-      return r;
-    }
-  }
-
+  // The compile step raises what the parser does not (return outside a function, ...); the
+  // compiler model gives the raw statements. These walks recurse as deep as the tree: a tree
+  // that may be deep is walked on a thread with a large stack of its own, whatever thread
+  // (a pool's, with a small stack) asked.
   std::vector<LineNo> raw;
-  if (!facts.empty) {
-    native::CompileError ce;
-    raw = native::RawStatementLines(module, *rules, &ce);
-    if (ce.line) {
-      SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, ce.message, ce.line),
-               true, "compile error at line " + std::to_string(ce.line) + ": " + ce.message);
-      return r;
+  native::CompileError ce;
+  auto walks = [&] {
+    if (!facts.empty) {
+      ce = native::FindCompileError(module, version);
+      if (ce.line) return;
+      raw = native::RawStatementLines(module, *rules, &ce);
+      if (ce.line) return;
     }
+    fa.regions = native::CodeRegions(module);
+  };
+  if (facts.depth_bound > kDeepTree) RunWithLargeStack(walks);
+  else walks();
+  if (ce.recursion) {
+    SetError(r, FileAnalysis::ErrorKind::kOther, "RecursionError", ce.message, true,
+             "the syntax tree is too deep for CPython (line " + std::to_string(ce.line) + ")");
+    fa.regions.clear();
+    return r;
+  }
+  if (ce.line) {
+    SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython", NotPythonMessage(fa.filename, ce.message, ce.line),
+             true, "compile error at line " + std::to_string(ce.line) + ": " + ce.message);
+    fa.regions.clear();
+    return r;
   }
 
   const auto& ml = facts.multiline;
@@ -386,7 +415,6 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   fa.excluded = excluded.Sorted();
   fa.multiline = std::move(facts.multiline);
   fa.num_lines = native::CountSplitLines(text);
-  fa.regions = native::CodeRegions(module);
   return r;
 }
 

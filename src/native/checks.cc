@@ -250,12 +250,18 @@ class Checker {
   }
 
   int depth_ = 0;
+
+ public:
+  int max_depth_ = 0;
+
+ private:
   int depth_limit_ = RulesFor(v_).ast_depth_limit;
   struct Deeper {
     Checker* c;
     explicit Deeper(Checker* ch, const Node* n) : c(ch) {
       if (++c->depth_ > c->depth_limit_)
         throw Fail{{n->pos.lineno, "maximum recursion depth exceeded during ast construction", true}};
+      if (c->depth_ > c->max_depth_) c->max_depth_ = c->depth_;
     }
     ~Deeper() { --c->depth_; }
   };
@@ -698,12 +704,14 @@ class Checker {
 
 }  // namespace
 
-CompileError FindCompileError(const ModuleNode* module, PyVersion version) {
+CompileError FindCompileError(const ModuleNode* module, PyVersion version, int* max_depth) {
+  Checker checker(version);
   try {
-    Checker(version).Module(module);
+    checker.Module(module);
   } catch (const Fail& f) {
     return f.e;
   }
+  if (max_depth) *max_depth = checker.max_depth_;
   return {};
 }
 

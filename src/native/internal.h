@@ -194,6 +194,9 @@ struct TokenFacts {
   std::map<LineNo, LineNo> multiline;  // multiline_map_from_tokens
   std::vector<LineNo> excluded;        // raw excluded + suite exclusion, before first_lines
   bool empty = true;                   // no significant token at all
+  // A bound on the depth of the syntax tree: every level of an expression takes a token of
+  // its logical line, every level of statements an indent.
+  int depth_bound = 0;
 };
 void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
                const std::vector<LineNo>& raw_excluded, TokenFacts& out);
@@ -228,9 +231,10 @@ struct VersionRules {
   // and handlers (3.11, 3.12: 20; 3.13: 21).
   size_t max_fblocks;
   // Python-ast.c converts the tree with a recursion limit: deeper trees are a RecursionError
-  // ("during ast construction") that coverage.py does not catch; such files go to the exact
-  // fallback. About 3 x sys.getrecursionlimit() less the caller's depth (3.11, 3.12), about
-  // 10000 (3.13); the model's limit stays below it.
+  // ("during ast construction") that coverage.py does not catch. About 3 x
+  // sys.getrecursionlimit() less the caller's depth (3.11, 3.12), about 10000 (3.13). Files
+  // deeper than this limit (below both) go to the exact fallback, which also bounds the
+  // recursion of covalesce's own tree walks.
   int ast_depth_limit;
 };
 const VersionRules& RulesFor(py::PyVersion v);
@@ -249,6 +253,7 @@ struct CompileError {
 // `error` set, when compiling fails ("too many statically nested blocks").
 std::vector<LineNo> RawStatementLines(const py::ModuleNode* module, const VersionRules& rules,
                                       CompileError* error = nullptr);
-CompileError FindCompileError(const py::ModuleNode* module, py::PyVersion version);
+// `max_depth`, when given, is set to the depth of the tree (statements and expressions).
+CompileError FindCompileError(const py::ModuleNode* module, py::PyVersion version, int* max_depth = nullptr);
 
 }  // namespace covalesce::native

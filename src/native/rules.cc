@@ -43,7 +43,7 @@ constexpr VersionRules k313{
     .leaky_finally_location = false,
     .symtable_try_else_first = false,
     .max_fblocks = 21,
-    .ast_depth_limit = 9500,
+    .ast_depth_limit = 2800,
 };
 
 }  // namespace

@@ -44,8 +44,14 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
   // multiline_map_from_tokens
   {
     LineNo first_line = 0;
+    int line_tokens = 0, max_line_tokens = 0, indent = 0, max_indent = 0;
     for (const py::Token& t : tokens) {
+      ++line_tokens;
+      if (t.kind == Tok::Indent) max_indent = std::max(max_indent, ++indent);
+      else if (t.kind == Tok::Dedent) --indent;
       if (t.kind == Tok::Newline) {
+        max_line_tokens = std::max(max_line_tokens, line_tokens);
+        line_tokens = 0;
         if (first_line && t.end_lineno != first_line) {
           for (LineNo l = first_line; l <= t.end_lineno; ++l)
             out.multiline.insert_or_assign(out.multiline.end(), l, first_line);
@@ -54,6 +60,8 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
       }
       if (!first_line && Significant(t, text)) first_line = t.lineno;
     }
+    max_line_tokens = std::max(max_line_tokens, line_tokens);
+    out.depth_bound = max_line_tokens + 3 * max_indent + 8;
   }
 
   // With no line matching an exclusion regex, the state machine never starts excluding.
