@@ -194,8 +194,8 @@ struct TokenFacts {
   std::map<LineNo, LineNo> multiline;  // multiline_map_from_tokens
   std::vector<LineNo> excluded;        // raw excluded + suite exclusion, before first_lines
   bool empty = true;                   // no significant token at all
-  // A bound on the depth of the syntax tree: every level of an expression takes a token of
-  // its logical line, every level of statements an indent.
+  // A bound on the depth of the syntax tree: every level of an expression takes an operator,
+  // opening bracket or keyword of its logical line, every level of statements an indent.
   int depth_bound = 0;
 };
 void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,

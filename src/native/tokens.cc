@@ -37,6 +37,23 @@ bool Significant(const py::Token& t, std::string_view text) {
   }
 }
 
+// Whether a token can open a level of the syntax tree: an operator, an opening bracket or a
+// keyword; not an atom, a separator or a closing bracket (each level takes one of these).
+bool Nests(const py::Token& t) {
+  switch (t.kind) {
+    case Tok::Name: return py::IsHardKeyword(t.kw) && t.kw != py::Kw::True && t.kw != py::Kw::False && t.kw != py::Kw::None;
+    case Tok::Comma:
+    case Tok::Colon:
+    case Tok::RPar:
+    case Tok::RSqb:
+    case Tok::RBrace:
+    case Tok::Equal:
+    case Tok::Semi:
+      return false;
+    default: return IsOp(t.kind);
+  }
+}
+
 }  // namespace
 
 void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
@@ -46,7 +63,7 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
     LineNo first_line = 0;
     int line_tokens = 0, max_line_tokens = 0, indent = 0, max_indent = 0;
     for (const py::Token& t : tokens) {
-      ++line_tokens;
+      if (Nests(t)) ++line_tokens;
       if (t.kind == Tok::Indent) max_indent = std::max(max_indent, ++indent);
       else if (t.kind == Tok::Dedent) --indent;
       if (t.kind == Tok::Newline) {
@@ -61,7 +78,7 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
       if (!first_line && Significant(t, text)) first_line = t.lineno;
     }
     max_line_tokens = std::max(max_line_tokens, line_tokens);
-    out.depth_bound = max_line_tokens + 3 * max_indent + 8;
+    out.depth_bound = 2 * max_line_tokens + 3 * max_indent + 16;  // Call + keyword: two levels a "("
   }
 
   // With no line matching an exclusion regex, the state machine never starts excluding.
@@ -139,7 +156,6 @@ void TokenPass(std::string_view text, const std::vector<py::Token>& tokens,
   for (LineNo l = 0; l < LineNo(excluded.size()); ++l) {
     if (excluded[l]) out.excluded.push_back(l);
   }
-  (void)IsOp;
 }
 
 }  // namespace covalesce::native
