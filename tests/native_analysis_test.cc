@@ -154,6 +154,7 @@ TEST(NativeRegex, PythonFinditerSemantics) {
   EXPECT_EQ(FindAll({"^"}, "a\nb\n"), (P{{0, 0}, {2, 2}, {4, 4}}));
   EXPECT_EQ(FindAll({"a$"}, "a\na"), (P{{0, 1}, {2, 3}}));
   EXPECT_EQ(FindAll({R"(\Z)"}, "ab"), (P{{2, 2}}));
+  EXPECT_EQ(FindAll({"a{,2}b"}, "aaab b"), (P{{1, 4}, {5, 6}}));
   // Several patterns behave as their join: the first alternative that matches at the
   // leftmost place wins, and the scan goes on after it (re.finditer('(?:ab)|(?:b+c)', ...)).
   EXPECT_EQ(FindAll({"ab", "b+c"}, "abbc xbbc"), (P{{0, 2}, {2, 4}, {6, 9}}));

@@ -40,6 +40,15 @@ std::string ForPcre(std::string_view p) {
       out += c;
       continue;
     }
+    if (c == '{' && i + 1 < p.size() && p[i + 1] == ',') {
+      // Python's {,n} (no minimum) is PCRE2's {0,n}.
+      size_t j = i + 2;
+      while (j < p.size() && p[j] >= '0' && p[j] <= '9') ++j;
+      if (j > i + 2 && j < p.size() && p[j] == '}') {
+        out += "{0";
+        continue;
+      }
+    }
     if (c == '[') {
       in_class = true;
       out += c;
