@@ -16,6 +16,7 @@
 #include "../python/parser.h"
 #include "covalesce/native_analysis.h"
 #include "covalesce/version.h"
+#include "arcs.h"
 #include "internal.h"
 
 namespace covalesce {
@@ -24,7 +25,7 @@ using native::CoverageSource;
 using native::DecodeStatus;
 
 // Bumped whenever a change to the model can change an analysis (cache keys include it).
-constexpr int kModelRevision = 1;
+constexpr int kModelRevision = 2;
 
 const std::vector<std::string>& NativeModelledVersions() {
   static const std::vector<std::string> v{"3.11", "3.12", "3.13"};
@@ -96,6 +97,8 @@ struct NativeAnalyzer::Impl {
   py::PyVersion version = py::PyVersion::k313;
   const native::VersionRules* rules = nullptr;
   std::shared_ptr<native::PyRegex> exclude;
+  native::ArcRules arc_rules;               // branch: coverage.py's PYBEHAVIOR for this Python
+  std::shared_ptr<native::PyRegex> partial;  // branch: partial_branches + _always; null: ""
 
   NativeResult Analyze(const std::string& path, std::string_view bytes) const;
 };
@@ -415,6 +418,18 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   fa.excluded = excluded.Sorted();
   fa.multiline = std::move(facts.multiline);
   fa.num_lines = native::CountSplitLines(text);
+  if (settings.branch) {  // arcs.cc: PythonParser.arcs(), exit_counts(), no_branch_lines()
+    std::string unsupported;
+    auto branches = [&] { unsupported = native::AnalyzeArcs(module, raw, arc_rules, fa); };
+    if (facts.depth_bound > kDeepTree) RunWithLargeStack(branches);
+    else branches();
+    if (!unsupported.empty()) {
+      r.fallback = true;
+      r.fallback_reason = unsupported;
+      return r;
+    }
+    fa.no_branch = native::NoBranchLines(partial.get(), text, fa.multiline);
+  }
   return r;
 }
 
@@ -434,6 +449,16 @@ Result<std::unique_ptr<NativeAnalyzer>> NativeAnalyzer::Create(const AnalysisSet
     auto re = native::PyRegex::Compile(settings.exclude);
     if (!re) return Error{re.error().message};
     impl->exclude = *re;
+  }
+  if (settings.branch) {
+    impl->arc_rules = native::ArcRulesFor(settings.python_version.empty() ? minor : settings.python_version);
+    std::vector<std::string> partial = settings.partial;
+    partial.insert(partial.end(), settings.partial_always.begin(), settings.partial_always.end());
+    if (!partial.empty()) {
+      auto re = native::PyRegex::Compile(partial);
+      if (!re) return Error{re.error().message};
+      impl->partial = *re;
+    }
   }
   return std::unique_ptr<NativeAnalyzer>(new NativeAnalyzer(std::move(impl)));
 }

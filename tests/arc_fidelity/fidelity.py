@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Arc fidelity corpus test: covalesce's native branch analysis against coverage.py 7.17.3.
+
+For each requested version (3.11, 3.12, 3.13) and each settings set ("default": coverage.py's
+default exclude_lines and partial-branch patterns; "custom": those plus exclude_also and
+partial_also lists), it analyses every .py file under that interpreter's stdlib directory
+(test/ included, site-packages excluded) with coverage.py itself (reference.py, run by that
+version's reference venv) and with `covalesce debug analysis --analysis=native --branch
+--describe`, then compares file by file: the possible arcs, exit counts, no-branch lines, the
+with-statement jump fixers, the message fragments, and for every possible arc the
+missing-arc description and the arc description, as the reports derive them.
+
+coverage.py builds an arc's fragment list by iterating a Python set of (line, reason) pairs,
+whose order follows string hashes and changes from process to process; so fragment lists and
+the " or " parts of a description are compared as sorted lists, and the arc description
+(the first fragment's action) must be one coverage.py could give.
+
+The version modelled is the reference interpreter's full version (3.12.1, say): coverage.py's
+with-statement rule changes at 3.12.6. coverage.py's answers are cached in
+~/.cache/covalesce/arc-ref/, keyed as stmt-ref is, so warm runs only run covalesce.
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "statement_fidelity"))
+import fidelity as stmt  # noqa: E402  (stdlib_files, venv_python, file_hash, ...)
+
+REFERENCE = os.path.join(HERE, "reference.py")
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "arc-ref")
+
+DEFAULT_PARTIAL = [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)"]
+DEFAULT_PARTIAL_ALWAYS = [r"^\s*while (True|1|False|0):", r"^\s*if (True|1|False|0):"]
+PARTIAL_ALSO = [
+    r"if __name__ == .__main__.:",
+    r"except ImportError:",
+    r"for .* in .*\.items\(\):",
+    r"while \w+:",
+]
+SETTINGS = {
+    "default": {"exclude": stmt.DEFAULT_EXCLUDE, "partial": DEFAULT_PARTIAL,
+                "partial_always": DEFAULT_PARTIAL_ALWAYS, "rc": "[report]\n"},
+    "custom": {"exclude": stmt.DEFAULT_EXCLUDE + stmt.CUSTOM_ALSO,
+               "partial": DEFAULT_PARTIAL + PARTIAL_ALSO, "partial_always": DEFAULT_PARTIAL_ALWAYS,
+               "rc": "[report]\nexclude_also =\n" + "".join("    %s\n" % r for r in stmt.CUSTOM_ALSO)
+                     + "partial_also =\n" + "".join("    %s\n" % r for r in PARTIAL_ALSO)},
+}
+FIELDS = ("arcs", "exit_counts", "no_branch", "with_jump_fixers", "arc_fragments", "descriptions")
+
+
+def run_reference(python, settings, files, jobs):
+    arg = json.dumps({k: settings[k] for k in ("exclude", "partial", "partial_always")})
+    chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
+
+    def run(chunk):
+        if not chunk:
+            return ""
+        return subprocess.run([python, REFERENCE, arg] + chunk, capture_output=True, text=True,
+                              check=True).stdout
+
+    import concurrent.futures
+    result = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+        for out in ex.map(run, chunks):
+            for line in out.splitlines():
+                r = json.loads(line)
+                result[r.pop("path")] = r
+    return result
+
+
+def normalize_ours(r):
+    """covalesce's --describe JSON in reference.py's terms."""
+    if "error" in r:
+        return {"error": r["error"]}
+    if "arcs" not in r:
+        return {"error": {"type": "no arcs", "message": "no branch data"}}
+    out = {f: r[f] for f in ("arcs", "exit_counts", "no_branch", "with_jump_fixers")}
+    out["arc_fragments"] = [[arc, sorted(fl, key=json.dumps)] for arc, fl in r["arc_fragments"]]
+    out["descriptions"] = [[a, b, " or ".join(sorted(m.split(" or "))), d]
+                           for a, b, m, d in r["arc_descriptions"]]
+    return out
+
+
+def run_native(binary, version, settings, files):
+    with tempfile.TemporaryDirectory() as tmp:
+        rc = os.path.join(tmp, "rc.ini")
+        with open(rc, "w") as f:
+            f.write(settings["rc"] + "[covalesce]\npython_version = %s\n" % version)
+        cmd = [binary, "debug", "analysis", "--analysis=native", "--branch", "--describe", "--no-cache",
+               "--rcfile", rc, "--timings"]
+        out = subprocess.run(cmd + files, capture_output=True, text=True, cwd=tmp)
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit("covalesce debug analysis failed (%d)" % out.returncode)
+    result = {}
+    for line in out.stdout.splitlines():
+        r = json.loads(line)
+        result[r["path"]] = normalize_ours(r)
+    marker = ": would use --analysis=python: "
+    for line in out.stderr.splitlines():
+        if marker in line:
+            path, why = line.split(marker, 1)
+            if path in result:
+                result[path]["fallback"] = why
+    return result, out.stderr.strip()
+
+
+def describe(ref, ours, limit=4):
+    lines = []
+    if "error" in ref or "error" in ours or "fallback" in ours:
+        lines.append("coverage.py: %s" % (ref.get("error") or "parsed"))
+        lines.append("covalesce:   %s%s" % (ours.get("error") or "parsed",
+                                           "  (fallback: %s)" % ours["fallback"] if "fallback" in ours else ""))
+        return lines
+    for field in FIELDS:
+        a, b = ref.get(field), ours.get(field)
+        if a == b:
+            continue
+        ja = {json.dumps(x[:2] if field == "descriptions" else x) for x in a}
+        sa, sb = {json.dumps(x) for x in a}, {json.dumps(x) for x in b}
+        missing = sorted(sa - sb)[:limit]
+        extra = sorted(sb - sa)[:limit]
+        if field == "descriptions":
+            # ours: [a, b, missing, action]; the action must be one of coverage.py's.
+            refd = {(x[0], x[1]): x for x in a}
+            bad = []
+            for x in b:
+                r = refd.get((x[0], x[1]))
+                if r is None or r[2] != x[2] or x[3] not in r[3]:
+                    bad.append((r, x))
+            if not bad and len(a) == len(b):
+                continue
+            lines.append("descriptions: %d differ, first: coverage.py %s / covalesce %s" % (
+                len(bad), json.dumps(bad[0][0]) if bad else "-", json.dumps(bad[0][1]) if bad else "-"))
+            continue
+        lines.append("%s: covalesce lacks %s, has extra %s" % (field, missing, extra))
+    return lines
+
+
+def compare(ref, ours):
+    if "error" in ref:
+        return "fallback" if ("error" in ours or "fallback" in ours) else "mismatch"
+    if "error" in ours or "fallback" in ours:
+        return "mismatch"
+    return "ok" if not describe(ref, ours) else "mismatch"
+
+
+def check(version, set_name, binary, show, jobs, list_all, corpus=None):
+    settings = SETTINGS[set_name]
+    python = stmt.venv_python(version)
+    t0 = time.time()
+    stdlib, full, cov, files = stmt.stdlib_files(python, corpus)
+    with open(REFERENCE, "rb") as f:
+        script = hashlib.sha256(f.read()).hexdigest()[:12]
+    os.makedirs(CACHE, exist_ok=True)
+    key = json.dumps({k: settings[k] for k in ("exclude", "partial", "partial_always")})
+    cache_path = os.path.join(CACHE, "cov%s-py%s-%s-%s.json" % (cov, full, script, stmt.text_hash(key)))
+    cache = {}
+    if os.path.exists(cache_path):
+        with open(cache_path) as f:
+            cache = json.load(f)
+    hashes = {p: stmt.file_hash(p) for p in files}
+    missing = [p for p in files if hashes[p] not in cache]
+    if missing:
+        ref = run_reference(python, settings, missing, jobs)
+        for p in missing:
+            cache[hashes[p]] = ref[p]
+        with open(cache_path + ".tmp", "w") as f:
+            json.dump(cache, f)
+        os.replace(cache_path + ".tmp", cache_path)
+    t1 = time.time()
+    ours, timing = run_native(binary, full, settings, files)
+    t2 = time.time()
+    counts = {"ok": 0, "fallback": 0, "mismatch": 0}
+    bad = []
+    for p in files:
+        mine = ours.get(p, {"error": {"type": "missing", "message": "no output"}})
+        verdict = compare(cache[hashes[p]], mine)
+        counts[verdict] += 1
+        if verdict == "mismatch":
+            bad.append((p, cache[hashes[p]], mine))
+    print("Python %s, %s settings%s: %d files, %d mismatching, %d errors both ways "
+          "(reference %.1fs, %d computed; covalesce %.1fs)" %
+          (full, set_name, " over " + stdlib if corpus else "", len(files), counts["mismatch"],
+           counts["fallback"], t1 - t0, len(missing), t2 - t1))
+    for p, ref, mine in (bad if list_all else bad[:show]):
+        print("  MISMATCH %s" % os.path.relpath(p, stdlib))
+        if not list_all:
+            for line in describe(ref, mine):
+                print("    " + line[:600])
+    return counts["mismatch"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("versions", nargs="*", default=["all"])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "covalesce"))
+    ap.add_argument("--sets", default="default,custom", help="settings sets: default,custom")
+    ap.add_argument("--show", type=int, default=5, help="mismatches to describe")
+    ap.add_argument("--list", action="store_true", help="list every mismatching file, no details")
+    ap.add_argument("--corpus", help="analyse the .py files under this directory instead of the stdlib")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="reference processes")
+    args = ap.parse_args()
+    args.binary = os.path.abspath(args.binary)
+    versions = []
+    for v in args.versions:
+        versions += ["3.11", "3.12", "3.13"] if v == "all" else [v]
+    total = 0
+    start = time.time()
+    for v in versions:
+        for s in args.sets.split(","):
+            total += check(v, s, args.binary, args.show, args.jobs, args.list, args.corpus)
+    print("%d mismatching files in all (%.1fs)" % (total, time.time() - start))
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
