@@ -85,6 +85,7 @@ OptionSpec OneFileReportOption(const std::string& name) {
   return {};
 }
 
+int RunHtml(const Parsed& options);  // cmd_html.cc
 int RunJson(const Parsed& options);  // cmd_json.cc
 int RunLcov(const Parsed& options);  // cmd_lcov.cc
 int RunXml(const Parsed& options);   // cmd_xml.cc
@@ -139,6 +140,28 @@ const std::vector<Command>& Commands() {
           "For 'ast': print a SHA-256 of each file's dump instead of the dump."},
          TimingsOption()}},
        RunDebug},
+      {{"html",
+        "[options] [modules]",
+        "Create an HTML report of coverage results. Each file gets its own page, with the "
+        "source decorated to show executed, excluded, and missed lines.",
+        {OneFileReportOption("contexts"),
+         {"-d", "--directory", "directory", T::kString, "DIR", "Write the output files to DIR."},
+         OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
+         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
+         OneFileReportOption("keep-combined"), OneFileReportOption("omit"),
+         {"", "--precision", "precision", T::kInt, "N",
+          "Number of digits after the decimal point to display for reported coverage "
+          "percentages."},
+         OneFileReportOption("quiet"),
+         {"", "--show-contexts", "show_contexts", T::kFlag, "", "Show contexts for covered lines."},
+         {"", "--skip-covered", "skip_covered", T::kFlag, "", "Skip files with 100% coverage."},
+         {"", "--no-skip-covered", "skip_covered", T::kFalseFlag, "", "Disable --skip-covered."},
+         {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
+         {"", "--title", "title", T::kString, "TITLE", "A text string to use as the title on the HTML."},
+         DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
+         OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
+         TimingsOption()}},
+       RunHtml},
       {{"json",
         "[options] [modules]",
         "Generate a JSON report of coverage results.",

@@ -28,6 +28,7 @@ void ShowTopic(const std::string& topic) {
         "    combine     Combine a number of data files.\n"
         "    debug       Display information about the internals of covalesce.\n"
         "    help        Get help on using covalesce.\n"
+        "    html        Create an HTML report of coverage results.\n"
         "    json        Create a JSON report of coverage results.\n"
         "    lcov        Create an LCOV report of coverage results.\n"
         "    report      Report coverage stats on modules.\n"
