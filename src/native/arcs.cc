@@ -456,14 +456,20 @@ Starts ArcAnalyzer::While(const py::WhileNode* n) {
 }
 
 Starts ArcAnalyzer::With(const py::WithNode* n) {
-  if (rules_.with_rule_unknown) {
-    throw Unsupported{"with-statement arcs depend on the 3.12 patch release (coverage.py's "
-                      "exit_with_through_ctxmgr from 3.12.6): give python_version as 3.12.N"};
-  }
+  // Both rules give the `with` line whenever the context managers' lines all map to it (the
+  // multi-line map usually sees to that); where they do not, an unknown rule is a fallback.
   std::vector<LineNo> starts;
-  if (rules_.exit_with_through_ctxmgr) {
+  if (rules_.exit_with_through_ctxmgr || rules_.with_rule_unknown) {
     for (const py::WithItem* item : n->items) starts.push_back(LineFor(item->context_expr));
-  } else {
+  }
+  if (rules_.with_rule_unknown) {
+    const LineNo line = LineFor(n);
+    for (LineNo s : starts)
+      if (s != line)
+        throw Unsupported{"with-statement arcs at line " + std::to_string(line) +
+                          " depend on the 3.12 patch release (coverage.py's rule changes at 3.12.6)"};
+    starts.assign(1, line);
+  } else if (!rules_.exit_with_through_ctxmgr) {
     starts.push_back(LineFor(n));
   }
   for (LineNo s : starts) current_with_starts_.insert(s), all_with_starts_.insert(s);

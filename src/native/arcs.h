@@ -16,8 +16,8 @@ struct ArcRules {
   // each context manager's line, and the body exits through the last one; before, the
   // `with` line itself.
   bool exit_with_through_ctxmgr = false;
-  // The 3.12 patch release was not given, so the flag above is not known: a file with a
-  // `with` statement goes to the exact fallback.
+  // The 3.12 patch release was not given, so the flag above is not known: a file where the
+  // two rules differ goes to the exact fallback.
   bool with_rule_unknown = false;
 };
 // The rules for a version as given ("3.11", "3.12.6", "3.13.0").
