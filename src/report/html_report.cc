@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -656,9 +657,9 @@ struct Manifest {
   std::map<std::string, std::string> pages;  // page file name -> digest
 };
 
-// One line per entry: "covalesce-html <format> <version>", "globals <hex>", then "<hex> <page>".
-// (The name says JSON for a reader looking for it beside coverage.py's status.json; the body
-// is a JSON object too: {"format":1,"version":"...","globals":"...","pages":{"x.html":"hex"}}.)
+// {"note":...,"format":1,"version":"<covalesce's>","globals":"<hex>","pages":{
+// "x_py.html":"<hex>", one page a line}}: a page is kept when the version and the globals
+// (settings and assets) are the same and its own digest is.
 std::string ManifestText(const Manifest& m) {
   std::string out = "{\"note\":\"covalesce's record of the pages it wrote, to skip rewriting unchanged pages\","
                     "\"format\":" + std::to_string(kManifestFormat) + ",\"version\":";
@@ -679,6 +680,72 @@ std::string ManifestText(const Manifest& m) {
   return out;
 }
 
+// The JSON string body starting at text[i] (just after its opening quote), decoded to UTF-8;
+// `i` ends just after the closing quote.
+std::optional<std::string> JsonUnquote(const std::string& text, size_t& i) {
+  std::string out;
+  auto hex4 = [&](size_t at, uint32_t& v) {
+    if (at + 4 > text.size()) return false;
+    v = 0;
+    for (size_t k = at; k < at + 4; ++k) {
+      char c = text[k];
+      v = v * 16 + uint32_t(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99);
+      if (v > 0xFFFF) return false;
+    }
+    return true;
+  };
+  while (i < text.size()) {
+    char c = text[i++];
+    if (c == '"') return out;
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (i >= text.size()) return std::nullopt;
+    char e = text[i++];
+    switch (e) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'u': {
+        uint32_t cp;
+        if (!hex4(i, cp)) return std::nullopt;
+        i += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && text.compare(i, 2, "\\u") == 0) {
+          uint32_t lo;
+          if (hex4(i + 2, lo) && lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            i += 6;
+          }
+        }
+        if (cp >= 0xDC80 && cp <= 0xDCFF) {  // a byte surrogateescape kept
+          out += char(cp - 0xDC00);
+        } else if (cp < 0x80) {
+          out += char(cp);
+        } else if (cp < 0x800) {
+          out += char(0xC0 | (cp >> 6));
+          out += char(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+          out += char(0xE0 | (cp >> 12));
+          out += char(0x80 | ((cp >> 6) & 0x3F));
+          out += char(0x80 | (cp & 0x3F));
+        } else {
+          out += char(0xF0 | (cp >> 18));
+          out += char(0x80 | ((cp >> 12) & 0x3F));
+          out += char(0x80 | ((cp >> 6) & 0x3F));
+          out += char(0x80 | (cp & 0x3F));
+        }
+        break;
+      }
+      default: out += e; break;  // \" \\ \/
+    }
+  }
+  return std::nullopt;
+}
+
 // Reads what ManifestText wrote; anything else (or another version) is an empty manifest.
 Manifest ReadManifest(const std::string& path) {
   Manifest m;
@@ -692,16 +759,15 @@ Manifest ReadManifest(const std::string& path) {
   size_t g = h + head.size(), ge = text.find('"', g);
   if (ge == std::string::npos) return m;
   m.globals = text.substr(g, ge - g);
-  // Page lines: "\n"<name>":"<hex>"; names that needed JSON escapes are simply not matched
-  // (their pages are rewritten).
+  // Page lines: "\n"<name>":"<hex>", the name as AppendJsonString wrote it.
   size_t pos = ge;
   while ((pos = text.find("\n\"", pos)) != std::string::npos) {
-    size_t ns = pos + 2, ne = text.find("\":\"", ns);
-    if (ne == std::string::npos) break;
-    std::string name = text.substr(ns, ne - ns);
-    size_t ds = ne + 3, de = text.find('"', ds);
+    size_t i = pos + 2;
+    std::optional<std::string> name = JsonUnquote(text, i);
+    if (!name || text.compare(i, 2, ":\"") != 0) break;
+    size_t ds = i + 2, de = text.find('"', ds);
     if (de == std::string::npos) break;
-    if (name.find('\\') == std::string::npos) m.pages[name] = text.substr(ds, de - ds);
+    m.pages[*name] = text.substr(ds, de - ds);
     pos = de;
   }
   return m;
