@@ -1,15 +1,15 @@
 // `covalesce all`: the whole post-test stage in one process, standing in for
 //
-//   coverage combine; coverage report -m; coverage json; coverage xml; coverage lcov
+//   coverage combine; coverage report -m; coverage json; coverage xml; coverage lcov; coverage html
 //
 // The shards beside the data file are combined into it (and deleted unless --keep, as
 // `combine` does), each measured file is analysed once, and every report asked for is built
 // from that one analysis, the reports in parallel (tbb). Which reports: --quick (terminal and
 // JSON), else --reports=report,json,..., else [covalesce] reports, else all of report, json,
-// xml, lcov. Each report takes its options from the config as its own command would ([report]
+// xml, lcov, html. Each report takes its options from the config as its own command would ([report]
 // show_missing..., [json] output, [xml] output, [lcov] output...). The terminal report goes
-// to stdout first, then the files are written in the order report, json, xml, lcov, each
-// with its "Wrote ... to ..." message. fail_under is judged once, on the terminal report's
+// to stdout first, then the files are written in the order report, json, xml, lcov (HTML's
+// directory as it is built), each with its "Wrote ... to ..." message. fail_under is judged once, on the terminal report's
 // total (else the first report's), after every report is written: coverage.py's message on
 // stdout and exit status 2.
 //
@@ -34,6 +34,7 @@
 #include "commands.h"
 #include "covalesce/config.h"
 #include "covalesce/report.h"
+#include "covalesce/report_html.h"
 #include "covalesce/report_json.h"
 #include "covalesce/report_lcov.h"
 #include "covalesce/report_xml.h"
@@ -52,8 +53,8 @@ std::optional<bool> Flag(const Parsed& p, const std::string& dest) {
   return *v == "1";
 }
 
-enum Kind { kReport = 0, kJson, kXml, kLcov, kKinds };
-const char* const kNames[kKinds] = {"report", "json", "xml", "lcov"};
+enum Kind { kReport = 0, kJson, kXml, kLcov, kHtml, kKinds };
+const char* const kNames[kKinds] = {"report", "json", "xml", "lcov", "html"};
 
 // One report's result, built on a worker thread.
 struct Built {
@@ -91,7 +92,7 @@ int RunAll(const Parsed& options) {
   for (const std::string& w : config->warnings) std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str());
 
   // Which reports.
-  bool want[kKinds] = {false, false, false, false};
+  bool want[kKinds] = {};
   std::vector<std::string> chosen;
   if (options.flag("quick")) {
     chosen = {"report", "json"};
@@ -100,7 +101,7 @@ int RunAll(const Parsed& options) {
   } else if (config->reports) {
     chosen = *config->reports;
   } else {
-    chosen = {"report", "json", "xml", "lcov"};
+    chosen = {"report", "json", "xml", "lcov", "html"};
   }
   for (const std::string& name : chosen) {
     bool known = false;
@@ -108,11 +109,7 @@ int RunAll(const Parsed& options) {
       if (name == kNames[k]) want[k] = known = true;
     }
     if (known) continue;
-    if (name == "html") {
-      std::fprintf(stderr, "covalesce: the HTML report is not available yet; skipped\n");
-      continue;
-    }
-    return UsageError("Unknown report: '" + name + "' (choose from 'report', 'json', 'xml', 'lcov')");
+    return UsageError("Unknown report: '" + name + "' (choose from 'report', 'json', 'xml', 'lcov', 'html')");
   }
 
   report::ReportArgs args;
@@ -140,8 +137,11 @@ int RunAll(const Parsed& options) {
   // The loaded config stays as it is for the fail-under check; the reports see the overrides.
   Config effective = *config;
   report::ApplyReportArgs(args, effective);
-  const std::string outputs[kKinds] = {"-", effective.json_output, effective.xml_output, effective.lcov_output};
-  const char* const types[kKinds] = {"", "JSON report", report::kXmlReportType, "LCOV report"};
+  const std::string outputs[kKinds] = {"-", effective.json_output, effective.xml_output, effective.lcov_output,
+                                       effective.html_dir};
+  const char* const types[kKinds] = {"", "JSON report", report::kXmlReportType, "LCOV report", "HTML report"};
+  const report::HtmlOptions html_options = report::HtmlOptionsFrom(effective);
+  std::string html_index;  // "htmlcov/index.html", for its message
 
   report::Session session(std::move(effective), so, report::Sink{}, timings);
   for (const std::string& n : session.notices()) std::fprintf(stderr, "%s\n", n.c_str());
@@ -153,6 +153,9 @@ int RunAll(const Parsed& options) {
   };
 
   if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
+  if (want[kHtml] && html_options.show_contexts && report::NoContextsMeasured(session.data())) {
+    session.Warn("No contexts were measured");
+  }
   if (want[kReport]) {
     if (Status st = report::CheckSummaryFormat(session.config()); !st) {
       return finish(report::PrintError(st.error()));
@@ -214,6 +217,16 @@ int RunAll(const Parsed& options) {
     if (want[kLcov]) {
       group.run([&] { run(kLcov, [&](std::string& out) { return report::WriteLcovReport(s, unnarrowed, out); }); });
     }
+    if (want[kHtml]) {  // writes its directory here (pages in parallel); its message comes in order below
+      group.run([&] {
+        run(kHtml, [&](std::string&) -> Result<double> {
+          auto html = report::WriteHtmlReport(s, files, html_options);
+          if (!html) return html.error();
+          html_index = html->index_file;
+          return html->total;
+        });
+      });
+    }
     group.wait();
   }
   for (int k = 0; k < kKinds; ++k) {
@@ -231,6 +244,8 @@ int RunAll(const Parsed& options) {
       if (k == kReport) {
         std::fwrite(b.content.data(), 1, b.content.size(), stdout);
         std::fflush(stdout);
+      } else if (k == kHtml) {
+        session.Message("Wrote HTML report to " + html_index);
       } else if (Status st = report::WriteReport(session, outputs[k], types[k], b.content); !st) {
         return finish(report::PrintError(st.error()));
       }

@@ -97,8 +97,8 @@ const std::vector<Command>& Commands() {
         "[options] [modules]",
         "Combine the data files beside the data file, analyse each measured file once, and "
         "write every report the configuration asks for ([covalesce] reports; default: report, "
-        "json, xml, lcov) from that one analysis, in parallel. Stands in for 'coverage "
-        "combine; coverage report; coverage json; coverage xml; coverage lcov'.",
+        "json, xml, lcov, html) from that one analysis, in parallel. Stands in for 'coverage "
+        "combine; coverage report; coverage json; coverage xml; coverage lcov; coverage html'.",
         {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
          OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
          {"", "--keep", "keep", T::kFlag, "",
@@ -107,7 +107,8 @@ const std::vector<Command>& Commands() {
          {"", "--quick", "quick", T::kFlag, "", "Write only the terminal report and the JSON report."},
          OneFileReportOption("quiet"),
          {"", "--reports", "reports", T::kString, "REPORT1,REPORT2,...",
-          "The reports to write: report, json, xml, lcov. Defaults to [covalesce] reports, else all."},
+          "The reports to write: report, json, xml, lcov, html. Defaults to [covalesce] reports, else "
+          "all."},
          {"-m", "--show-missing", "show_missing", T::kFlag, "",
           "Show line numbers of statements in each module that weren't executed."},
          DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
