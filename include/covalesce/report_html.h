@@ -66,6 +66,8 @@ std::string FlatRootname(std::string_view relative_filename);
 // as U+FFFD.
 void AppendHtmlEscaped(std::string& out, std::string_view text);
 std::string HtmlEscape(std::string_view text);
+// Element text only (source lines): as AppendHtmlEscaped, but quotes stay as they are.
+void AppendHtmlText(std::string& out, std::string_view text);
 // A page name as a relative URL: every byte outside [A-Za-z0-9._~-] percent-encoded.
 std::string UrlEscape(std::string_view name);
 // A JSON string safe inside an inline <script>: json.dumps(ensure_ascii) with < > & also as

@@ -57,7 +57,9 @@ void AppendCodePoint(std::string& out, uint32_t cp) {
 
 }  // namespace
 
-void AppendHtmlEscaped(std::string& out, std::string_view text) {
+namespace {
+
+void AppendEscaped(std::string& out, std::string_view text, bool quotes) {
   size_t i = 0, plain = 0;
   auto flush = [&] { out.append(text.data() + plain, i - plain); };
   while (i < text.size()) {
@@ -67,8 +69,8 @@ void AppendHtmlEscaped(std::string& out, std::string_view text) {
       case '&': rep = "&amp;"; break;
       case '<': rep = "&lt;"; break;
       case '>': rep = "&gt;"; break;
-      case '"': rep = "&quot;"; break;
-      case '\'': rep = "&#39;"; break;
+      case '"': rep = quotes ? "&quot;" : nullptr; break;
+      case '\'': rep = quotes ? "&#39;" : nullptr; break;
       default: break;
     }
     if (rep) {
@@ -98,6 +100,11 @@ void AppendHtmlEscaped(std::string& out, std::string_view text) {
   }
   flush();
 }
+
+}  // namespace
+
+void AppendHtmlEscaped(std::string& out, std::string_view text) { AppendEscaped(out, text, true); }
+void AppendHtmlText(std::string& out, std::string_view text) { AppendEscaped(out, text, false); }
 
 std::string HtmlEscape(std::string_view text) {
   std::string out;
@@ -259,7 +266,7 @@ std::vector<std::string> HighlightSource(std::string_view text, int python_minor
     auto emit = [&](uint32_t a, uint32_t b) {
       std::string_view piece = text.substr(a, b - a);
       if (piece.find('\t') == std::string_view::npos) {
-        AppendHtmlEscaped(html, piece);
+        AppendHtmlText(html, piece);
         for (char c : piece) col += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
         return;
       }
@@ -274,7 +281,7 @@ std::vector<std::string> HighlightSource(std::string_view text, int python_minor
           col += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
         }
       }
-      AppendHtmlEscaped(html, expanded);
+      AppendHtmlText(html, expanded);
     };
     while (si < spans.size() && spans[si].end <= ls) ++si;
     uint32_t pos = ls;
