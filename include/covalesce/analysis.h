@@ -5,6 +5,7 @@
 // Results are cached on disk (SQLite, .covalesce_cache/) keyed by source bytes and settings.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -131,6 +132,17 @@ struct AnalysisStats {
 Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,
                                                     const AnalysisSettings& settings,
                                                     AnalysisStats* stats = nullptr);
+
+// The cache around any analyser (`analyser` names it and its version, for the keys): each
+// file's bytes hashed, hits served, `compute` run once on the misses (one FileAnalysis per
+// file, in order; it may set `storable[i]` false for an answer that must not be cached, e.g.
+// one another analyser gave), and the new answers stored. Without a usable cache, every file
+// is a miss.
+using AnalyzeMissing = std::function<Result<std::vector<FileAnalysis>>(const std::vector<std::string>& files,
+                                                                       std::vector<bool>& storable)>;
+Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& files,
+                                                const AnalysisSettings& settings, std::string_view analyser,
+                                                const AnalyzeMissing& compute, AnalysisStats& stats);
 
 // The JSON form of a FileAnalysis: what the helper prints (one line per file), what the
 // cache stores and what `covalesce debug analysis` shows.

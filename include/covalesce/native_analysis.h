@@ -34,6 +34,7 @@ std::string PythonMinor(std::string_view version);
 // one-line message.
 struct VersionChoice {
   std::string version;  // "3.12" (minor only)
+  std::string given;    // as given or probed, patch release included when known: "3.12.6"
   std::string source;   // "--python-version", "python_version", "python3", "default"
   bool modelled = true;
   std::string notice;   // set when !modelled

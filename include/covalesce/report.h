@@ -154,7 +154,7 @@ struct SessionOptions {
   // The exact fallback: coverage.py's own parser in this interpreter.
   std::string python = "python3";
   std::optional<std::string> python_version;  // --python-version; else [covalesce], else probed
-  bool native = false;                     // --analysis=native (not available yet: see notice())
+  bool native = true;                      // --analysis=native (the default); false: --analysis=python
   bool use_cache = true;                   // --no-cache turns .covalesce_cache off
   size_t jobs = 0;                         // helper processes; 0: automatic
   bool want_source = false;                // keep source lines (LCOV checksums, HTML)

@@ -1,4 +1,5 @@
-// AnalyzeWithPython: the exact fallback put together. Probe the interpreter (its name and
+// AnalyzeCached: the analysis cache around any analyser; AnalyzeWithPython: the exact
+// fallback put together. Probe the interpreter (its name and
 // coverage.py's version are part of every cache key), hash each file's bytes, serve hits
 // from the cache, run the helper over the misses, store what is worth keeping.
 #include <tbb/parallel_for.h>
@@ -39,17 +40,11 @@ bool Keepable(const FileAnalysis& fa) {
 
 }  // namespace
 
-Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,
-                                                    const AnalysisSettings& settings,
-                                                    AnalysisStats* stats) {
-  AnalysisStats local;
-  AnalysisStats& st = stats ? *stats : local;
+Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& files,
+                                                const AnalysisSettings& settings, std::string_view analyser,
+                                                const AnalyzeMissing& compute, AnalysisStats& st) {
   Timings& timings = st.timings;
   std::optional<Timings::Phase> phase;
-  phase.emplace(timings, "probe");
-  auto info = ProbePython(settings.python);
-  if (!info) return info.error();
-
   std::unique_ptr<AnalysisCache> cache;
   if (settings.use_cache && !settings.cache_dir.empty()) {
     phase.emplace(timings, "hash");
@@ -61,7 +56,7 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
   std::vector<std::string> keys(files.size());
   std::vector<std::optional<FileAnalysis>> found(files.size());
   if (cache) {
-    std::string fingerprint = AnalysisCache::Fingerprint(settings, info->analyser());
+    std::string fingerprint = AnalysisCache::Fingerprint(settings, analyser);
     tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
       if (auto bytes = ReadBytes(files[i])) keys[i] = AnalysisCache::Key(fingerprint, files[i], *bytes);
     });
@@ -83,14 +78,15 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
   }
   st.hits += files.size() - missing.size();
   st.misses += missing.size();
-  phase.emplace(timings, "helper");
-  auto computed = RunPythonHelper(missing_files, settings);
+  phase.emplace(timings, "analyse");
+  std::vector<bool> storable(missing.size(), true);
+  auto computed = compute(missing_files, storable);
   if (!computed) return computed.error();
 
   std::vector<std::pair<std::string, const FileAnalysis*>> to_store;
   for (size_t k = 0; k < missing.size(); ++k) {
     FileAnalysis& fa = (*computed)[k];
-    if (cache && !keys[missing[k]].empty() && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
+    if (cache && !keys[missing[k]].empty() && storable[k] && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
   }
   if (cache && (!to_store.empty() || cache->has_unmarked_hits())) {
     phase.emplace(timings, "store");
@@ -103,8 +99,24 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
     if (found[i]) results[i] = std::move(*found[i]);
   }
   for (size_t k = 0; k < missing.size(); ++k) results[missing[k]] = std::move((*computed)[k]);
-  phase.reset();
   return results;
+}
+
+Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,
+                                                    const AnalysisSettings& settings,
+                                                    AnalysisStats* stats) {
+  AnalysisStats local;
+  AnalysisStats& st = stats ? *stats : local;
+  std::optional<Timings::Phase> phase;
+  phase.emplace(st.timings, "probe");
+  auto info = ProbePython(settings.python);
+  if (!info) return info.error();
+  phase.reset();
+  return AnalyzeCached(files, settings, info->analyser(),
+                       [&](const std::vector<std::string>& missing, std::vector<bool>&) {
+                         return RunPythonHelper(missing, settings);
+                       },
+                       st);
 }
 
 }  // namespace covalesce

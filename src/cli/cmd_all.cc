@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "report_command.h"
 #include "covalesce/config.h"
 #include "covalesce/report.h"
 #include "covalesce/report_html.h"
@@ -41,17 +42,6 @@
 
 namespace covalesce::cli {
 namespace {
-
-std::string CurrentDir() {
-  char buf[4096];
-  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
-}
-
-std::optional<bool> Flag(const Parsed& p, const std::string& dest) {
-  auto v = p.get(dest);
-  if (!v) return std::nullopt;
-  return *v == "1";
-}
 
 enum Kind { kReport = 0, kJson, kXml, kLcov, kHtml, kKinds };
 const char* const kNames[kKinds] = {"report", "json", "xml", "lcov", "html"};
@@ -75,21 +65,9 @@ int RunAll(const Parsed& options) {
     return rc;
   };
 
-  std::string analysis = options.get("analysis").value_or("python");
-  if (analysis != "python" && analysis != "native") {
-    return UsageError("option --analysis: invalid choice: '" + analysis + "' (choose from 'python', 'native')");
-  }
-
-  Result<Config> config = Error{};
-  {
-    Timings::Phase t(timings, "config");
-    config = LoadConfig(options.get("rcfile"), cwd, ProcessEnv());
-  }
-  if (!config) {
-    std::printf("%s\n", config.error().message.c_str());
-    return finish(kErr);
-  }
-  for (const std::string& w : config->warnings) std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str());
+  if (auto bad = CheckAnalysisOption(options)) return *bad;
+  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
+  if (!config) return finish(kErr);
 
   // Which reports.
   bool want[kKinds] = {};
@@ -112,26 +90,9 @@ int RunAll(const Parsed& options) {
     return UsageError("Unknown report: '" + name + "' (choose from 'report', 'json', 'xml', 'lcov', 'html')");
   }
 
-  report::ReportArgs args;
-  args.morfs = options.args;
-  args.include = report::UnshellList(options.get("include"));
-  args.omit = report::UnshellList(options.get("omit"));
-  args.contexts = report::UnshellList(options.get("contexts"));
-  args.ignore_errors = Flag(options, "ignore_errors");
-  args.show_missing = Flag(options, "show_missing");
-  if (auto f = options.get("fail_under")) args.fail_under = std::strtod(f->c_str(), nullptr);
+  report::ReportArgs args = ReportArgsFrom(options);
 
-  report::SessionOptions so;
-  so.cwd = cwd;
-  so.data_file = options.get("data_file");
-  if (so.data_file && so.data_file->empty()) so.data_file.reset();
-  so.keep_combined = options.flag("keep");
-  so.messages = !options.flag("quiet");
-  so.debug = report::UnshellList(options.get("debug")).value_or(std::vector<std::string>{});
-  so.python = options.get("python").value_or("python3");
-  so.python_version = options.get("python_version");
-  so.native = analysis == "native";
-  so.use_cache = !options.flag("no_cache");
+  report::SessionOptions so = SessionOptionsFrom(options, cwd, "keep");
   so.want_source = want[kLcov] && config->lcov_line_checksums;
 
   // The loaded config stays as it is for the fail-under check; the reports see the overrides.
@@ -144,13 +105,8 @@ int RunAll(const Parsed& options) {
   std::string html_index;  // "htmlcov/index.html", for its message
 
   report::Session session(std::move(effective), so, report::Sink{}, timings);
-  for (const std::string& n : session.notices()) std::fprintf(stderr, "%s\n", n.c_str());
-  size_t notices_shown = session.notices().size();
-  auto show_notices = [&] {
-    for (; notices_shown < session.notices().size(); ++notices_shown) {
-      std::fprintf(stderr, "%s\n", session.notices()[notices_shown].c_str());
-    }
-  };
+  NoticePrinter show_notices(session);
+  show_notices();
 
   if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
   if (want[kHtml] && html_options.show_contexts && report::NoContextsMeasured(session.data())) {

@@ -65,8 +65,9 @@ OptionSpec OneFileReportOption(const std::string& name) {
   }
   if (name == "analysis") {
     return {"", "--analysis", "analysis", T::kString, "KIND",
-            "How source files are analysed: 'python' (coverage.py's own parser, run by --python; "
-            "the default) or 'native' (not available yet: falls back to 'python' with a notice)."};
+            "How source files are analysed: 'native' (covalesce's own parser, the default; files it "
+            "cannot answer exactly go to 'python' with a notice) or 'python' (coverage.py's own "
+            "parser, run by --python)."};
   }
   if (name == "no-cache") {
     return {"", "--no-cache", "no_cache", T::kFlag, "",
@@ -74,13 +75,14 @@ OptionSpec OneFileReportOption(const std::string& name) {
   }
   if (name == "python") {
     return {"", "--python", "python", T::kString, "EXE",
-            "The Python interpreter, with coverage.py installed, that analyses source files. "
-            "Defaults to 'python3'."};
+            "The Python interpreter, with coverage.py installed, for --analysis=python and the "
+            "files native analysis hands over. Defaults to 'python3'."};
   }
   if (name == "python-version") {
     return {"", "--python-version", "python_version", T::kString, "X.Y",
-            "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13). Defaults to "
-            "[covalesce] python_version, else the version of --python."};
+            "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13; others use "
+            "--analysis=python). Defaults to [covalesce] python_version, else the version of "
+            "--python, else 3.13."};
   }
   return {};
 }
@@ -225,16 +227,18 @@ const std::vector<Command>& Commands() {
          {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
          DebugOption(), HelpOption(), RcfileOption(),
          {"", "--analysis", "analysis", T::kString, "KIND",
-          "How source files are analysed: 'python' (coverage.py's own parser, run by --python; "
-          "the default) or 'native' (not available yet: falls back to 'python' with a notice)."},
+          "How source files are analysed: 'native' (covalesce's own parser, the default; files it "
+          "cannot answer exactly go to 'python' with a notice) or 'python' (coverage.py's own "
+          "parser, run by --python)."},
          {"", "--no-cache", "no_cache", T::kFlag, "",
           "Neither read nor write the analysis cache (.covalesce_cache beside the data file)."},
          {"", "--python", "python", T::kString, "EXE",
-          "The Python interpreter, with coverage.py installed, that analyses source files. "
-          "Defaults to 'python3'."},
+          "The Python interpreter, with coverage.py installed, for --analysis=python and the "
+          "files native analysis hands over. Defaults to 'python3'."},
          {"", "--python-version", "python_version", T::kString, "X.Y",
-          "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13). Defaults to "
-          "[covalesce] python_version, else the version of --python."},
+          "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13; others use "
+          "--analysis=python). Defaults to [covalesce] python_version, else the version of "
+          "--python, else 3.13."},
          TimingsOption()}},
        RunReport},
       {{"xml",

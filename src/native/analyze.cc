@@ -4,9 +4,12 @@
 // exclusions carried from decorators into bodies and irrefutable `case` clauses, and the
 // final statement set; regions (regions.cc) beside it.
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +17,7 @@
 #include <sstream>
 
 #include "../python/parser.h"
+#include "covalesce/analyser_digest.h"
 #include "covalesce/native_analysis.h"
 #include "covalesce/version.h"
 #include "arcs.h"
@@ -48,7 +52,7 @@ bool NativeModels(std::string_view version) {
 }
 
 std::string NativeAnalyser(std::string_view python_minor) {
-  return std::string("native:") + kVersion + ":model-" + std::to_string(kModelRevision) + ":py" +
+  return std::string("native:") + kVersion + ":model-" + std::to_string(kModelRevision) + ":" + kAnalyserDigest + ":py" +
          std::string(python_minor);
 }
 
@@ -78,10 +82,11 @@ VersionChoice ChooseNativeVersion(const std::optional<std::string>& option,
   else if (config && !config->empty()) given = *config, c.source = "python_version";
   else if (std::string probed = ProbePythonVersion(python); !probed.empty()) given = probed, c.source = python;
   if (given.empty()) {
-    c.version = NativeModelledVersions().back();
+    c.version = c.given = NativeModelledVersions().back();
     c.source = "default";
     return c;
   }
+  c.given = given;
   c.version = PythonMinor(given);
   if (c.version.empty()) c.version = given;
   c.modelled = NativeModels(c.version);
@@ -430,6 +435,11 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
     }
     fa.no_branch = native::NoBranchLines(partial.get(), text, fa.multiline);
   }
+  if (settings.source) {
+    // fr.source().splitlines(): LCOV's line checksums and the HTML pages read these.
+    fa.has_source = true;
+    fa.source_lines = native::SplitLines(text);
+  }
   return r;
 }
 
@@ -468,16 +478,27 @@ NativeResult NativeAnalyzer::Analyze(const std::string& path, std::string_view s
 }
 
 NativeResult NativeAnalyzer::AnalyzeFile(const std::string& path) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto unreadable = [&](bool exists, int err) {
     NativeResult r;
     r.analysis.path = path;
     r.analysis.filename = impl_->settings.relative_files ? path : Canonical(path);
     r.analysis.should_be_python = ShouldBePython(r.analysis.filename);
-    SetError(r, FileAnalysis::ErrorKind::kNoSource, "NoSource", "No source for code: '" + r.analysis.filename + "'.",
-             false, "");
+    // A path that is not there is get_python_source's NoSource; one that is there but cannot
+    // be read (a directory, no permission) is PythonParser's NoSource around the OSError.
+    const std::string& name = r.analysis.filename;
+    std::string msg = "No source for code: '" + name + "'.";
+    if (exists) {
+      msg = "No source for code: '" + name + "': [Errno " + std::to_string(err) + "] " + std::strerror(err) + ": " +
+            native::PyRepr(name);
+    }
+    SetError(r, FileAnalysis::ErrorKind::kNoSource, "NoSource", msg, false, "");
     return r;
-  }
+  };
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return unreadable(false, errno);  // os.path.exists is False
+  if (S_ISDIR(st.st_mode)) return unreadable(true, EISDIR);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unreadable(true, errno ? errno : EACCES);
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   in.seekg(0, std::ios::beg);

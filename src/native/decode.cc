@@ -321,6 +321,27 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
   return DecodeStatus::kOk;
 }
 
+std::vector<std::string> SplitLines(std::string_view t) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const unsigned char c = t[i];
+    size_t boundary = 0;
+    if (c == '\n' || c == '\v' || c == '\f' || c == 0x1c || c == 0x1d || c == 0x1e) boundary = 1;
+    else if (c == '\r') boundary = (i + 1 < t.size() && t[i + 1] == '\n') ? 2 : 1;
+    else if (c == 0xC2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x85) boundary = 2;
+    else if (c == 0xE2 && i + 2 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x80 &&
+             (static_cast<unsigned char>(t[i + 2]) == 0xA8 || static_cast<unsigned char>(t[i + 2]) == 0xA9))
+      boundary = 3;
+    if (!boundary) continue;
+    lines.emplace_back(t.substr(start, i - start));
+    i += boundary - 1;
+    start = i + 1;
+  }
+  if (start < t.size()) lines.emplace_back(t.substr(start));
+  return lines;
+}
+
 int CountSplitLines(std::string_view t) {
   // Usually only "\n" ends lines: count those when no rarer boundary byte is present.
   bool rare = false;

@@ -162,6 +162,8 @@ enum class DecodeStatus { kOk, kSyntaxError, kUnsupported };
 DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::string& why);
 // len(text.splitlines()) with Python's str.splitlines boundaries.
 int CountSplitLines(std::string_view text);
+// text.splitlines(): the lines without their ends, at str.splitlines boundaries.
+std::vector<std::string> SplitLines(std::string_view text);
 // Python's repr() of a str given as UTF-8.
 std::string PyRepr(std::string_view s);
 

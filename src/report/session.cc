@@ -20,6 +20,7 @@
 #include "covalesce/data_writer.h"
 #include "covalesce/discover.h"
 #include "covalesce/kernels.h"
+#include "covalesce/native_analysis.h"
 #include "covalesce/path_aliases.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report.h"
@@ -167,6 +168,9 @@ struct Session::Impl {
 
   Status Remap();
   Result<std::vector<Candidate>> Select(const std::vector<std::string>& morfs);
+  AnalysisSettings Settings() const;
+  Result<std::vector<FileAnalysis>> Analyse(const std::vector<std::string>& files);
+  Result<std::vector<FileAnalysis>> AnalysePython(const std::vector<std::string>& files);
 };
 
 Session::Session(Config config, SessionOptions options, Sink sink, Timings& timings)
@@ -182,11 +186,6 @@ Session::Session(Config config, SessionOptions options, Sink sink, Timings& timi
   std::optional<std::string> version = m.options.python_version;
   if (!version) version = m.config.python_version;
   if (version) m.python_minor = PythonMinor(*version);
-  if (m.options.native) {
-    m.notices.push_back(
-        "covalesce: native analysis is not available yet; using --analysis=python (coverage.py in " +
-        m.options.python + ")");
-  }
 }
 Session::~Session() = default;
 Session::Session(Session&&) noexcept = default;
@@ -430,6 +429,115 @@ Result<std::vector<Candidate>> Session::Impl::Select(const std::vector<std::stri
   return out;
 }
 
+AnalysisSettings Session::Impl::Settings() const {
+  AnalysisSettings as;
+  as.python = options.python;
+  as.exclude = config.exclude_lines;
+  as.partial = config.partial_branches;
+  as.partial_always = config.partial_branches_always;
+  as.relative_files = config.relative_files;
+  as.branch = view.has_arcs;
+  as.source = options.want_source;
+  as.python_version = python_minor ? "3." + std::to_string(python_minor) : "";
+  as.jobs = options.jobs;
+  as.cache_dir = Dirname(data_file) + "/.covalesce_cache";
+  as.use_cache = options.use_cache;
+  return as;
+}
+
+// The exact fallback: coverage.py's own parser in options.python, through the cache.
+Result<std::vector<FileAnalysis>> Session::Impl::AnalysePython(const std::vector<std::string>& files) {
+  if (python_minor == 0) {
+    auto info = ProbePython(options.python);
+    if (!info) return info.error();
+    python_minor = PythonMinor(info->version);
+  }
+  AnalysisStats s;
+  auto analysed = AnalyzeWithPython(files, Settings(), &s);
+  stats.hits += s.hits;
+  stats.misses += s.misses;
+  stats.rebuilt |= s.rebuilt;
+  for (const std::string& w : s.warnings) notices.push_back("covalesce: " + w);
+  return analysed;
+}
+
+// Native analysis of every file, in parallel; the files it cannot answer exactly (and, with
+// branch data, files whose arcs it does not model) go to the exact fallback. A Python version
+// with no native model, or --analysis=python, sends everything there.
+Result<std::vector<FileAnalysis>> Session::Impl::Analyse(const std::vector<std::string>& files) {
+  std::string version;
+  if (options.native) {
+    VersionChoice vc = ChooseNativeVersion(options.python_version, config.python_version, options.python);
+    if (!vc.modelled) {
+      notices.push_back("covalesce: " + vc.notice);
+    } else {
+      python_minor = PythonMinor(vc.version);
+      version = vc.given;
+    }
+  }
+  stats = AnalysisStats{};
+  if (version.empty()) return AnalysePython(files);
+
+  AnalysisSettings as = Settings();
+  as.python_version = version;
+  auto analyzer = NativeAnalyzer::Create(as);
+  if (!analyzer) return analyzer.error();
+  auto native = [&](const std::vector<std::string>& missing, std::vector<bool>& storable)
+      -> Result<std::vector<FileAnalysis>> {
+    std::vector<NativeResult> results(missing.size());
+    tbb::parallel_for(size_t(0), missing.size(), [&](size_t i) { results[i] = (*analyzer)->AnalyzeFile(missing[i]); });
+    std::vector<FileAnalysis> out(missing.size());
+    std::vector<size_t> todo;  // indexes for the fallback
+    size_t no_arcs = 0;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      NativeResult& r = results[i];
+      if (r.fallback) {
+        todo.push_back(i);
+      } else if (as.branch && r.analysis.ok() && !r.analysis.has_arcs) {
+        todo.push_back(i);
+        ++no_arcs;
+      } else {
+        out[i] = std::move(r.analysis);
+      }
+    }
+    if (todo.empty()) return out;
+    for (size_t i : todo) storable[i] = false;  // the fallback caches under its own key
+
+    std::vector<std::string> rest;
+    for (size_t i : todo) rest.push_back(missing[i]);
+    auto exact = AnalysePython(rest);
+    if (!exact) {
+      // Without coverage.py to ask, a file native analysis answered with an error keeps that
+      // answer (its message may differ from CPython's); missing arcs cannot be made up.
+      if (no_arcs) return exact.error();
+      notices.push_back("covalesce: the exact fallback is unavailable (" + exact.error().message +
+                        "); keeping the native answer for " + std::to_string(todo.size()) + " file(s)");
+      for (size_t i : todo) out[i] = std::move(results[i].analysis);
+      return out;
+    }
+    const std::string who = "coverage.py in " + options.python;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      const size_t i = todo[k];
+      if (results[i].fallback) {
+        notices.push_back("covalesce: " + missing[i] + ": " + results[i].fallback_reason + "; analysed by " + who);
+      }
+      out[i] = std::move((*exact)[k]);
+    }
+    if (no_arcs) {
+      notices.push_back("covalesce: native branch analysis did not answer for " + std::to_string(no_arcs) +
+                        " file(s); their arcs come from " + who);
+    }
+    return out;
+  };
+  AnalysisStats st;
+  auto analysed = AnalyzeCached(files, as, NativeAnalyser(covalesce::PythonMinor(version)), native, st);
+  stats.hits += st.hits;
+  stats.misses += st.misses;
+  stats.rebuilt |= st.rebuilt;
+  for (const std::string& w : st.warnings) notices.push_back("covalesce: " + w);
+  return analysed;
+}
+
 Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std::string>& morfs) {
   Impl& m = *impl_;
   std::vector<Candidate> chosen;
@@ -440,13 +548,7 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
     chosen = std::move(*selected);
   }
 
-  if (m.python_minor == 0) {
-    auto info = ProbePython(m.options.python);
-    if (!info) return info.error();
-    m.python_minor = PythonMinor(info->version);
-  }
-
-  // Each distinct file once, through coverage.py's own parser.
+  // Each distinct file once.
   std::vector<std::string> files;
   std::unordered_map<std::string, size_t> file_index;
   for (const Candidate& c : chosen) {
@@ -455,22 +557,8 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
   std::vector<std::shared_ptr<const FileAnalysis>> parsed(files.size());
   {
     Timings::Phase t(m.timings, "analysis");
-    AnalysisSettings as;
-    as.python = m.options.python;
-    as.exclude = m.config.exclude_lines;
-    as.partial = m.config.partial_branches;
-    as.partial_always = m.config.partial_branches_always;
-    as.relative_files = m.config.relative_files;
-    as.branch = m.view.has_arcs;
-    as.source = m.options.want_source;
-    as.python_version = m.python_minor ? "3." + std::to_string(m.python_minor) : "";
-    as.jobs = m.options.jobs;
-    as.cache_dir = Dirname(m.data_file) + "/.covalesce_cache";
-    as.use_cache = m.options.use_cache;
-    m.stats = AnalysisStats{};
-    auto analysed = AnalyzeWithPython(files, as, &m.stats);
+    auto analysed = m.Analyse(files);
     if (!analysed) return analysed.error();
-    for (const std::string& w : m.stats.warnings) m.notices.push_back("covalesce: " + w);
     for (size_t i = 0; i < files.size(); ++i) {
       parsed[i] = std::make_shared<const FileAnalysis>(std::move((*analysed)[i]));
     }

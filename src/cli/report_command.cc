@@ -1,0 +1,78 @@
+#include "report_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace covalesce::cli {
+
+std::string CurrentDir() {
+  char buf[4096];
+  return getcwd(buf, sizeof buf) ? std::string(buf) : std::string(".");
+}
+
+std::optional<bool> Flag(const Parsed& options, const std::string& dest) {
+  auto v = options.get(dest);
+  if (!v) return std::nullopt;
+  return *v == "1";
+}
+
+std::optional<int> CheckAnalysisOption(const Parsed& options) {
+  const std::string analysis = options.get("analysis").value_or("native");
+  if (analysis == "python" || analysis == "native") return std::nullopt;
+  return UsageError("option --analysis: invalid choice: '" + analysis + "' (choose from 'python', 'native')");
+}
+
+std::optional<Config> LoadCommandConfig(const Parsed& options, const std::string& cwd, Timings& timings) {
+  Result<Config> config = Error{};
+  {
+    Timings::Phase t(timings, "config");
+    config = LoadConfig(options.get("rcfile"), cwd, ProcessEnv());
+  }
+  if (!config) {
+    std::printf("%s\n", config.error().message.c_str());
+    return std::nullopt;
+  }
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str());
+  return std::move(*config);
+}
+
+report::ReportArgs ReportArgsFrom(const Parsed& options) {
+  report::ReportArgs args;
+  args.morfs = options.args;
+  args.include = report::UnshellList(options.get("include"));
+  args.omit = report::UnshellList(options.get("omit"));
+  args.contexts = report::UnshellList(options.get("contexts"));
+  args.ignore_errors = Flag(options, "ignore_errors");
+  args.show_missing = Flag(options, "show_missing");
+  args.skip_covered = Flag(options, "skip_covered");
+  args.skip_empty = Flag(options, "skip_empty");
+  if (auto p = options.get("precision")) args.precision = int(std::strtol(p->c_str(), nullptr, 0));
+  args.sort = options.get("sort");
+  args.format = options.get("format");
+  if (auto f = options.get("fail_under")) args.fail_under = std::strtod(f->c_str(), nullptr);
+  return args;
+}
+
+report::SessionOptions SessionOptionsFrom(const Parsed& options, const std::string& cwd, const char* keep_option) {
+  report::SessionOptions so;
+  so.cwd = cwd;
+  so.data_file = options.get("data_file");
+  if (so.data_file && so.data_file->empty()) so.data_file.reset();
+  so.keep_combined = options.flag(keep_option);
+  so.messages = !options.flag("quiet");
+  so.debug = report::UnshellList(options.get("debug")).value_or(std::vector<std::string>{});
+  so.python = options.get("python").value_or("python3");
+  so.python_version = options.get("python_version");
+  so.native = options.get("analysis").value_or("native") == "native";
+  so.use_cache = !options.flag("no_cache");
+  return so;
+}
+
+void NoticePrinter::operator()() {
+  const auto& notices = session_.notices();
+  for (; shown_ < notices.size(); ++shown_) std::fprintf(stderr, "%s\n", notices[shown_].c_str());
+}
+
+}  // namespace covalesce::cli
