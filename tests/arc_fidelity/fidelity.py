@@ -30,8 +30,18 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, "tests", "statement_fidelity"))
-import fidelity as stmt  # noqa: E402  (stdlib_files, venv_python, file_hash, ...)
+
+def _statement_fidelity():
+    """tests/statement_fidelity/fidelity.py: stdlib_files, venv_python, the exclusion sets."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "statement_fidelity", os.path.join(ROOT, "tests", "statement_fidelity", "fidelity.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+stmt = _statement_fidelity()
 
 REFERENCE = os.path.join(HERE, "reference.py")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "arc-ref")
