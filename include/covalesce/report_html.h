@@ -73,7 +73,10 @@ std::string UrlEscape(std::string_view name);
 // A JSON string safe inside an inline <script>: json.dumps(ensure_ascii) with < > & also as
 // \u escapes, so "</script>" or "<!--" cannot end or change the element.
 std::string ScriptJsonString(std::string_view utf8);
-// One source line as highlighted markup (for tests): `text` is the whole decoded source.
+// The decoded source's lines as highlighted markup, appended to `html`, each line's end offset
+// pushed to `ends` (lines as coverage.py's source_token_lines() has them: split at "\n",
+// tabs expanded to 8 columns). HighlightSource: the same, one string per line (for tests).
+void HighlightLines(std::string_view text, int python_minor, std::string& html, std::vector<size_t>& ends);
 std::vector<std::string> HighlightSource(std::string_view text, int python_minor);
 
 }  // namespace covalesce::report

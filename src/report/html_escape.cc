@@ -187,7 +187,7 @@ std::string FlatRootname(std::string_view filename) {
 
 // ---- highlighting --------------------------------------------------------------------------
 
-std::vector<std::string> HighlightSource(std::string_view text, int python_minor) {
+void HighlightLines(std::string_view text, int python_minor, std::string& html, std::vector<size_t>& ends) {
   // Lines as coverage.py's source_token_lines() yields them: split at "\n", no empty line
   // after a final newline; tabs expanded to 8 columns (source.expandtabs(8)).
   std::vector<uint32_t> starts;
@@ -255,13 +255,13 @@ std::vector<std::string> HighlightSource(std::string_view text, int python_minor
     }
   }
 
-  std::vector<std::string> out(n_lines);
+  html.reserve(html.size() + text.size() + text.size() / 4);
+  ends.reserve(ends.size() + n_lines);
   size_t si = 0;
   for (size_t ln = 0; ln < n_lines; ++ln) {
     const uint32_t ls = starts[ln];
     uint32_t le = ln + 1 < n_lines ? starts[ln + 1] - 1 : uint32_t(text.size());
     if (le > ls && le == text.size() && text[le - 1] == '\n') --le;
-    std::string& html = out[ln];
     size_t col = 0;  // for tab expansion, in code points
     auto emit = [&](uint32_t a, uint32_t b) {
       std::string_view piece = text.substr(a, b - a);
@@ -298,6 +298,19 @@ std::vector<std::string> HighlightSource(std::string_view text, int python_minor
       pos = std::max(pos, b);
     }
     if (le > pos) emit(pos, le);
+    ends.push_back(html.size());
+  }
+}
+
+std::vector<std::string> HighlightSource(std::string_view text, int python_minor) {
+  std::string html;
+  std::vector<size_t> ends;
+  HighlightLines(text, python_minor, html, ends);
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t e : ends) {
+    out.push_back(html.substr(start, e - start));
+    start = e;
   }
   return out;
 }

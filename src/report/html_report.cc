@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -195,16 +196,23 @@ Shown ShowNumbers(const Numbers& n) {
   return {n.pc_covered_str().value(), n.pc_statements_str().value(), n.pc_branches_str().value()};
 }
 
-// data-* numbers of a file page's <body>, an index row or the totals row.
+// data-* numbers of a file page's <body>, an index row or the totals row (data-percent as
+// the report shows it, data-pc the exact value for sorting).
 void AppendNumberAttrs(std::string& out, const Numbers& n) {
-  out += " data-statements=\"" + std::to_string(n.n_statements) + "\"";
-  out += " data-missing=\"" + std::to_string(n.n_missing) + "\"";
-  out += " data-excluded=\"" + std::to_string(n.n_excluded) + "\"";
-  out += " data-branches=\"" + std::to_string(n.n_branches) + "\"";
-  out += " data-partial=\"" + std::to_string(n.n_partial_branches) + "\"";
-  out += " data-missing-branches=\"" + std::to_string(n.n_missing_branches) + "\"";
-  out += " data-percent=\"" + n.pc_covered_str().value() + "\"";
-  out += " data-pc=\"" + JsonFloat(n.pc_covered()) + "\"";
+  char buf[32];
+  auto attr = [&](const char* name, int64_t v) {
+    out += name;
+    out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  };
+  attr(" data-statements=", n.n_statements);
+  attr(" data-missing=", n.n_missing);
+  attr(" data-excluded=", n.n_excluded);
+  attr(" data-branches=", n.n_branches);
+  attr(" data-partial=", n.n_partial_branches);
+  attr(" data-missing-branches=", n.n_missing_branches);
+  out += " data-percent=" + n.pc_covered_str().value();
+  out += " data-pc=";
+  out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, n.pc_covered()).ptr - buf));
 }
 
 void AppendHead(std::string& out, std::string_view title, const std::string& css, const std::string& js,
@@ -325,8 +333,10 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
   const FileReport& f = *job.file;
   const Analysis& a = f.analysis;
   const Numbers& n = a.numbers;
-  const std::vector<std::string> lines = HighlightSource(text, c.minor);
-  const LineNo count = LineNo(lines.size());
+  std::string highlighted;
+  std::vector<size_t> ends;
+  HighlightLines(text, c.minor, highlighted, ends);
+  const LineNo count = LineNo(ends.size());
 
   auto mark = [&](const std::vector<LineNo>& v) {
     std::vector<char> m(size_t(count) + 1, 0);
@@ -342,86 +352,82 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
     mba = a.MissingBranchArcs();
     stats = a.BranchStats();
   }
-
-  // Context labels: numbered by how often they appear (the most common gets 0).
-  std::vector<std::string> labels;
-  std::unordered_map<std::string, size_t> label_ids;
-  std::vector<std::vector<std::string>> line_contexts;
   const bool show_contexts = c.options.show_contexts && contexts_by_line;
 
   const Shown shown = ShowNumbers(n);
   std::string out;
-  out.reserve(text.size() * 2 + 4096);
+  out.reserve(highlighted.size() + size_t(count) * 48 + 4096);
   AppendHead(out, "Coverage for " + f.relative_filename + ": " + shown.pc_covered + "%", c.css, c.js, c.extra_css);
 
-  // The lines, built first so that the contexts list is known before the <head> ends.
-  std::string body;
-  body.reserve(text.size() * 2);
-  std::vector<std::pair<size_t, std::vector<std::string>>> ctx_lines;  // line index -> labels
-  struct Use {
-    size_t count = 0, first = 0;
+  // Each line's status, as data_for_file decides it; a continuation line of a multi-line
+  // statement takes its statement's ("exc2", "mis2", ... in coverage.py's classes).
+  enum : char { kNone, kRun, kMis, kExc, kPar };
+  static const char* const kStatus[] = {"", "run", "mis", "exc", "par"};
+  std::vector<char> status(size_t(count) + 1, kNone), continuation(size_t(count) + 1, 0);
+  struct Annotation {
+    std::string brief, full;  // "12 ↛ 14" / "line 12 didn't jump to line 14 because ..."
   };
-  std::unordered_map<std::string, Use> uses;
-  std::vector<std::vector<std::string>> per_line(show_contexts ? size_t(count) + 1 : 0);
-
-  std::vector<std::string> status(size_t(count) + 1);
-  std::vector<char> continuation(size_t(count) + 1, 0);
-  std::vector<std::string> shorts(size_t(count) + 1), longs(size_t(count) + 1);
+  std::map<LineNo, Annotation> annotations;
   for (LineNo ln = 1; ln <= count; ++ln) {
-    std::string cat;
-    std::string cat2;
+    char cat = kNone, cat2 = kNone;
     if (excluded[size_t(ln)]) {
-      cat = "exc";
+      cat = kExc;
     } else if (missing[size_t(ln)]) {
-      cat = "mis";
-    } else if (c.has_arcs && mba.count(ln)) {
-      cat = "par";
-      const std::vector<LineNo>& targets = mba.at(ln);
-      std::string& s = shorts[size_t(ln)];
-      std::string& l = longs[size_t(ln)];
-      auto st = stats.find(ln);
+      cat = kMis;
+    } else if (auto m = c.has_arcs ? mba.find(ln) : mba.end(); m != mba.end()) {
+      cat = kPar;
+      Annotation& an = annotations[ln];
       const std::string arrow = std::to_string(ln) + "\u202F\u219B\u202F";
-      if (st != stats.end() && int(targets.size()) == st->second.first) {
-        s = arrow + "anywhere";
-        l = "line " + std::to_string(ln) + " didn't jump anywhere: it always raised an exception.";
+      auto st = stats.find(ln);
+      if (st != stats.end() && int(m->second.size()) == st->second.first) {
+        an.brief = arrow + "anywhere";
+        an.full = "line " + std::to_string(ln) + " didn't jump anywhere: it always raised an exception.";
       } else {
-        for (LineNo b : targets) {
-          if (!s.empty()) s += ", ";
-          s += arrow + (b < 0 ? std::string("exit") : std::to_string(b));
-          if (!l.empty()) l += " ";
-          l += f.parsed ? f.parsed->MissingArcDescription(ln, b) : std::string();
+        for (LineNo b : m->second) {
+          if (!an.brief.empty()) an.brief += ", ";
+          an.brief += arrow + (b < 0 ? std::string("exit") : std::to_string(b));
+          if (!an.full.empty()) an.full += " ";
+          if (f.parsed) an.full += f.parsed->MissingArcDescription(ln, b);
         }
       }
     } else if (statements[size_t(ln)]) {
-      cat = "run";
+      cat = kRun;
     } else if (f.parsed) {
       auto it = f.parsed->multiline.find(ln);
       if (it != f.parsed->multiline.end() && it->second != 0) {
         const LineNo first = it->second;
         auto in = [&](const std::vector<LineNo>& v) { return std::binary_search(v.begin(), v.end(), first); };
-        if (in(a.excluded)) cat2 = "exc";
-        else if (in(a.missing)) cat2 = "mis";
-        else if (c.has_arcs && mba.count(first)) cat2 = "par";
-        else if (in(a.statements)) cat2 = "run";
+        if (in(a.excluded)) cat2 = kExc;
+        else if (in(a.missing)) cat2 = kMis;
+        else if (c.has_arcs && mba.count(first)) cat2 = kPar;
+        else if (in(a.statements)) cat2 = kRun;
       }
     }
-    if (show_contexts && !cat.empty()) {
-      auto it = contexts_by_line->find(ln);
-      if (it != contexts_by_line->end()) {
-        std::vector<std::string> ctx;
-        for (const std::string& label : it->second) ctx.push_back(label.empty() ? kEmptyContext : label);
-        std::sort(ctx.begin(), ctx.end(), [](const std::string& x, const std::string& y) { return HumanCompare(x, y) < 0; });
-        for (const std::string& label : ctx) {
-          Use& u = uses[label];
-          if (u.count++ == 0) u.first = uses.size();
-        }
-        per_line[size_t(ln)] = std::move(ctx);
-      }
-    }
-    continuation[size_t(ln)] = cat.empty() && !cat2.empty();
-    status[size_t(ln)] = cat.empty() ? cat2 : cat;
+    continuation[size_t(ln)] = cat == kNone && cat2 != kNone;
+    status[size_t(ln)] = cat == kNone ? cat2 : cat;
   }
-  if (!uses.empty()) {
+
+  // Contexts (only on lines with a status of their own, as coverage.py shows them): each
+  // label once in the page's JSON list, numbered by how often it appears (the most common 0).
+  std::vector<std::string> labels;
+  std::unordered_map<std::string, size_t> label_ids;
+  std::map<LineNo, std::vector<std::string>> per_line;
+  if (show_contexts) {
+    struct Use {
+      size_t count = 0, first = 0;
+    };
+    std::unordered_map<std::string, Use> uses;
+    for (const auto& [ln, raw] : *contexts_by_line) {
+      if (ln < 1 || ln > count || status[size_t(ln)] == kNone || continuation[size_t(ln)]) continue;
+      std::vector<std::string> ctx;
+      for (const std::string& label : raw) ctx.push_back(label.empty() ? kEmptyContext : label);
+      std::sort(ctx.begin(), ctx.end(), [](const std::string& x, const std::string& y) { return HumanCompare(x, y) < 0; });
+      for (const std::string& label : ctx) {
+        Use& u = uses[label];
+        if (u.count++ == 0) u.first = uses.size();
+      }
+      per_line[ln] = std::move(ctx);
+    }
     std::vector<const std::pair<const std::string, Use>*> order;
     for (const auto& u : uses) order.push_back(&u);
     std::sort(order.begin(), order.end(), [](auto* x, auto* y) {
@@ -434,24 +440,39 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
     }
   }
 
+  std::string body;
+  body.reserve(highlighted.size() + size_t(count) * 48);
+  char num[16];
+  size_t line_start = 0;
   for (LineNo ln = 1; ln <= count; ++ln) {
-    const std::string& s = status[size_t(ln)];
-    body += "<p id=\"t" + std::to_string(ln) + "\" data-line=\"" + std::to_string(ln) + "\" data-status=\"" + s + "\"";
-    if (continuation[size_t(ln)]) body += " class=\"cont\"";
+    const size_t nlen = size_t(std::to_chars(num, num + sizeof num, ln).ptr - num);
+    const std::string_view number(num, nlen);
+    body += "<p id=t";
+    body += number;
+    body += " data-line=";
+    body += number;
+    const char st = status[size_t(ln)];
+    if (st == kNone) {
+      body += " data-status";  // present and empty
+    } else {
+      body += " data-status=";
+      body += kStatus[int(st)];
+    }
+    if (continuation[size_t(ln)]) body += " class=cont";
     body += '>';
-    if (!shorts[size_t(ln)].empty()) {
-      body += "<span class=\"a\"><b>";
-      AppendHtmlEscaped(body, shorts[size_t(ln)]);
+    if (auto an = annotations.find(ln); an != annotations.end()) {
+      body += "<span class=a><b>";
+      AppendHtmlEscaped(body, an->second.brief);
       body += "</b><i>";
-      AppendHtmlEscaped(body, longs[size_t(ln)]);
+      AppendHtmlEscaped(body, an->second.full);
       body += "</i></span>";
     }
-    if (show_contexts && !per_line[size_t(ln)].empty()) {
-      const auto& ctx = per_line[size_t(ln)];
+    if (auto pl = per_line.find(ln); pl != per_line.end()) {
+      const auto& ctx = pl->second;
       if (ctx.size() == 1 && ctx[0] == kEmptyContext) {
-        body += "<span class=\"cx\">(empty)</span>";
+        body += "<span class=cx>(empty)</span>";
       } else {
-        body += "<span class=\"cx\" tabindex=\"0\" data-ctx=\"";
+        body += "<span class=cx tabindex=0 data-ctx=\"";
         for (size_t k = 0; k < ctx.size(); ++k) {
           if (k) body += ' ';
           body += std::to_string(label_ids[ctx[k]]);
@@ -459,7 +480,8 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
         body += "\">" + std::to_string(ctx.size()) + " ctx</span>";
       }
     }
-    body += lines[size_t(ln - 1)];
+    body.append(highlighted, line_start, ends[size_t(ln - 1)] - line_start);
+    line_start = ends[size_t(ln - 1)];
     body += "</p>\n";
   }
 

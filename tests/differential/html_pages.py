@@ -161,7 +161,7 @@ def our_page(path):
         long = find(a, lambda e: e[0] == "i") if a else None
         cx = find(p, lambda e: "cx" in classes(e))
         ctx = sorted(table[int(k)] for k in cx[1]["data-ctx"].split()) if cx and "data-ctx" in cx[1] else []
-        lines.append((int(p[1]["data-line"]), p[1]["data-status"], targets(text(short)) if short else [],
+        lines.append((int(p[1]["data-line"]), p[1]["data-status"] or "", targets(text(short)) if short else [],
                       text(long).strip() if long else "", text(cx).strip() if cx else "", ctx))
     return {"file": body[1]["data-file"], "lines": lines, "attrs": body[1]}
 
@@ -170,7 +170,7 @@ def our_index(path):
     root = parse(path)
 
     def row(tr):
-        a = tr[1]
+        a = {k: v or "" for k, v in tr[1].items()}
         return (a["data-file"], a.get("data-name", ""), int(a["data-statements"]), int(a["data-missing"]),
                 int(a["data-excluded"]), int(a["data-branches"]), int(a["data-partial"]), a["data-percent"] + "%")
 
