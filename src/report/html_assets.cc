@@ -163,6 +163,12 @@ const std::string_view kJs = R"js((function () {
     var table = document.getElementById("index");
     if (!table) { onKeys({"?": helpToggle}); return; }
     var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+    rows.forEach(function (r, i) { r.order = i; });
+    function num(r, k) { return +(r.getAttribute("data-" + k) || 0); }
+    function percent(r) {  // the exact value behind data-percent, from the counts
+      var all = num(r, "statements") + num(r, "branches");
+      return all ? 100 * (all - num(r, "missing") - num(r, "missing-branches")) / all : 100;
+    }
     var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
     var precision = +(B.getAttribute("data-precision") || 0);
     function sortBy(th) {
@@ -171,9 +177,16 @@ const std::string_view kJs = R"js((function () {
       heads.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
       th.setAttribute("aria-sort", dir);
       rows.sort(function (a, b) {
-        var x = a.getAttribute("data-" + col), y = b.getAttribute("data-" + col), c;
-        c = text ? (x < y ? -1 : x > y ? 1 : 0) : (+x - +y);
-        if (!c) c = (+a.getAttribute("data-order")) - (+b.getAttribute("data-order"));
+        var c;
+        if (col === "percent") {
+          c = percent(a) - percent(b);
+        } else if (text) {
+          var x = a.getAttribute("data-" + col), y = b.getAttribute("data-" + col);
+          c = x < y ? -1 : x > y ? 1 : 0;
+        } else {
+          c = num(a, col) - num(b, col);
+        }
+        if (!c) c = a.order - b.order;
         else if (dir === "descending") c = -c;
         return c;
       });

@@ -197,7 +197,7 @@ Shown ShowNumbers(const Numbers& n) {
 }
 
 // data-* numbers of a file page's <body>, an index row or the totals row (data-percent as
-// the report shows it, data-pc the exact value for sorting).
+// the report shows it; the script sorts on the exact value it computes from the counts).
 void AppendNumberAttrs(std::string& out, const Numbers& n) {
   char buf[32];
   auto attr = [&](const char* name, int64_t v) {
@@ -211,8 +211,6 @@ void AppendNumberAttrs(std::string& out, const Numbers& n) {
   attr(" data-partial=", n.n_partial_branches);
   attr(" data-missing-branches=", n.n_missing_branches);
   out += " data-percent=" + n.pc_covered_str().value();
-  out += " data-pc=";
-  out.append(buf, size_t(std::to_chars(buf, buf + sizeof buf, n.pc_covered()).ptr - buf));
 }
 
 void AppendHead(std::string& out, std::string_view title, const std::string& css, const std::string& js,
@@ -272,33 +270,37 @@ bool ShouldReport(const Numbers& n, const HtmlOptions& o, Numbers& totals, int64
   return true;
 }
 
-// The decoded source text whose lines the page shows, as coverage.py's source_token_lines()
-// sees them. Read from the file (the analysis may not keep the source); when that fails, the
+// The file's bytes, read once: hashed for the manifest, decoded only for a page that is
+// rewritten. Read from the file (the analysis may not keep the source); when that fails, the
 // analysis's own lines.
-std::string PageSource(const FileReport& f, int minor, std::string* raw_out) {
+std::string RawSource(const FileReport& f, bool& from_file) {
   std::string raw;
-  if (f.parsed && ReadFile(f.parsed->path, raw)) {
+  from_file = f.parsed && ReadFile(f.parsed->path, raw);
+  if (!from_file && f.parsed) {
+    for (const std::string& l : f.parsed->source_lines) raw += l + "\n";
+  }
+  return raw;
+}
+
+// The decoded text whose lines the page shows, as coverage.py's source_token_lines() sees
+// them: the source's codec (BOM, PEP 263 cookie) and universal newlines.
+std::string PageText(const std::string& raw, bool from_file, int minor) {
+  if (from_file) {
     py::DecodedSource decoded;
     py::SyntaxErrorInfo err;
     py::PyVersion v = minor >= 13 ? py::PyVersion::k313 : minor == 12 ? py::PyVersion::k312 : py::PyVersion::k311;
-    if (raw_out) *raw_out = raw;
     if (py::DecodeSource(raw, v, decoded, err)) return std::move(decoded.text);
   }
   std::string text;
-  if (f.parsed) {
-    for (const std::string& l : f.parsed->source_lines) text += l + "\n";
-  }
-  if (text.empty() && !raw.empty()) {
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '\r') {
-        text += '\n';
-        if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
-      } else {
-        text += raw[i];
-      }
+  text.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\r') {
+      text += '\n';
+      if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+    } else {
+      text += raw[i];
     }
   }
-  if (raw_out && raw_out->empty()) *raw_out = text;
   return text;
 }
 
@@ -597,17 +599,16 @@ std::string RenderIndex(const Ctx& c, const IndexPage& page, const std::vector<c
          "aria-label=\"Filter\"> <label><input type=\"checkbox\" id=\"hide100\"";
   if (c.options.skip_covered) out += " checked disabled";
   out += "> hide covered</label></p>\n</header>\n<main>\n<table id=\"index\">\n<thead><tr>"
-         "<th class=\"name\" data-col=\"file\" aria-sort=\"none\">File</th>";
+         "<th class=name data-col=file aria-sort=none>File</th>";
   if (region) out += "<th class=\"name\" data-col=\"sort\" aria-sort=\"none\">" + page.noun + "</th>";
   out += "<th data-col=\"statements\" aria-sort=\"none\">statements</th><th data-col=\"missing\" aria-sort=\"none\">missing</th>"
          "<th data-col=\"excluded\" aria-sort=\"none\">excluded</th>";
   if (c.has_arcs) {
     out += "<th data-col=\"branches\" aria-sort=\"none\">branches</th><th data-col=\"partial\" aria-sort=\"none\">partial</th>";
   }
-  out += "<th data-col=\"pc\" aria-sort=\"none\">coverage</th></tr></thead>\n<tbody>\n";
-  size_t order = 0;
+  out += "<th data-col=\"percent\" aria-sort=\"none\">coverage</th></tr></thead>\n<tbody>\n";
   for (const IndexRow& r : page.rows) {
-    out += "<tr data-order=\"" + std::to_string(order++) + "\" data-file=\"";
+    out += "<tr data-file=\"";
     AppendHtmlEscaped(out, r.file);
     out += '"';
     if (region) {
@@ -623,11 +624,11 @@ std::string RenderIndex(const Ctx& c, const IndexPage& page, const std::vector<c
     size_t hash = r.url.find('#');
     url = UrlEscape(r.url.substr(0, hash));
     if (hash != std::string::npos) url += r.url.substr(hash);
-    out += "><td class=\"name\"><a href=\"" + url + "\">";
+    out += "><td class=name><a href=\"" + url + "\">";
     AppendHtmlEscaped(out, r.file);
     out += "</a></td>";
     if (region) {
-      out += "<td class=\"name\"><a href=\"" + url + "\">";
+      out += "<td class=name><a href=\"" + url + "\">";
       if (r.no_noun) out += "<em>";
       AppendHtmlEscaped(out, r.name);
       if (r.no_noun) out += "</em>";
@@ -642,8 +643,8 @@ std::string RenderIndex(const Ctx& c, const IndexPage& page, const std::vector<c
   }
   out += "</tbody>\n<tfoot><tr class=\"total\" data-file=\"Total\"";
   AppendNumberAttrs(out, page.totals);
-  out += "><td class=\"name\">Total</td>";
-  if (region) out += "<td class=\"name\"></td>";
+  out += "><td class=name>Total</td>";
+  if (region) out += "<td class=name></td>";
   const Numbers& t = page.totals;
   out += "<td data-k=\"statements\">" + std::to_string(t.n_statements) + "</td><td data-k=\"missing\">" +
          std::to_string(t.n_missing) + "</td><td data-k=\"excluded\">" + std::to_string(t.n_excluded) + "</td>";
@@ -919,8 +920,8 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
     RegionRows(options, job);
     std::map<LineNo, std::vector<std::string>> contexts;
     if (options.show_contexts) contexts = session.ContextsByLineno(*job.file);
-    std::string raw;
-    std::string text = PageSource(*job.file, c.minor, &raw);
+    bool from_file = false;
+    const std::string raw = RawSource(*job.file, from_file);
     job.digest = PageDigest(c, job, raw, options.show_contexts ? &contexts : nullptr);
     const std::string path = Join(c.dir, job.page);
     if (same_globals) {
@@ -930,7 +931,7 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
         return;
       }
     }
-    std::string html = RenderPage(c, job, text, options.show_contexts ? &contexts : nullptr);
+    std::string html = RenderPage(c, job, PageText(raw, from_file, c.minor), options.show_contexts ? &contexts : nullptr);
     if (Status s = WriteAtomically(path, html); !s) {
       job.error = s.error();
       return;

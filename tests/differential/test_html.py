@@ -110,6 +110,24 @@ def test_config(tmp_path, branch_data, rc):
     compare(tmp_path, *branch_data, [], rc_text=rc)
 
 
+def test_config_directory_and_extra_css(tmp_path, branch_data):
+    """[html] directory and extra_css: the same message and pages; the stylesheet copied beside
+    them (under a name with its hash) and linked from every page."""
+    src, shards = branch_data
+    css = tmp_path / "extra.css"
+    css.write_text("body { font-size: 20px }\n")
+    d = tmp_path / "run"
+    ref, ours = run_both(tmp_path, "html", src, shards, [], f"[html]\ndirectory = {d}/custom\nextra_css = {css}\n")
+    assert ours["rc"] == ref["rc"] == 0 and ours["out"] == ref["out"] and ours["err"] == ref["err"]
+    ours_dir = tmp_path / "covalesce" / "custom"
+    compare_dirs(tmp_path / "coverage" / "custom", ours_dir)
+    copied = list(ours_dir.glob("extra_*.css"))
+    assert len(copied) == 1 and copied[0].read_text() == css.read_text()
+    for page in ours_dir.glob("*.html"):
+        assert f'href="{copied[0].name}"' in page.read_text(encoding="utf-8")
+    assert (ours_dir / ".gitignore").exists()  # a new directory, as coverage.py does
+
+
 @pytest.mark.parametrize("args", [["--show-contexts"], ["--show-contexts", "--contexts=ctxA,ctxR"],
                                   ["--contexts=ctxB"], []])
 def test_contexts(tmp_path, context_data, args):

@@ -184,6 +184,9 @@ def test_index(browser, report):
     desc = browser.js("Array.from(document.querySelectorAll('#index tbody tr')).map(r => +r.dataset.missing)")
     assert desc == sorted(desc, reverse=True) and desc[0] > 0
     assert browser.js("document.querySelector('th[data-col=missing]').getAttribute('aria-sort')") == "descending"
+    browser.click("th[data-col=percent]")
+    pcs = browser.js("Array.from(document.querySelectorAll('#index tbody tr')).map(r => parseFloat(r.dataset.percent))")
+    assert pcs == sorted(pcs) and pcs[0] < pcs[-1]
     browser.click("th[data-col=file]")
     names = browser.js("Array.from(document.querySelectorAll('#index tbody tr')).map(r => r.dataset.file)")
     assert names == sorted(names)
