@@ -30,6 +30,16 @@ blanked. Exit status: 0 when they agree, 1 on a mismatch, 2 when a tool fails.
 
 --workload DIR takes any workload built the same way (e.g. a lines-only one) with its
 `coveragerc` inside; --rcfile overrides.
+
+`covalesce all` runs with --reports=report,json,xml,lcov here, the five steps above. The HTML
+report is timed on its own afterwards (skip with --no-html), on copies of the combined data:
+
+    coverage html -i --rcfile RC --data-file .coverage                   (in H)
+    covalesce html -i --timings --rcfile RC --data-file .coverage ...     (in C: cold cache,
+        then warm with htmlcov deleted, then an incremental rerun with htmlcov kept)
+
+with both htmlcov directories' sizes, and the pages compared line by line (statuses,
+annotations, index rows: tests/differential/html_pages.py) unless --no-html-check.
 """
 
 from __future__ import annotations
@@ -117,6 +127,72 @@ def fresh_copy(d: Path, shards: list[Path]) -> None:
         shutil.copyfile(s, d / s.name)
 
 
+def dir_size(d: Path) -> tuple[int, int]:
+    files = [p for p in d.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], python: str, args,
+                 launcher) -> dict | None:
+    """coverage html against covalesce html (cold, warm, incremental) on the combined data."""
+    H, C = tmp / "H", tmp / "C"
+    for d in (H, C):
+        d.mkdir()
+        shutil.copyfile(combined, d / ".coverage")
+    out: dict = {}
+    print(f"\ncoverage html -i ({tools['coverage']}):", flush=True)
+    r = run_timed([tools["coverage"], "html", "-i", *common], H, launcher, H / "stdout.html")
+    if r["rc"] not in (0, 2):
+        print(f"coverage html failed (rc {r['rc']}):\n{r['stderr'][-2000:]}", file=sys.stderr)
+        return None
+    size, count = dir_size(H / "htmlcov")
+    out["coverage"] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size, "files": count}
+    print(f"  {r['wall_s']:8.3f} s  {r['maxrss_kib'] / 1024:7.1f} MiB; htmlcov {size / 2**20:.1f} MiB in {count} files",
+          flush=True)
+    for label in ("cold", "warm", "incremental"):
+        if label == "warm":
+            shutil.rmtree(C / "htmlcov")
+        cmd = [tools["covalesce"], "html", "-i", "--timings", *common, f"--python={python}",
+               f"--analysis={args.analysis}"]
+        r = run_timed(cmd, C, launcher, C / f"stdout.html.{label}")
+        if r["rc"] not in (0, 2):
+            print(f"covalesce html ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
+            return None
+        size, count = dir_size(C / "htmlcov")
+        ratio = out["coverage"]["wall_s"] / r["wall_s"] if r["wall_s"] else float("inf")
+        out[label] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size, "files": count,
+                      "ratio": ratio, "phases": parse_timings(r["stderr"])}
+        print(f"covalesce html, {label}: {r['wall_s']:8.3f} s  {r['maxrss_kib'] / 1024:7.1f} MiB "
+              f"(cpu {r['cpu_s']:.2f} s); {ratio:.1f}x; htmlcov {size / 2**20:.1f} MiB in {count} files", flush=True)
+    out["size_ratio"] = out["coverage"]["bytes"] / out["warm"]["bytes"]
+    print(f"htmlcov size: coverage.py {out['coverage']['bytes'] / 2**20:.1f} MiB, covalesce "
+          f"{out['warm']['bytes'] / 2**20:.1f} MiB ({out['size_ratio']:.1f}x smaller)")
+    if not args.no_html_check:
+        sys.path.insert(0, str(REPO / "tests" / "differential"))
+        import html_pages as hp
+        ref_dir, our_dir = H / "htmlcov", C / "htmlcov"
+        bad, lines = [], 0
+        if hp.pages(ref_dir) != hp.pages(our_dir):
+            bad.append("page names")
+        for page in hp.pages(ref_dir):
+            if not (our_dir / page).exists():
+                continue
+            ref, ours = hp.ref_page(ref_dir / page), hp.our_page(our_dir / page)
+            ours.pop("attrs")
+            lines += len(ref["lines"])
+            if [x[:4] for x in ref["lines"]] != [x[:4] for x in ours["lines"]] or ref["file"] != ours["file"]:
+                bad.append(page)
+        for index in ("index.html", "function_index.html", "class_index.html"):
+            if hp.ref_index(ref_dir / index) != hp.our_index(our_dir / index):
+                bad.append(index)
+        out["pages"] = len(hp.pages(ref_dir))
+        out["lines_compared"] = lines
+        out["mismatching_files"] = bad
+        print(f"html: {out['pages']} pages, {lines} lines and 3 indexes compared: "
+              f"{'identical statuses, annotations and numbers' if not bad else 'DIFFER: ' + ', '.join(bad[:10])}")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--workload", type=Path, default=DEFAULT_WORKLOAD,
@@ -132,6 +208,10 @@ def main() -> int:
     ap.add_argument("--tmp", type=Path, default=None, help="where to make the temp copies")
     ap.add_argument("--keep-temp", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--no-html", action="store_true", help="skip the coverage html / covalesce html comparison")
+    ap.add_argument("--no-html-check", action="store_true", help="time the HTML reports but do not compare them")
+    ap.add_argument("--html-only", action="store_true",
+                    help="only `coverage combine`, then the coverage html / covalesce html comparison")
     args = ap.parse_args()
 
     shards = sorted(p for p in args.workload.glob(".coverage.*") if p.is_file())
@@ -164,7 +244,7 @@ def main() -> int:
         # coverage.py, step by step.
         steps = []
         print(f"coverage.py 7.17.3, {len(shards)} shards ({tools['coverage']}):", flush=True)
-        for i, step in enumerate(STEPS):
+        for i, step in enumerate(STEPS[:1] if args.html_only else STEPS):
             r = run_timed([tools["coverage"], *step, *common], A, launcher, A / f"stdout.{i}")
             if r["rc"] not in (0, 2):
                 print(f"coverage {' '.join(step)} failed (rc {r['rc']}):\n{r['stderr'][-2000:]}",
@@ -179,6 +259,14 @@ def main() -> int:
         res["coverage_total_s"] = cov_total
         res["coverage_peak_rss_mib"] = cov_rss
         print(f"  {'total':19s} {cov_total:8.3f} s  peak {cov_rss:.1f} MiB (largest step)", flush=True)
+        if args.html_only:
+            html = compare_html(tmp, A / ".coverage", tools, common, python, args, launcher)
+            if html is None:
+                return 2
+            res["html"] = html
+            if args.json:
+                args.json.write_text(json.dumps(res, indent=1) + "\n")
+            return 1 if html.get("mismatching_files") else 0
 
         # covalesce all, cold then warm.
         runs = {}
@@ -187,8 +275,8 @@ def main() -> int:
                 if args.no_warm:
                     break
                 fresh_copy(B, shards)
-            cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", *common, f"--python={python}",
-                   f"--analysis={args.analysis}"]
+            cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", "--reports=report,json,xml,lcov", *common,
+                   f"--python={python}", f"--analysis={args.analysis}"]
             r = run_timed(cmd, B, launcher, B / f"stdout.{label}")
             if r["rc"] not in (0, 2):
                 print(f"covalesce all ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
@@ -224,6 +312,13 @@ def main() -> int:
             print(f"covalesce all ({label}):  {r['wall_s']:8.3f} s, peak RSS {r['maxrss_kib'] / 1024:.1f} MiB; "
                   f"{ratio:.1f}x faster end to end")
         print(f"outputs: {'identical (timestamps and tool versions aside)' if not mismatches else 'DIFFER: ' + ', '.join(mismatches)}")
+        if not args.no_html:
+            html = compare_html(tmp, A / ".coverage", tools, common, python, args, launcher)
+            if html is None:
+                return 2
+            res["html"] = html
+            if html.get("mismatching_files"):
+                mismatches.append("html")
         if args.json:
             args.json.write_text(json.dumps(res, indent=1) + "\n")
         return 1 if mismatches else 0
