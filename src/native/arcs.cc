@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <deque>
 #include <set>
 
 #include "covalesce/native_analysis.h"
@@ -35,8 +36,8 @@ enum Cause : uint8_t {
   kBreak, kContinue, kLoopNeverStarted, kLoopDidntComplete, kNeverTrue, kAlwaysTrue,
   kPatternAlwaysMatched, kPatternNeverMatched, kRaise, kReturn, kExceptionDidntHappen,
 };
-const char* const kCauseText[] = {
-    nullptr,
+constexpr std::string_view kCauseText[] = {
+    "",
     "",
     "the break on line {lineno} wasn't executed",
     "the continue on line {lineno} wasn't executed",
@@ -58,18 +59,35 @@ struct Start {
   bool operator==(const Start&) const = default;
 };
 
-// A Python set of ArcStarts, kept in insertion order.
-struct Starts {
-  std::vector<Start> v;
+// A Python set of ArcStarts, kept in insertion order. Nearly always one or two: those live
+// inline, so a statement's exits cost no allocation.
+class Starts {
+ public:
   Starts() = default;
-  explicit Starts(Start s) : v{s} {}
+  explicit Starts(Start s) : n_(1) { small_[0] = s; }
+  const Start* begin() const { return heap_ ? big_.data() : small_; }
+  const Start* end() const { return begin() + n_; }
+  bool empty() const { return n_ == 0; }
   void Add(Start s) {
-    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+    if (std::find(begin(), end(), s) != end()) return;
+    if (!heap_ && n_ < kInline) {
+      small_[n_++] = s;
+      return;
+    }
+    if (!heap_) big_.assign(small_, small_ + n_), heap_ = true;
+    big_.push_back(s);
+    ++n_;
   }
   void Merge(const Starts& o) {
-    for (Start s : o.v) Add(s);
+    for (Start s : o) Add(s);
   }
-  bool empty() const { return v.empty(); }
+
+ private:
+  static constexpr uint32_t kInline = 4;
+  Start small_[kInline];
+  uint32_t n_ = 0;
+  bool heap_ = false;
+  std::vector<Start> big_;
 };
 
 struct Block {
@@ -78,6 +96,15 @@ struct Block {
   LineNo handler_start = 0;  // try: the first handler's line, 0 for None
   std::string name;          // function: repr(name)
   Starts breaks;             // loop: the break exits
+  const std::string* raise_action = nullptr;   // function: made on first use
+  const std::string* return_action = nullptr;
+};
+
+// One add_arc() fragment, in the order they were added.
+struct Fragment {
+  Arc arc;
+  Cause cause;
+  const std::string* action;  // null: None
 };
 
 // Python's truth value of a constant.
@@ -239,6 +266,8 @@ class ArcAnalyzer {
   std::vector<Block> blocks_;
   std::set<LineNo> current_with_starts_, all_with_starts_;
   std::set<Arc> with_entries_, with_exits_;
+  std::vector<Fragment> fragments_;
+  std::deque<std::string> actions_;  // the action texts fragments point to
 };
 
 LineNo ArcAnalyzer::LineFor(const Node* n) const {
@@ -275,19 +304,14 @@ LineNo ArcAnalyzer::LineFor(const Node* n) const {
 void ArcAnalyzer::AddArc(LineNo start, LineNo end, Cause cause, const std::string* action) {
   arcs_.emplace_back(start, end);
   if (!current_with_starts_.empty() && current_with_starts_.count(start)) with_entries_.insert({start, end});
-  if (cause != kNone || action) {
-    ArcFragment f;
-    if (cause != kNone) f.cause = kCauseText[cause];
-    if (action) f.action = *action;
-    fa_.arc_fragments[{start, end}].push_back(std::move(f));
-  }
+  if (cause != kNone || action) fragments_.push_back({{start, end}, cause, action});
 }
 
 Starts ArcAnalyzer::ProcessBody(const py::NodeList& body, Starts prev) {
   for (const Node* n : body) {
     const LineNo line = LineFor(n);
     if (!IsStatement(line)) continue;
-    for (Start s : prev.v) AddArc(s.line, line, s.cause);
+    for (Start s : prev) AddArc(s.line, line, s.cause);
     prev = NodeExits(n);
   }
   return prev;
@@ -305,7 +329,7 @@ void ArcAnalyzer::BreakExits(const Starts& exits) {
 void ArcAnalyzer::ContinueExits(const Starts& exits) {
   for (size_t i = blocks_.size(); i-- > 0;) {
     if (blocks_[i].type == Block::kLoop) {
-      for (Start s : exits.v) AddArc(s.line, blocks_[i].start, s.cause);
+      for (Start s : exits) AddArc(s.line, blocks_[i].start, s.cause);
       return;
     }
   }
@@ -313,15 +337,15 @@ void ArcAnalyzer::ContinueExits(const Starts& exits) {
 
 void ArcAnalyzer::RaiseExits(const Starts& exits) {
   for (size_t i = blocks_.size(); i-- > 0;) {
-    const Block& b = blocks_[i];
+    Block& b = blocks_[i];
     if (b.type == Block::kFunction) {
-      const std::string action = "except from function " + b.name;
-      for (Start s : exits.v) AddArc(s.line, -b.start, s.cause, &action);
+      if (!b.raise_action) b.raise_action = &actions_.emplace_back("except from function " + b.name);
+      for (Start s : exits) AddArc(s.line, -b.start, s.cause, b.raise_action);
       return;
     }
     if (b.type == Block::kTry) {
       if (b.handler_start)
-        for (Start s : exits.v) AddArc(s.line, b.handler_start, s.cause);
+        for (Start s : exits) AddArc(s.line, b.handler_start, s.cause);
       return;
     }
   }
@@ -329,10 +353,10 @@ void ArcAnalyzer::RaiseExits(const Starts& exits) {
 
 void ArcAnalyzer::ReturnExits(const Starts& exits) {
   for (size_t i = blocks_.size(); i-- > 0;) {
-    const Block& b = blocks_[i];
+    Block& b = blocks_[i];
     if (b.type == Block::kFunction) {
-      const std::string action = "return from function " + b.name;
-      for (Start s : exits.v) AddArc(s.line, -b.start, s.cause, &action);
+      if (!b.return_action) b.return_action = &actions_.emplace_back("return from function " + b.name);
+      for (Start s : exits) AddArc(s.line, -b.start, s.cause, b.return_action);
       return;
     }
   }
@@ -379,9 +403,9 @@ Starts ArcAnalyzer::Decorated(const Node* n, const py::NodeList& decorators) {
 
 Starts ArcAnalyzer::For(const py::ForNode* n) {
   const LineNo start = LineFor(n->iter);
-  blocks_.push_back({Block::kLoop, start, 0, {}, {}});
+  blocks_.push_back({Block::kLoop, start, 0, {}, {}, nullptr, nullptr});
   Starts exits = ProcessBody(n->body, Starts({start, kLoopNeverStarted}));
-  for (Start s : exits.v) AddArc(s.line, start, s.cause);
+  for (Start s : exits) AddArc(s.line, start, s.cause);
   Block mine = std::move(blocks_.back());
   blocks_.pop_back();
   exits = std::move(mine.breaks);
@@ -415,7 +439,7 @@ Starts ArcAnalyzer::Match(const py::MatchNode* n) {
 }
 
 Starts ArcAnalyzer::Try(const py::TryNode* n) {
-  Block block{Block::kTry, 0, 0, {}, {}};
+  Block block{Block::kTry, 0, 0, {}, {}, nullptr, nullptr};
   if (n->handlers.n) block.handler_start = LineFor(n->handlers[0]);
   blocks_.push_back(std::move(block));
   const size_t mine = blocks_.size() - 1;
@@ -443,9 +467,9 @@ Starts ArcAnalyzer::Try(const py::TryNode* n) {
 Starts ArcAnalyzer::While(const py::WhileNode* n) {
   const LineNo start = LineFor(n->test);
   const bool constant = ConstantTest(n->test).first;
-  blocks_.push_back({Block::kLoop, start, 0, {}, {}});
+  blocks_.push_back({Block::kLoop, start, 0, {}, {}, nullptr, nullptr});
   Starts exits = ProcessBody(n->body, Starts({start, kNeverTrue}));
-  for (Start s : exits.v) AddArc(s.line, start, s.cause);
+  for (Start s : exits) AddArc(s.line, start, s.cause);
   Block mine = std::move(blocks_.back());
   blocks_.pop_back();
   exits = std::move(mine.breaks);
@@ -477,7 +501,7 @@ Starts ArcAnalyzer::With(const py::WithNode* n) {
   Starts exits = ProcessBody(n->body, Starts({start, kEmpty}));
   if (!current_with_starts_.erase(start)) throw Unsupported{"coverage.py raises KeyError on this with statement"};
   if (!exits.empty()) {
-    for (Start s : exits.v) {
+    for (Start s : exits) {
       AddArc(s.line, start);
       with_exits_.insert({s.line, start});
     }
@@ -497,7 +521,7 @@ void ArcAnalyzer::Analyze(const py::ModuleNode* module) {
         if (module->body.n) {
           static const std::string kAction = "exit the module";
           Starts exits = ProcessBody(module->body, {});
-          for (Start s : exits.v) AddArc(s.line, -start, s.cause, &kAction);
+          for (Start s : exits) AddArc(s.line, -start, s.cause, &kAction);
         } else {
           AddArc(start, -start);
         }
@@ -507,7 +531,7 @@ void ArcAnalyzer::Analyze(const py::ModuleNode* module) {
       case Kind::AsyncFunctionDef: {
         auto* f = static_cast<const py::FunctionDefNode*>(node);
         const LineNo start = LineFor(node);
-        blocks_.push_back({Block::kFunction, start, 0, PyRepr(f->name), {}});
+        blocks_.push_back({Block::kFunction, start, 0, PyRepr(f->name), {}, nullptr, nullptr});
         Starts exits = ProcessBody(f->body, {});
         ReturnExits(exits);
         blocks_.pop_back();
@@ -516,9 +540,9 @@ void ArcAnalyzer::Analyze(const py::ModuleNode* module) {
       case Kind::ClassDef: {
         auto* c = static_cast<const py::ClassDefNode*>(node);
         const LineNo start = LineFor(node);
-        const std::string action = "exit class " + PyRepr(c->name);
+        const std::string* action = &actions_.emplace_back("exit class " + PyRepr(c->name));
         Starts exits = ProcessBody(c->body, {});
-        for (Start s : exits.v) AddArc(s.line, -start, s.cause, &action);
+        for (Start s : exits) AddArc(s.line, -start, s.cause, action);
         break;
       }
       default: break;
@@ -580,11 +604,24 @@ void ArcAnalyzer::Finish() {
 
   const std::vector<LineNo>& excluded = fa_.excluded;
   auto is_excluded = [&](LineNo l) { return std::binary_search(excluded.begin(), excluded.end(), l); };
-  for (Arc a : out) {
+  for (Arc a : out) {  // sorted by start: each count is added at the map's end
     if (is_excluded(a.first) || is_excluded(a.second)) continue;
-    ++fa_.exit_counts[a.first];
+    auto& counts = fa_.exit_counts;
+    if (!counts.empty() && counts.rbegin()->first == a.first) ++counts.rbegin()->second;
+    else counts.emplace_hint(counts.end(), a.first, 1);
   }
   fa_.arcs = std::move(out);
+
+  // missing_arc_fragments: each arc's fragments in the order they were added.
+  std::stable_sort(fragments_.begin(), fragments_.end(),
+                   [](const Fragment& a, const Fragment& b) { return a.arc < b.arc; });
+  auto& frags = fa_.arc_fragments;
+  for (const Fragment& f : fragments_) {
+    if (frags.empty() || frags.rbegin()->first != f.arc) frags.emplace_hint(frags.end(), f.arc, std::vector<ArcFragment>{});
+    ArcFragment& out_frag = frags.rbegin()->second.emplace_back();
+    if (f.cause != kNone) out_frag.cause.emplace(kCauseText[f.cause]);
+    if (f.action) out_frag.action = *f.action;
+  }
   fa_.has_arcs = true;
 }
 

@@ -413,8 +413,9 @@ class Lexer {
     size_t start = i_;
     unsigned char c = s_[i_];
     for (const Op3& op : kOps) {
+      if (op.text[0] != char(c)) continue;  // the cheap test first: most entries differ here
       size_t n = std::strlen(op.text);
-      if (op.text[0] != char(c) || s_.compare(i_, n, op.text) != 0) continue;
+      if (s_.compare(i_, n, op.text) != 0) continue;
       // Inside an f-string replacement field at its own level: '}' closes, ':' opens the
       // spec, '!' the conversion.
       if (!fstack_.empty() && fstack_.back().state == FState::Expr && paren_ == fstack_.back().fields.back()) {
