@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "covalesce/report.h"
@@ -45,6 +46,9 @@ struct HtmlResult {
   double total = 0.0;       // what HtmlReporter.report returns: 0 without statements
   std::string index_file;   // directory + "/index.html", for "Wrote HTML report to ..."
   size_t pages_written = 0, pages_kept = 0;
+  // Busy time per stage, summed over threads (for --timings): regions, source, render, write,
+  // index.
+  std::vector<std::pair<std::string, double>> busy;
 };
 
 // The report of files already analysed (SetQueryContexts + AnalysisToReport done by the

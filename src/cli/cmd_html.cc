@@ -109,6 +109,7 @@ int RunHtml(const Parsed& options) {
     written = report::WriteHtmlReport(session, *files, html);
   }
   if (!written) return finish(report::PrintError(written.error()));
+  for (const auto& [stage, seconds] : written->busy) timings.AddOverlapped(stage, seconds);
   session.Message("Wrote HTML report to " + written->index_file);
 
   auto status = report::CheckFailUnder(written->total, args, *config);

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -915,29 +916,47 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
   // 3. The pages and region rows, in parallel.
   for (const std::string& page : gone) unlink(Join(c.dir, page).c_str());
   std::atomic<size_t> written{0};
+  enum { kRegions, kSource, kRender, kWrite, kStages };
+  std::atomic<int64_t> busy_ns[kStages] = {};
+  using Clock = std::chrono::steady_clock;
+  auto lap = [&](int stage, Clock::time_point& t) {
+    Clock::time_point now = Clock::now();
+    busy_ns[stage].fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(now - t).count(),
+                             std::memory_order_relaxed);
+    t = now;
+  };
   tbb::parallel_for(size_t(0), jobs.size(), [&](size_t i) {
     PageJob& job = jobs[i];
+    Clock::time_point t = Clock::now();
     RegionRows(options, job);
+    lap(kRegions, t);
     std::map<LineNo, std::vector<std::string>> contexts;
     if (options.show_contexts) contexts = session.ContextsByLineno(*job.file);
     bool from_file = false;
     const std::string raw = RawSource(*job.file, from_file);
     job.digest = PageDigest(c, job, raw, options.show_contexts ? &contexts : nullptr);
     const std::string path = Join(c.dir, job.page);
-    if (same_globals) {
+    const bool keep = same_globals && [&] {
       auto it = old.pages.find(job.page);
-      if (it != old.pages.end() && it->second == job.digest && Exists(path)) {
-        job.keep = true;
-        return;
-      }
+      return it != old.pages.end() && it->second == job.digest && Exists(path);
+    }();
+    lap(kSource, t);
+    if (keep) {
+      job.keep = true;
+      return;
     }
     std::string html = RenderPage(c, job, PageText(raw, from_file, c.minor), options.show_contexts ? &contexts : nullptr);
-    if (Status s = WriteAtomically(path, html); !s) {
-      job.error = s.error();
+    lap(kRender, t);
+    Status st = WriteAtomically(path, html);
+    lap(kWrite, t);
+    if (!st) {
+      job.error = st.error();
       return;
     }
     written.fetch_add(1, std::memory_order_relaxed);
   });
+  static const char* const kStageNames[kStages] = {"regions", "source", "render", "write"};
+  for (int k = 0; k < kStages; ++k) result.busy.emplace_back(kStageNames[k], double(busy_ns[k].load()) * 1e-9);
   for (PageJob& job : jobs) {
     if (job.error) return *job.error;
     now.pages[job.page] = job.digest;
@@ -968,11 +987,13 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
   }
   std::vector<const IndexPage*> all{&file_index};
   for (const IndexPage& p : region_pages) all.push_back(&p);
+  const Clock::time_point index_start = Clock::now();
   const std::string stamp = LocalTimestamp();
   for (const IndexPage* p : all) {
     if (Status s = WriteAtomically(Join(c.dir, p->filename), RenderIndex(c, *p, all, stamp)); !s) return s.error();
   }
   if (Status s = WriteAtomically(manifest_path, ManifestText(now)); !s) return s.error();
+  result.busy.emplace_back("index", std::chrono::duration<double>(Clock::now() - index_start).count());
 
   result.total = file_index.totals.n_statements ? file_index.totals.pc_covered() : 0.0;
   return result;
