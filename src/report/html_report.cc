@@ -17,6 +17,7 @@
 #include <tbb/parallel_for.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include <ctime>
 #include <dirent.h>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -523,6 +525,94 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
 }
 
 // The function and class rows of one file (write_region_index_pages, one file's part).
+// AnalysisNarrower's answer for every region of one kind at once, for index rows: the same
+// inputs to Analysis::FromSets (statements, exclusions and executed lines cut to the region's
+// lines; arcs and exit counts by the region that owns their lines, the regions added in one
+// call and the lines outside them in a second, a line owned by the last region listing it,
+// regions with equal line sets one region), without its per-region maps and copies.
+class RegionNumbers {
+ public:
+  RegionNumbers(const Analysis& a, const std::vector<const std::vector<LineNo>*>& regions,
+                const std::vector<LineNo>& outside)
+      : a_(a) {
+    for (const std::vector<LineNo>* lines : regions) ids_.push_back(Id(*lines));
+    outside_id_ = Id(outside);
+    if (!a.has_arcs) return;
+    possible_.resize(sets_.size());
+    executed_.resize(sets_.size());
+    exits_.resize(sets_.size());
+    LineNo top = 0;
+    for (const std::vector<LineNo>* s : sets_) {
+      if (!s->empty()) top = std::max(top, s->back());
+    }
+    std::vector<int> owner(size_t(top) + 1, -1);
+    for (size_t i = 0; i < regions.size(); ++i) {
+      for (LineNo l : *regions[i]) {
+        if (l >= 0) owner[size_t(l)] = ids_[i];
+      }
+    }
+    Collect(owner);
+    std::fill(owner.begin(), owner.end(), -1);
+    for (LineNo l : outside) {
+      if (l >= 0) owner[size_t(l)] = outside_id_;
+    }
+    Collect(owner);
+  }
+
+  Numbers Region(size_t i, const std::vector<LineNo>& lines) const { return Narrow(ids_[i], lines); }
+  Numbers Outside(const std::vector<LineNo>& lines) const { return Narrow(outside_id_, lines); }
+
+ private:
+  struct Less {
+    bool operator()(const std::vector<LineNo>* x, const std::vector<LineNo>* y) const { return *x < *y; }
+  };
+
+  int Id(const std::vector<LineNo>& lines) {
+    auto [it, added] = by_lines_.emplace(&lines, int(sets_.size()));
+    if (added) sets_.push_back(&lines);
+    return it->second;
+  }
+
+  void Collect(const std::vector<int>& owner) {
+    auto own = [&](LineNo l) { return l >= 0 && size_t(l) < owner.size() ? owner[size_t(l)] : -1; };
+    auto collect = [&](const std::vector<Arc>& arcs, std::vector<std::vector<Arc>>& into) {
+      for (const Arc& arc : arcs) {
+        if (int o = own(arc.first); o >= 0) into[size_t(o)].push_back(arc);
+        if (int o = own(arc.second); o >= 0) into[size_t(o)].push_back(arc);
+      }
+    };
+    collect(a_.arc_possibilities, possible_);
+    collect(a_.arcs_executed, executed_);
+    for (const auto& [line, count] : a_.exit_counts) {
+      if (int o = own(line); o >= 0) exits_[size_t(o)][line] = count;
+    }
+  }
+
+  Numbers Narrow(int id, const std::vector<LineNo>& lines) const {
+    auto keep = [&](const std::vector<LineNo>& v) {
+      std::vector<LineNo> out;
+      std::set_intersection(v.begin(), v.end(), lines.begin(), lines.end(), std::back_inserter(out));
+      return out;
+    };
+    const bool arcs = a_.has_arcs;
+    return Analysis::FromSets(std::string(), arcs, keep(a_.statements), keep(a_.excluded), keep(a_.executed),
+                              arcs ? possible_[size_t(id)] : std::vector<Arc>{},
+                              arcs ? executed_[size_t(id)] : std::vector<Arc>{},
+                              arcs ? exits_[size_t(id)] : std::map<LineNo, int>{},
+                              arcs ? keep(a_.no_branch) : std::vector<LineNo>{}, a_.numbers.precision)
+        .numbers;
+  }
+
+  const Analysis& a_;
+  std::map<const std::vector<LineNo>*, int, Less> by_lines_;
+  std::vector<const std::vector<LineNo>*> sets_;
+  std::vector<int> ids_;
+  int outside_id_ = 0;
+  std::vector<std::vector<Arc>> possible_, executed_;
+  std::vector<std::map<LineNo, int>> exits_;
+};
+
+// The function and class rows of one file (write_region_index_pages, one file's part).
 void RegionRows(const HtmlOptions& o, PageJob& job) {
   const FileReport& f = *job.file;
   if (!f.parsed) return;
@@ -532,34 +622,42 @@ void RegionRows(const HtmlOptions& o, PageJob& job) {
     const std::string noun = kNouns[k];
     std::vector<const Region*> regions;
     std::vector<char> inside(size_t(std::max(fa.num_lines, 0)) + 1, 0);
+    std::vector<std::vector<LineNo>> fixed;  // a region's lines made sorted and unique, if they were not
+    fixed.reserve(fa.regions.size());
+    std::vector<const std::vector<LineNo>*> lines;
     for (const Region& r : fa.regions) {
       if (r.kind != noun) continue;
       regions.push_back(&r);
-      for (LineNo l : r.lines) {
-        if (l >= 1 && l <= fa.num_lines) inside[size_t(l)] = 1;
+      const std::vector<LineNo>* l = &r.lines;
+      if (std::adjacent_find(l->begin(), l->end(), std::greater_equal<LineNo>()) != l->end()) {
+        fixed.push_back(r.lines);
+        std::sort(fixed.back().begin(), fixed.back().end());
+        fixed.back().erase(std::unique(fixed.back().begin(), fixed.back().end()), fixed.back().end());
+        l = &fixed.back();
+      }
+      lines.push_back(l);
+      for (LineNo x : *l) {
+        if (x >= 1 && x <= fa.num_lines) inside[size_t(x)] = 1;
       }
     }
     std::vector<LineNo> outside;
     for (LineNo l = 1; l <= fa.num_lines; ++l) {
       if (!inside[size_t(l)]) outside.push_back(l);
     }
-    AnalysisNarrower narrower(f.analysis);
-    std::vector<std::vector<LineNo>> lines;
-    for (const Region* r : regions) lines.push_back(r->lines);
-    narrower.AddRegions(lines);
-    narrower.AddRegions({outside});
-    for (const Region* r : regions) {
-      Analysis a = narrower.Narrow(r->lines);
-      if (!ShouldReport(a.numbers, o, job.totals[k], job.skipped_covered[k], job.skipped_empty[k])) continue;
+    RegionNumbers numbers(f.analysis, lines, outside);
+    for (size_t i = 0; i < regions.size(); ++i) {
+      const Region* r = regions[i];
+      Numbers nums = numbers.Region(i, *lines[i]);
+      if (!ShouldReport(nums, o, job.totals[k], job.skipped_covered[k], job.skipped_empty[k])) continue;
       std::string sort_name = r->name;
       if (size_t dot = sort_name.rfind('.'); dot != std::string::npos) sort_name = sort_name.substr(dot + 1);
       sort_name.erase(0, sort_name.find_first_not_of('_') == std::string::npos ? sort_name.size()
                                                                                : sort_name.find_first_not_of('_'));
-      job.rows[k].push_back({job.page + "#t" + std::to_string(r->start), r->name, sort_name, false, a.numbers});
+      job.rows[k].push_back({job.page + "#t" + std::to_string(r->start), r->name, sort_name, false, nums});
     }
-    Analysis a = narrower.Narrow(outside);
-    if (ShouldReport(a.numbers, o, job.totals[k], job.skipped_covered[k], job.skipped_empty[k])) {
-      job.rows[k].push_back({job.page, "(no " + noun + ")", "", true, a.numbers});
+    Numbers nums = numbers.Outside(outside);
+    if (ShouldReport(nums, o, job.totals[k], job.skipped_covered[k], job.skipped_empty[k])) {
+      job.rows[k].push_back({job.page, "(no " + noun + ")", "", true, nums});
     }
   }
 }
