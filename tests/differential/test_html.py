@@ -19,6 +19,7 @@ import pytest
 
 import html_pages as H
 from conftest import venv_python
+from test_report import mutated
 from test_json import (COUNT, branch_data, context_data, line_context_data, lines_data,  # noqa: F401
                        make_dataset, relative_data, remote_data, run, run_both)
 
@@ -136,6 +137,16 @@ def test_contexts(tmp_path, context_data, args):
 
 def test_line_contexts(tmp_path, line_context_data):
     compare(tmp_path, *line_context_data, ["--show-contexts"], contexts=True)
+
+
+@pytest.mark.parametrize("kind", ["broken", "gone", "dir", "all"])
+def test_unreadable_sources(tmp_path, branch_data, kind):
+    """Sources changed after recording: with -i the same warnings and the same pages; without
+    it coverage.py's error and no report."""
+    with mutated(branch_data[0], kind):
+        for name, args in (("i", ["-i"]), ("strict", [])):
+            (tmp_path / name).mkdir()
+            compare(tmp_path / name, *branch_data, args)
 
 
 def test_no_contexts_measured(tmp_path, branch_data):
