@@ -203,7 +203,7 @@ def main() -> int:
                     help="reference coverage.py entry point")
     ap.add_argument("--python", default=None,
                     help="covalesce's --python (default: the python next to --coverage)")
-    ap.add_argument("--analysis", default="python", help="covalesce's --analysis (python or native)")
+    ap.add_argument("--analysis", default="native", help="covalesce's --analysis (native, the default, or python)")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache covalesce run")
     ap.add_argument("--tmp", type=Path, default=None, help="where to make the temp copies")
     ap.add_argument("--keep-temp", action="store_true")

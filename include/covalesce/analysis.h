@@ -40,11 +40,18 @@ struct Region {
 };
 
 struct FileAnalysis {
-  enum class ErrorKind { kNone, kNotPython, kNoSource, kOther };
+  // kReporter: getting the file's reporter failed (a plugin's file_reporter() raised or
+  // returned None), which coverage.py raises before it selects any file.
+  enum class ErrorKind { kNone, kNotPython, kNoSource, kReporter, kOther };
 
   std::string path;      // as requested
   std::string filename;  // coverage.py's FileReporter.filename (canonical unless relative_files)
   bool should_be_python = true;  // extension .py* or none: a parse failure is an error
+  // A file measured through a coverage.py plugin: the plugin's name, and its FileReporter's
+  // relative_filename(). Empty for coverage.py's own Python reporter.
+  std::string plugin;
+  std::string relative_filename;
+  std::vector<std::pair<std::string, std::string>> region_kinds;  // its code_region_kinds()
 
   // A file that could not be analysed: coverage.py's exception and its exact text, e.g.
   // NotPython "Couldn't parse '/p/x.py' as Python source: 'invalid syntax' at line 3" or
@@ -114,6 +121,16 @@ struct PythonInfo {
 // Runs the helper's probe: fails with one line naming the interpreter when it cannot run or
 // cannot import coverage.
 Result<PythonInfo> ProbePython(const std::string& python);
+
+// Files measured through coverage.py plugins (tracer rows): each analysed by the FileReporter
+// its plugin gives (or coverage.py's Python reporter, if the plugin says "python"), with the
+// plugins loaded from `config_file` as coverage.py loads them. `tracers[i]` measured
+// `files[i]`. A reporter whose translations or arc texts covalesce cannot carry is an
+// error of type "CovalesceUnsupported". No cache.
+Result<std::vector<FileAnalysis>> RunPluginHelper(const std::vector<std::string>& files,
+                                                  const std::vector<std::string>& tracers,
+                                                  const std::string& config_file,
+                                                  const AnalysisSettings& settings);
 
 // Runs coverage.py's parser over `files` in up to `settings.jobs` helper processes. No cache.
 // One FileAnalysis per file, in order; per-file problems are FileAnalysis errors, not Errors.

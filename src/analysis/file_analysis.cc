@@ -75,6 +75,8 @@ std::vector<Arc> FileAnalysis::TranslateArcs(const std::vector<Arc>& arcs) const
 }
 
 std::string FileAnalysis::MissingArcDescription(LineNo start, LineNo end) const {
+  // A plugin's FileReporter (covalesce takes only those that keep the base class's texts).
+  if (!plugin.empty()) return "Line " + std::to_string(start) + " didn't jump to line " + std::to_string(end);
   std::string out;
   for (const ArcFragment& f : FragmentsFor(*this, {start, end})) {
     if (!out.empty()) out += " or ";
@@ -85,6 +87,7 @@ std::string FileAnalysis::MissingArcDescription(LineNo start, LineNo end) const 
 }
 
 std::string FileAnalysis::ArcDescription(LineNo start, LineNo end) const {
+  if (!plugin.empty()) return "jump to line " + std::to_string(end);
   return FinishAction(FragmentsFor(*this, {start, end}).front().action, end);
 }
 

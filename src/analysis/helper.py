@@ -132,6 +132,63 @@ def analyse(path, cov, want_arcs, want_source):
     return out
 
 
+def analyse_plugin(path, fr, tracer, want_arcs, want_source):
+    """A file measured through a plugin: what reporting asks its own FileReporter. Methods
+    whose answers covalesce cannot carry (translations, arc texts) must be the base class's."""
+    from coverage.plugin import FileReporter
+
+    out = {"path": path, "filename": fr.filename, "should_be_python": True, "plugin": tracer,
+           "relative_filename": fr.relative_filename(),
+           "region_kinds": [list(k) for k in fr.code_region_kinds()]}
+    methods = ["translate_lines"]
+    if want_arcs:
+        methods += ["translate_arcs", "missing_arc_description", "arc_description"]
+    for name in methods:
+        if getattr(type(fr), name, None) is not getattr(FileReporter, name):
+            out["error"] = {"kind": "unsupported", "type": "CovalesceUnsupported",
+                            "message": f"covalesce can't report {fr.filename}: the {tracer} plugin's "
+                                       f"file reporter has its own {name}()"}
+            return out
+    try:
+        out["statements"] = sorted(fr.lines())
+        out["excluded"] = sorted(fr.excluded_lines())
+        out["multiline"] = []
+        out["num_lines"] = len(fr.source().splitlines())
+        out["regions"] = [
+            {"kind": r.kind, "name": r.name, "start": r.start, "lines": sorted(r.lines)}
+            for r in fr.code_regions()
+        ]
+        if want_arcs:
+            out["arcs"] = arc_list(fr.arcs())
+            out["exit_counts"] = sorted_pairs(fr.exit_counts())
+            out["no_branch"] = sorted(fr.no_branch_lines())
+            out["with_jump_fixers"] = []
+            out["arc_fragments"] = []
+        if want_source:
+            out["source_lines"] = fr.source().splitlines()
+            out["tokens"] = [[list(t) for t in line] for line in fr.source_token_lines()]
+    except Exception as exc:
+        for key in list(out):
+            if key not in ("path", "filename", "should_be_python", "plugin", "relative_filename",
+                           "region_kinds"):
+                del out[key]
+        out["error"] = error_of(exc)
+    return out
+
+
+def reporter_for(pcov, path, tracer):
+    """Coverage._get_file_reporter for a file the data says `tracer` measured: None when
+    the plugin hands it back to coverage.py's own Python reporter."""
+    from coverage.exceptions import PluginError
+
+    plugin = pcov._plugins.get(tracer)  # a plugin that is not configured: KeyError
+    fr = plugin.file_reporter(path)
+    if fr is None:
+        raise PluginError(
+            f"Plugin {plugin._coverage_plugin_name!r} did not provide a file reporter for {path!r}.")
+    return None if fr == "python" else fr
+
+
 def main():
     request = json.loads(sys.stdin.buffer.read())  # UTF-8 whatever the locale
     warnings.simplefilter("ignore")  # compile() warns about odd escapes; reports don't care
@@ -141,12 +198,28 @@ def main():
     cov.config.partial_always_list = request["partial_always"]
     cov.config.relative_files = request["relative_files"]
     write = sys.stdout.write
-    for path in request["files"]:
+    tracers = request.get("tracers")
+    if tracers:
+        # The plugins as the user's configuration loads and configures them.
+        pcov = coverage.Coverage(data_file=None, config_file=request.get("config_file") or False)
+        pcov.config.exclude_list = request["exclude"]
+        pcov.config.partial_list = request["partial"]
+        pcov.config.partial_always_list = request["partial_always"]
+        pcov.config.relative_files = request["relative_files"]
+        pcov._init()
+        cov = pcov
+    for i, path in enumerate(request["files"]):
         try:
-            result = analyse(path, cov, request["branch"], request["source"])
+            fr = reporter_for(cov, path, tracers[i]) if tracers else None
+            if fr is not None:
+                result = analyse_plugin(path, fr, tracers[i], request["branch"], request["source"])
+            else:
+                result = analyse(path, cov, request["branch"], request["source"])
         except Exception as exc:  # before a file reporter exists: report it, keep going
             result = {"path": path, "filename": path, "should_be_python": True,
                       "error": error_of(exc)}
+            if tracers:
+                result["error"]["kind"] = "reporter"
         write(json.dumps(result, separators=(",", ":")) + "\n")
     sys.stdout.flush()
 

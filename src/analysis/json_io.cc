@@ -3,7 +3,8 @@
 // simdjson's On-Demand API with error codes; any surprise is an Error, never a guess.
 //
 // {"path": s, "filename": s, "should_be_python": b,
-//  "error": {"kind": "not_python"|"no_source"|"other", "type": s, "message": s}   (or:)
+//  "plugin": s, "relative_filename": s, "region_kinds": [[s, s]],  (files measured by a plugin)
+//  "error": {"kind": "not_python"|"no_source"|"reporter"|"other", "type": s, "message": s}   (or:)
 //  "statements": [n], "excluded": [n], "multiline": [[line, first]], "num_lines": n,
 //  "regions": [{"kind": s, "name": s, "start": n, "lines": [n]}],
 //  "arcs": [[a, b]], "exit_counts": [[line, n]], "no_branch": [n],                (branch)
@@ -83,6 +84,7 @@ const char* KindName(FileAnalysis::ErrorKind k) {
   switch (k) {
     case FileAnalysis::ErrorKind::kNotPython: return "not_python";
     case FileAnalysis::ErrorKind::kNoSource: return "no_source";
+    case FileAnalysis::ErrorKind::kReporter: return "reporter";
     default: return "other";
   }
 }
@@ -221,7 +223,10 @@ bool ReadError(od::value& v, FileAnalysis& fa) {
     return true;
   });
   using K = FileAnalysis::ErrorKind;
-  fa.error_kind = kind == "not_python" ? K::kNotPython : kind == "no_source" ? K::kNoSource : K::kOther;
+  fa.error_kind = kind == "not_python"  ? K::kNotPython
+                  : kind == "no_source" ? K::kNoSource
+                  : kind == "reporter"  ? K::kReporter
+                                        : K::kOther;
   return ok && !kind.empty();
 }
 
@@ -230,6 +235,9 @@ bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
     if (key == "path") return Read(val, fa.path);
     if (key == "filename") return Read(val, fa.filename);
     if (key == "should_be_python") return Read(val, fa.should_be_python);
+    if (key == "plugin") return Read(val, fa.plugin);
+    if (key == "relative_filename") return Read(val, fa.relative_filename);
+    if (key == "region_kinds") return Read(val, fa.region_kinds);
     if (key == "error") return ReadError(val, fa);
     if (key == "statements") return Read(val, fa.statements);
     if (key == "excluded") return Read(val, fa.excluded);
@@ -257,6 +265,21 @@ std::string ToJson(const FileAnalysis& fa) {
   o += ",\"filename\":";
   PutString(o, fa.filename);
   o += fa.should_be_python ? ",\"should_be_python\":true" : ",\"should_be_python\":false";
+  if (!fa.plugin.empty()) {
+    o += ",\"plugin\":";
+    PutString(o, fa.plugin);
+    o += ",\"relative_filename\":";
+    PutString(o, fa.relative_filename);
+    o += ",\"region_kinds\":[";
+    for (size_t i = 0; i < fa.region_kinds.size(); ++i) {
+      o += i ? ",[" : "[";
+      PutString(o, fa.region_kinds[i].first);
+      o += ',';
+      PutString(o, fa.region_kinds[i].second);
+      o += ']';
+    }
+    o += ']';
+  }
   if (!fa.ok()) {
     o += ",\"error\":{\"kind\":\"";
     o += KindName(fa.error_kind);

@@ -89,8 +89,29 @@ Result<PythonInfo> ProbePython(const std::string& python) {
   return PythonInfo{python, (*fields)["python"], (*fields)["coverage"]};
 }
 
+namespace {
+Result<std::vector<FileAnalysis>> RunHelper(const std::vector<std::string>& files, const AnalysisSettings& s,
+                                            const std::vector<std::string>* tracers,
+                                            const std::string& config_file);
+}  // namespace
+
 Result<std::vector<FileAnalysis>> RunPythonHelper(const std::vector<std::string>& files,
                                                   const AnalysisSettings& s) {
+  return RunHelper(files, s, nullptr, "");
+}
+
+Result<std::vector<FileAnalysis>> RunPluginHelper(const std::vector<std::string>& files,
+                                                  const std::vector<std::string>& tracers,
+                                                  const std::string& config_file, const AnalysisSettings& s) {
+  AnalysisSettings one = s;
+  one.jobs = 1;  // plugins are loaded once, in one process
+  return RunHelper(files, one, &tracers, config_file);
+}
+
+namespace {
+Result<std::vector<FileAnalysis>> RunHelper(const std::vector<std::string>& files, const AnalysisSettings& s,
+                                            const std::vector<std::string>* tracers,
+                                            const std::string& config_file) {
   std::vector<FileAnalysis> results(files.size());
   if (files.empty()) return results;
   size_t cores = std::max(1u, std::thread::hardware_concurrency());
@@ -109,7 +130,13 @@ Result<std::vector<FileAnalysis>> RunPythonHelper(const std::vector<std::string>
     threads.emplace_back([&, w] {
       std::vector<std::string> mine;
       for (size_t i : dealt[w]) mine.push_back(files[i]);
-      std::string request = "{" + common + ",\"files\":" + JsonList(mine) + "}";
+      std::string request = "{" + common + ",\"files\":" + JsonList(mine);
+      if (tracers) {
+        std::vector<std::string> theirs;
+        for (size_t i : dealt[w]) theirs.push_back((*tracers)[i]);
+        request += ",\"tracers\":" + JsonList(theirs) + ",\"config_file\":" + JsonQuote(config_file);
+      }
+      request += "}";
       auto run = RunProcess({s.python, "-c", std::string(kHelperScript), "analyse"}, request,
                             {"PYTHONHASHSEED=0"});
       if (!run) {
@@ -144,5 +171,7 @@ Result<std::vector<FileAnalysis>> RunPythonHelper(const std::vector<std::string>
   }
   return results;
 }
+
+}  // namespace
 
 }  // namespace covalesce

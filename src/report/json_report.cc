@@ -394,9 +394,10 @@ Status FileObject(const Session& session, const FileReport& file, const JsonSett
   e.Open('{');
   if (Status st = Body(e, analysis, s, contexts, nullptr); !st) return st;
 
-  static const std::pair<const char*, const char*> kKinds[] = {{"function", "functions"},
-                                                               {"class", "classes"}};
-  for (const auto& [noun, plural] : kKinds) {
+  // code_region_kinds(): coverage.py's Python reporter has these two; a plugin's, its own.
+  static const std::vector<std::pair<std::string, std::string>> kPythonKinds = {{"function", "functions"},
+                                                                                {"class", "classes"}};
+  for (const auto& [noun, plural] : fa.plugin.empty() ? kPythonKinds : fa.region_kinds) {
     std::vector<const Region*> noun_regions;
     std::vector<char> inside(size_t(std::max(fa.num_lines, 0)) + 1, 0);
     for (const Region& r : fa.regions) {

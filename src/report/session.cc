@@ -169,6 +169,8 @@ struct Session::Impl {
   Status Remap();
   Result<std::vector<Candidate>> Select(const std::vector<std::string>& morfs);
   AnalysisSettings Settings() const;
+  // The analyses of the files plugins measured, by morf (filled by Select).
+  std::unordered_map<std::string, std::shared_ptr<const FileAnalysis>> plugin_files;
   Result<std::vector<FileAnalysis>> Analyse(const std::vector<std::string>& files);
   Result<std::vector<FileAnalysis>> AnalysePython(const std::vector<std::string>& files);
 };
@@ -385,17 +387,38 @@ Result<std::vector<Candidate>> Session::Impl::Select(const std::vector<std::stri
     c.relative_filename = RelativeFilename(source);
     c.data_key = FileMapper(c.filename);
   });
-  // A file measured by a plugin needs that plugin's FileReporter.
+  // A file measured by a plugin gets that plugin's FileReporter, which names the file:
+  // coverage.py asks for every file's reporter before include/omit, so a plugin's failure
+  // there stops the report whatever is selected. covalesce asks the plugin in the user's
+  // python (the exact fallback) and keeps the whole analysis for later.
+  plugin_files.clear();
+  std::vector<size_t> traced;
+  std::vector<std::string> traced_files, tracers;
   bool any_tracer = false;
   for (const FileCoverage& fc : view.data.files) any_tracer |= !fc.tracer.empty();
-  for (const Candidate& c : any_tracer ? out : std::vector<Candidate>{}) {
-    const FileCoverage* fc = view.Find(FileMapper(c.morf));
+  for (size_t i = 0; any_tracer && i < out.size(); ++i) {
+    const FileCoverage* fc = view.Find(out[i].data_key);
     if (!fc || fc->tracer.empty()) continue;
-    if (std::find(config.plugins.begin(), config.plugins.end(), fc->tracer) == config.plugins.end()) {
-      return UncaughtError("KeyError", PyRepr(fc->tracer));
+    traced.push_back(i);  // a tracer no configured plugin has is the helper's KeyError
+    traced_files.push_back(out[i].data_key);
+    tracers.push_back(fc->tracer);
+  }
+  if (!traced.empty()) {
+    auto got = RunPluginHelper(traced_files, tracers, config.config_file, Settings());
+    if (!got) return got.error();
+    for (size_t k = 0; k < traced.size(); ++k) {
+      FileAnalysis& fa = (*got)[k];
+      if (fa.error_kind == FileAnalysis::ErrorKind::kReporter) {
+        if (!IsCoverageException(fa.error_type)) return UncaughtError(fa.error_type, fa.error);
+        return Error{fa.error};
+      }
+      Candidate& c = out[traced[k]];
+      if (!fa.plugin.empty()) {
+        c.filename = fa.filename;
+        c.relative_filename = fa.relative_filename;
+      }
+      plugin_files[c.morf] = std::make_shared<const FileAnalysis>(std::move(fa));
     }
-    return Error{"covalesce can't report files measured by the coverage.py plugin " + PyRepr(fc->tracer) +
-                 " yet: " + c.filename};
   }
 
   auto filter = [&](const std::optional<std::vector<std::string>>& patterns, bool keep) -> Status {
@@ -548,10 +571,11 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
     chosen = std::move(*selected);
   }
 
-  // Each distinct file once.
+  // Each distinct file once (a plugin's files were analysed by Select already).
   std::vector<std::string> files;
   std::unordered_map<std::string, size_t> file_index;
   for (const Candidate& c : chosen) {
+    if (m.plugin_files.count(c.morf)) continue;
     if (file_index.try_emplace(c.filename, files.size()).second) files.push_back(c.filename);
   }
   std::vector<std::shared_ptr<const FileAnalysis>> parsed(files.size());
@@ -563,13 +587,18 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
       parsed[i] = std::make_shared<const FileAnalysis>(std::move((*analysed)[i]));
     }
   }
+  std::vector<std::shared_ptr<const FileAnalysis>> of(chosen.size());
+  for (size_t i = 0; i < chosen.size(); ++i) {
+    auto it = m.plugin_files.find(chosen[i].morf);
+    of[i] = it != m.plugin_files.end() ? it->second : parsed[file_index[chosen[i].filename]];
+  }
 
   // The measured side, per file and in parallel.
   std::vector<std::optional<Analysis>> analyses(chosen.size());
   {
     Timings::Phase t(m.timings, "results");
     tbb::parallel_for(size_t(0), chosen.size(), [&](size_t i) {
-      const FileAnalysis& fa = *parsed[file_index[chosen[i].filename]];
+      const FileAnalysis& fa = *of[i];
       if (!fa.ok()) return;
       std::vector<LineNo> lines;
       std::vector<Arc> arcs;
@@ -587,7 +616,8 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
   out.reserve(chosen.size());
   for (size_t i = 0; i < chosen.size(); ++i) {
     const Candidate& c = chosen[i];
-    const auto& fa = parsed[file_index[c.filename]];
+    const auto& fa = of[i];
+    if (fa->error_type == "CovalesceUnsupported") return Error{fa->error};
     if (fa->error_kind == FileAnalysis::ErrorKind::kNotPython) {
       if (!fa->should_be_python) continue;
       if (!m.config.ignore_errors) return Error{fa->error};
