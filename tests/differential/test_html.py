@@ -111,6 +111,16 @@ def test_config(tmp_path, branch_data, rc):
     compare(tmp_path, *branch_data, [], rc_text=rc)
 
 
+@pytest.mark.parametrize("rc,args", [
+    ("[html]\nskip_covered = false\n", ["--skip-covered"]),
+    ("[html]\nskip_covered = true\n", ["--no-skip-covered"]),
+    ("[report]\nskip_covered = true\nskip_empty = true\n", ["--no-skip-covered"]),
+    ("[html]\nskip_empty = false\n", ["--skip-empty"]),
+])
+def test_options_over_config(tmp_path, branch_data, rc, args):
+    compare(tmp_path, *branch_data, args, rc_text=rc)
+
+
 def test_config_directory_and_extra_css(tmp_path, branch_data):
     """[html] directory and extra_css: the same message and pages; the stylesheet copied beside
     them (under a name with its hash) and linked from every page."""
