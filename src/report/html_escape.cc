@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <memory>
 
@@ -59,10 +60,21 @@ void AppendCodePoint(std::string& out, uint32_t cp) {
 
 namespace {
 
+// Bytes that pass through as they are (printable ASCII but & < > " ', tab, newline): 1.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7F; ++c) t[size_t(c)] = c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+  t['\t'] = t['\n'] = true;
+  return t;
+}();
+
 void AppendEscaped(std::string& out, std::string_view text, bool quotes) {
   size_t i = 0, plain = 0;
   auto flush = [&] { out.append(text.data() + plain, i - plain); };
-  while (i < text.size()) {
+  const size_t n_text = text.size();
+  while (i < n_text) {
+    while (i < n_text && kPlain[static_cast<unsigned char>(text[i])]) ++i;  // the common case
+    if (i == n_text) break;
     const unsigned char c = static_cast<unsigned char>(text[i]);
     const char* rep = nullptr;
     switch (c) {
