@@ -186,10 +186,6 @@ def our_index(path):
     return {"rows": rows, "total": total[2:], "notes": notes}
 
 
-def ref_has_arcs_columns(index):
-    return index
-
-
 def pages(directory):
     """Page file names in a report directory, index pages apart."""
     d = pathlib.Path(directory)
