@@ -3,6 +3,9 @@
 // the highlighter's lines (tab expansion, multi-line strings, control characters).
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string_view>
+
 #include "covalesce/report_html.h"
 
 namespace covalesce::report {
@@ -82,6 +85,54 @@ TEST(Html, HighlightLines) {
   // Source the tokenizer rejects is still shown, uncoloured after the error.
   auto bad = HighlightSource("x = (\n'unterminated\n", 11);
   EXPECT_EQ(bad.size(), 2u);
+}
+
+// An independent UTF-8 check: shortest forms, no surrogates, nothing above U+10FFFF.
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static const uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return false;
+    i += n;
+  }
+  return true;
+}
+
+// Any bytes at all: the escaped text is valid UTF-8 with no markup character left bare and
+// no control character but tab and newline, and each entity is one of the five.
+TEST(Html, EscapeRandomBytes) {
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 2000; ++round) {
+    std::string in(rng() % 64, '\0');
+    for (char& c : in) c = char(rng() % 4 == 0 ? "<>&\"'\x1b\x7f\xc3\xa9\xed\xa0\xff"[rng() % 12] : rng() % 256);
+    for (bool attr : {true, false}) {
+      std::string out;
+      if (attr) AppendHtmlEscaped(out, in);
+      else AppendHtmlText(out, in);
+      for (size_t i = 0; i < out.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(out[i]);
+        ASSERT_FALSE(c == '<' || c == '>') << out;
+        ASSERT_FALSE(c < 0x20 && c != '\t' && c != '\n') << out;
+        ASSERT_NE(c, 0x7F);
+        if (attr) ASSERT_FALSE(c == '"' || c == '\'') << out;
+        if (c == '&') {
+          std::string_view rest = std::string_view(out).substr(i);
+          ASSERT_TRUE(rest.starts_with("&amp;") || rest.starts_with("&lt;") || rest.starts_with("&gt;") ||
+                      rest.starts_with("&quot;") || rest.starts_with("&#39;"))
+              << out;
+        }
+      }
+      ASSERT_TRUE(ValidUtf8(out)) << out;
+    }
+  }
 }
 
 TEST(Html, OptionsFromConfig) {
