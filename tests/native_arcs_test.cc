@@ -279,4 +279,21 @@ TEST(NativeArcs, WithRulePerVersion) {
   EXPECT_EQ(ArcsText(Analyze("with a, b:\n    x = 2\ny = 3\n", "3.12")), "1>2 2>3 3>-1");
 }
 
+TEST(NativeArcs, RequiredChoicesPrefilterPartialPatterns) {
+  using L = std::vector<std::string>;
+  EXPECT_EQ(native::RequiredChoices(R"(^\s*while (True|1|False|0):)"),
+            (L{"while True:", "while 1:", "while False:", "while 0:"}));
+  EXPECT_EQ(native::RequiredChoices(R"(#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH))"), (L{"pragma", "PRAGMA"}));
+  EXPECT_EQ(native::RequiredChoices(R"(^\s*if (typing\.)?TYPE_CHECKING:)"), (L{"TYPE_CHECKING:"}));
+  EXPECT_EQ(native::RequiredChoices("abc?d"), (L{"ab"}));
+  EXPECT_EQ(native::RequiredChoices("(a|b)?cd"), (L{"cd"}));
+  EXPECT_EQ(native::RequiredChoices("x(a|b)+"), (L{"x"}));
+  EXPECT_EQ(native::RequiredChoices("a|b"), L{});
+  EXPECT_EQ(native::RequiredChoices("(?i)while (True|1)"), L{});
+  EXPECT_EQ(native::RequiredChoices("while (a.|b)"), (L{"while "}));
+  // A file with no such line skips the pattern, with the same lines matched.
+  FileAnalysis fa = Analyze("x = 1\nwhile 1:\n    pass\nif x:\n    pass\n", "3.12.1");
+  EXPECT_EQ(fa.no_branch, (std::vector<LineNo>{2}));
+}
+
 }  // namespace

@@ -183,11 +183,16 @@ class PyRegex {
   PyRegex() = default;
   void* joined_ = nullptr;           // pcre2_code*
   std::vector<void*> alternatives_;  // pcre2_code* per pattern (empty when there is one)
-  std::vector<std::string> required_;  // per pattern: a literal every match contains, or ""
+  // Per pattern: strings one of which every match contains (none: no such strings known).
+  std::vector<std::vector<std::string>> required_;
 };
 // A literal every match of `pattern` must contain ("" when none is evident): a pattern whose
 // literal is not in the text cannot match it, and is not searched.
 std::string RequiredLiteral(std::string_view pattern);
+// Strings one of which every match of `pattern` must contain, as RequiredLiteral but through
+// groups of literal alternatives: "^\s*while (True|1|False|0):" needs "while True:", "while 1:",
+// "while False:" or "while 0:". Empty when nothing is evident.
+std::vector<std::string> RequiredChoices(std::string_view pattern);
 // Python's misc.join_regex.
 std::string JoinRegex(const std::vector<std::string>& regexes);
 

@@ -186,6 +186,125 @@ std::string RequiredLiteral(std::string_view p) {
   return best;
 }
 
+std::vector<std::string> RequiredChoices(std::string_view p) {
+  if (p.find("(?") != std::string_view::npos) return {};  // inline flags, lookarounds, ...
+  // `cur`: the strings one of which the text at this point of the run must read; a simple
+  // group of literal alternatives, "(True|1|False|0)", multiplies them.
+  std::vector<std::string> best, cur{""};
+  auto score = [](const std::vector<std::string>& v) {
+    size_t m = v.empty() ? 0 : SIZE_MAX;
+    for (const std::string& x : v) m = std::min(m, x.size());
+    return m;
+  };
+  auto flush = [&] {
+    if (score(cur) > score(best)) best = cur;
+    cur.assign(1, "");
+  };
+  auto append = [&](char c) {
+    for (std::string& x : cur) x += c;
+  };
+  auto quantifier = [](char c) { return c == '*' || c == '?' || c == '{' || c == '+'; };
+  bool last_literal = false;  // the last atom was one literal character, appended to `cur`
+  for (size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size()) return {};
+      const char e = p[++i];
+      const bool word = (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9') || e == '_';
+      if (word) flush(), last_literal = false;
+      else append(e), last_literal = true;  // an escaped metacharacter is itself
+      continue;
+    }
+    if (c == '[') {  // a character class: skip it
+      flush();
+      last_literal = false;
+      ++i;
+      if (i < p.size() && p[i] == '^') ++i;
+      if (i < p.size() && p[i] == ']') ++i;
+      while (i < p.size() && p[i] != ']') {
+        if (p[i] == '\\') ++i;
+        ++i;
+      }
+      continue;
+    }
+    if (c == '(') {
+      // Find the matching ')', skipping escapes and classes.
+      size_t j = i + 1;
+      int depth = 1;
+      bool simple = true;  // only literal characters and '|'
+      for (; j < p.size(); ++j) {
+        const char d = p[j];
+        if (d == '\\') {
+          simple = false;
+          ++j;
+        } else if (d == '[') {
+          simple = false;
+          ++j;
+          if (j < p.size() && p[j] == '^') ++j;
+          if (j < p.size() && p[j] == ']') ++j;
+          while (j < p.size() && p[j] != ']') {
+            if (p[j] == '\\') ++j;
+            ++j;
+          }
+        } else if (d == '(') {
+          simple = false;
+          ++depth;
+        } else if (d == ')') {
+          if (--depth == 0) break;
+        } else if (std::string_view(".^$*+?{}").find(d) != std::string_view::npos ||
+                   static_cast<unsigned char>(d) >= 0x80) {
+          simple = false;
+        }
+      }
+      if (j >= p.size()) return {};
+      const bool quantified = j + 1 < p.size() && quantifier(p[j + 1]);
+      last_literal = false;
+      if (simple && !quantified) {
+        std::vector<std::string> alternatives;
+        std::string_view body = p.substr(i + 1, j - i - 1);
+        for (size_t at = 0;;) {
+          const size_t bar = body.find('|', at);
+          alternatives.emplace_back(body.substr(at, bar == std::string_view::npos ? std::string_view::npos : bar - at));
+          if (bar == std::string_view::npos) break;
+          at = bar + 1;
+        }
+        if (cur.size() * alternatives.size() <= 16) {
+          std::vector<std::string> next;
+          for (const std::string& x : cur)
+            for (const std::string& a : alternatives) next.push_back(x + a);
+          cur = std::move(next);
+          i = j;
+          continue;
+        }
+      }
+      flush();
+      i = j;
+      continue;
+    }
+    if (c == ')' || c == '|') return {};  // unbalanced, or alternatives at the top
+    if (quantifier(c)) {
+      if (c != '+' && last_literal) {  // the previous character may be absent
+        for (std::string& x : cur) x.pop_back();
+      }
+      flush();
+      last_literal = false;
+      if (c == '{') {
+        while (i < p.size() && p[i] != '}') ++i;
+      }
+      continue;
+    }
+    if (c == '.' || c == '^' || c == '$' || static_cast<unsigned char>(c) >= 0x80) {
+      flush();
+      last_literal = false;
+      continue;
+    }
+    append(c);
+    last_literal = true;
+  }
+  flush();
+  return best;
+}
+
 Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::vector<std::string>& patterns) {
   auto re = std::shared_ptr<PyRegex>(new PyRegex());
   auto joined = CompileOne(JoinRegex(patterns));
@@ -204,7 +323,7 @@ Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::vector<std::string>
       auto one = CompileOne(p);
       if (!one) return Error{one.error().message};
       re->alternatives_.push_back(*one);
-      re->required_.push_back(RequiredLiteral(p));
+      re->required_.push_back(RequiredChoices(p));
     }
   }
   return re;
@@ -227,7 +346,10 @@ void PyRegex::FindAll(std::string_view text, const std::function<void(size_t, si
   };
   std::vector<Next> next(alternatives_.size());
   for (size_t i = 0; i < alternatives_.size(); ++i) {
-    if (!required_[i].empty() && text.find(required_[i]) == std::string_view::npos) {
+    const std::vector<std::string>& choices = required_[i];
+    if (!choices.empty() && std::none_of(choices.begin(), choices.end(), [&](const std::string& c) {
+          return text.find(c) != std::string_view::npos;
+        })) {
       next[i].start = kNone;  // it cannot match anywhere in this text
       next[i].known = true;
     }
