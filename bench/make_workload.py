@@ -8,7 +8,7 @@ run as
         --data-file=<out>/work/<module>/.coverage -m test <module>
 
 (coverage.py from the repository's reference venv, parallel mode, branch
-coverage, `source` = the standard library directory, so every shard lists the
+coverage (line coverage with --lines), `source` = the standard library directory, so every shard lists the
 ~670 measurable stdlib files, executed or not).  The shard written by the
 main process is moved to <out>/.coverage.<suffix>; shards written by forked
 children are discarded.  Modules that need a GUI, are known to hang, or spawn
@@ -68,7 +68,7 @@ RC_TEMPLATE = """\
 # was measured with.
 [run]
 parallel = true
-branch = true
+branch = {branch}
 sigterm = true
 source =
     {stdlib}
@@ -95,7 +95,7 @@ def shard_stats(path: Path) -> dict | None:
             if not {"meta", "file", "coverage_schema"} <= tables:
                 return None
             meta = dict(con.execute("select key, value from meta"))
-            if meta.get("has_arcs") != "1":
+            if meta.get("has_arcs") not in ("0", "1"):
                 return None
             files = [r[0] for r in con.execute("select path from file")]
             arcs = con.execute("select count(*) from arc").fetchone()[0]
@@ -238,11 +238,14 @@ def main() -> int:
     ap.add_argument("--venvs", type=Path,
                     default=Path(os.environ.get("COVALESCE_VENVS", REPO / ".venvs")))
     ap.add_argument("--nice", type=int, default=10, help="niceness increment (default 10)")
+    ap.add_argument("--lines", action="store_true",
+                    help="line coverage only (branch = false; default out dir stdlib-N-lines)")
     ap.add_argument("--retry-failed", action="store_true",
                     help="rerun modules the manifest records as having left no shard")
     args = ap.parse_args()
 
-    out = (args.out or Path.home() / ".cache/covalesce/workload" / f"stdlib-{args.count}").resolve()
+    default_name = f"stdlib-{args.count}" + ("-lines" if args.lines else "")
+    out = (args.out or Path.home() / ".cache/covalesce/workload" / default_name).resolve()
     try:
         out.relative_to(REPO)
         ap.error(f"--out {out} is inside the repository; put the workload elsewhere")
@@ -273,7 +276,8 @@ def main() -> int:
         [str(python), "-c", "import coverage, platform; print(platform.python_version(), coverage.__version__)"],
         text=True).split()
     rc = out / "coveragerc"
-    rc.write_text(RC_TEMPLATE.format(stdlib=stdlib, data_file=out / ".coverage"))
+    rc.write_text(RC_TEMPLATE.format(stdlib=stdlib, data_file=out / ".coverage",
+                                     branch="false" if args.lines else "true"))
     (out / "logs").mkdir(exist_ok=True)
     modules = list_modules(stdlib)
     log(f"python {ver[0]}, coverage.py {ver[1]}, stdlib {stdlib}: {len(modules)} candidate modules")
