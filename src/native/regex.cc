@@ -5,6 +5,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
+
 #include "internal.h"
 
 namespace covalesce::native {
@@ -186,6 +188,33 @@ std::string RequiredLiteral(std::string_view p) {
   return best;
 }
 
+namespace {
+
+// Whether `text` holds one of `choices` (not empty): the choices' common prefix is searched
+// for once (memchr for its first byte, then a compare), and each choice compared where it
+// occurs, so the text is read once, not once per choice.
+bool ContainsAny(std::string_view text, const std::vector<std::string>& choices) {
+  size_t common = choices[0].size();
+  for (const std::string& c : choices) {
+    size_t n = 0;
+    while (n < common && n < c.size() && c[n] == choices[0][n]) ++n;
+    common = n;
+  }
+  if (common == 0) {  // nothing shared: each on its own
+    for (const std::string& c : choices)
+      if (text.find(c) != std::string_view::npos) return true;
+    return false;
+  }
+  const std::string_view prefix(choices[0].data(), common);
+  for (size_t at = text.find(prefix); at != std::string_view::npos; at = text.find(prefix, at + 1)) {
+    for (const std::string& c : choices)
+      if (text.compare(at, c.size(), c) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<std::string> RequiredChoices(std::string_view p) {
   if (p.find("(?") != std::string_view::npos) return {};  // inline flags, lookarounds, ...
   // `cur`: the strings one of which the text at this point of the run must read; a simple
@@ -346,10 +375,7 @@ void PyRegex::FindAll(std::string_view text, const std::function<void(size_t, si
   };
   std::vector<Next> next(alternatives_.size());
   for (size_t i = 0; i < alternatives_.size(); ++i) {
-    const std::vector<std::string>& choices = required_[i];
-    if (!choices.empty() && std::none_of(choices.begin(), choices.end(), [&](const std::string& c) {
-          return text.find(c) != std::string_view::npos;
-        })) {
+    if (!required_[i].empty() && !ContainsAny(text, required_[i])) {
       next[i].start = kNone;  // it cannot match anywhere in this text
       next[i].known = true;
     }
