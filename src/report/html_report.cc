@@ -243,11 +243,23 @@ struct PageJob {
     bool no_noun = false;
     Numbers nums;
   };
-  // [0] functions, [1] classes: rows (after skipping) and the counts skipped.
-  std::vector<RegionRow> rows[2];
-  Numbers totals[2];
-  int64_t skipped_covered[2] = {0, 0}, skipped_empty[2] = {0, 0};
+  // One per region kind of the file's reporter (function, class; a plugin's own): its rows
+  // (after skipping), its totals and the counts skipped.
+  struct Kind {
+    std::string noun, plural;
+    std::vector<RegionRow> rows;
+    Numbers totals;
+    int64_t skipped_covered = 0, skipped_empty = 0;
+  };
+  std::vector<Kind> kinds;
 };
+
+// FileReporter.code_region_kinds(): coverage.py's Python reporter's, or a plugin's own.
+const std::vector<std::pair<std::string, std::string>>& RegionKinds(const FileAnalysis& fa) {
+  static const std::vector<std::pair<std::string, std::string>> kPython = {{"function", "functions"},
+                                                                           {"class", "classes"}};
+  return fa.plugin.empty() ? kPython : fa.region_kinds;
+}
 
 struct Ctx {
   const Session& session;
@@ -332,6 +344,33 @@ std::string PageDigest(const Ctx& c, const PageJob& job, const std::string& raw_
   return d.Hex();
 }
 
+// FileReporter.source_token_lines() of a plugin's reporter: source().splitlines(), each line
+// as plain text.
+void PlainLines(std::string_view text, std::string& html, std::vector<size_t>& ends) {
+  size_t start = 0, i = 0;
+  auto line = [&](size_t end, size_t next) {
+    AppendHtmlText(html, text.substr(start, end - start));
+    ends.push_back(html.size());
+    start = i = next;
+  };
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\x0b' || c == '\x0c' || (c >= 0x1c && c <= 0x1e)) {
+      line(i, i + 1);
+    } else if (c == '\r') {
+      line(i, i + 1 < text.size() && text[i + 1] == '\n' ? i + 2 : i + 1);
+    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) {
+      line(i, i + 2);  // U+0085
+    } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+               (static_cast<unsigned char>(text[i + 2]) == 0xA8 || static_cast<unsigned char>(text[i + 2]) == 0xA9)) {
+      line(i, i + 3);  // U+2028, U+2029
+    } else {
+      ++i;
+    }
+  }
+  if (start < text.size()) line(text.size(), text.size());
+}
+
 // The page of one file: HtmlDataGeneration.data_for_file's decisions in covalesce's markup.
 std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text,
                        const std::map<LineNo, std::vector<std::string>>* contexts_by_line) {
@@ -340,7 +379,11 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
   const Numbers& n = a.numbers;
   std::string highlighted;
   std::vector<size_t> ends;
-  HighlightLines(text, c.minor, highlighted, ends);
+  if (f.parsed && !f.parsed->plugin.empty()) {
+    PlainLines(text, highlighted, ends);  // a plugin's reporter: its source as plain lines
+  } else {
+    HighlightLines(text, c.minor, highlighted, ends);
+  }
   const LineNo count = LineNo(ends.size());
 
   auto mark = [&](const std::vector<LineNo>& v) {
@@ -617,9 +660,9 @@ void RegionRows(const HtmlOptions& o, PageJob& job) {
   const FileReport& f = *job.file;
   if (!f.parsed) return;
   const FileAnalysis& fa = *f.parsed;
-  static const char* const kNouns[2] = {"function", "class"};
-  for (int k = 0; k < 2; ++k) {
-    const std::string noun = kNouns[k];
+  for (const auto& [noun, plural] : RegionKinds(fa)) {
+    job.kinds.push_back({noun, plural, {}, {}, 0, 0});
+    PageJob::Kind& kind = job.kinds.back();
     std::vector<const Region*> regions;
     std::vector<char> inside(size_t(std::max(fa.num_lines, 0)) + 1, 0);
     std::vector<std::vector<LineNo>> fixed;  // a region's lines made sorted and unique, if they were not
@@ -648,16 +691,16 @@ void RegionRows(const HtmlOptions& o, PageJob& job) {
     for (size_t i = 0; i < regions.size(); ++i) {
       const Region* r = regions[i];
       Numbers nums = numbers.Region(i, *lines[i]);
-      if (!ShouldReport(nums, o, job.totals[k], job.skipped_covered[k], job.skipped_empty[k])) continue;
+      if (!ShouldReport(nums, o, kind.totals, kind.skipped_covered, kind.skipped_empty)) continue;
       std::string sort_name = r->name;
       if (size_t dot = sort_name.rfind('.'); dot != std::string::npos) sort_name = sort_name.substr(dot + 1);
       sort_name.erase(0, sort_name.find_first_not_of('_') == std::string::npos ? sort_name.size()
                                                                                : sort_name.find_first_not_of('_'));
-      job.rows[k].push_back({job.page + "#t" + std::to_string(r->start), r->name, sort_name, false, nums});
+      kind.rows.push_back({job.page + "#t" + std::to_string(r->start), r->name, sort_name, false, nums});
     }
     Numbers nums = numbers.Outside(outside);
-    if (ShouldReport(nums, o, job.totals[k], job.skipped_covered[k], job.skipped_empty[k])) {
-      job.rows[k].push_back({job.page, "(no " + noun + ")", "", true, nums});
+    if (ShouldReport(nums, o, kind.totals, kind.skipped_covered, kind.skipped_empty)) {
+      kind.rows.push_back({job.page, "(no " + noun + ")", "", true, nums});
     }
   }
 }
@@ -675,8 +718,15 @@ struct IndexPage {
   int64_t skipped_covered = 0, skipped_empty = 0;
 };
 
+// str.title() for ASCII: each run of letters capitalised, the rest lower case.
 std::string Title(std::string s) {
-  if (!s.empty()) s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
+  bool in_word = false;
+  for (char& ch : s) {
+    const unsigned char u = static_cast<unsigned char>(ch);
+    const bool letter = std::isalpha(u);
+    if (letter) ch = char(in_word ? std::tolower(u) : std::toupper(u));
+    in_word = letter;
+  }
   return s;
 }
 
@@ -1066,20 +1116,23 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
   for (const PageJob& job : jobs) {
     file_index.rows.push_back({job.page, job.file->relative_filename, "", "", false, false, job.file->analysis.numbers});
   }
+  // One index page per region kind, in the order the kinds first appear (coverage.py's
+  // index_pages dict), each gathering the files that have that kind.
   std::vector<IndexPage> region_pages;
-  if (!jobs.empty()) {
-    region_pages.push_back({"function", "functions", "function_index.html", {}, {}, 0, 0});
-    region_pages.push_back({"class", "classes", "class_index.html", {}, {}, 0, 0});
-    for (int k = 0; k < 2; ++k) {
-      IndexPage& p = region_pages[size_t(k)];
-      p.totals.precision = session.config().precision;
-      for (const PageJob& job : jobs) {
-        p.totals += job.totals[k];
-        p.skipped_covered += job.skipped_covered[k];
-        p.skipped_empty += job.skipped_empty[k];
-        for (const PageJob::RegionRow& r : job.rows[k]) {
-          p.rows.push_back({r.url, job.file->relative_filename, r.name, r.sort_name, true, r.no_noun, r.nums});
-        }
+  for (const PageJob& job : jobs) {
+    for (const PageJob::Kind& kind : job.kinds) {
+      auto page = std::find_if(region_pages.begin(), region_pages.end(),
+                               [&](const IndexPage& p) { return p.noun == kind.noun; });
+      if (page == region_pages.end()) {
+        region_pages.push_back({kind.noun, kind.plural, kind.noun + "_index.html", {}, {}, 0, 0});
+        region_pages.back().totals.precision = session.config().precision;
+        page = region_pages.end() - 1;
+      }
+      page->totals += kind.totals;
+      page->skipped_covered += kind.skipped_covered;
+      page->skipped_empty += kind.skipped_empty;
+      for (const PageJob::RegionRow& r : kind.rows) {
+        page->rows.push_back({r.url, job.file->relative_filename, r.name, r.sort_name, true, r.no_noun, r.nums});
       }
     }
   }

@@ -19,6 +19,8 @@ import pytest
 
 import html_pages as H
 from conftest import venv_python
+from test_plugins import plugin_data  # noqa: F401
+from test_plugins import run_both as plugin_run_both
 from test_report import mutated
 from test_json import (COUNT, branch_data, context_data, line_context_data, lines_data,  # noqa: F401
                        make_dataset, relative_data, remote_data, run, run_both)
@@ -30,6 +32,7 @@ PY = "3.11"
 def covalesce_exe(covalesce):
     import test_json
     test_json.COVALESCE = covalesce
+    pytest.covalesce = covalesce  # test_plugins.run_both's
     global COVALESCE
     COVALESCE = covalesce
     yield
@@ -175,6 +178,17 @@ def test_other_pythons(tmp_path, tmp_path_factory, version):
     src, shards = make_dataset(tmp_path_factory, "html" + version.replace(".", ""), ["--branch"],
                                version=version)
     compare(tmp_path, src, shards, [], version=version)
+
+
+def test_plugin_files(tmp_path, plugin_data):
+    """A file measured through a coverage.py plugin (test_plugins.py's template plugin): its page
+    from the plugin's reporter (plain lines, its statements and exclusions), and the region
+    indexes with the plugin reporter's kinds (none) beside the Python files'."""
+    ref, ours = plugin_run_both(tmp_path, plugin_data, "html", ["-d", f"{tmp_path}/run/htmlcov"])
+    assert ref["rc"] == 0, ref
+    assert ours["rc"] == ref["rc"] and ours["out"] == ref["out"] and ours["err"] == ref["err"], (ref, ours)
+    compare_dirs(tmp_path / "coverage" / "htmlcov", tmp_path / "covalesce" / "htmlcov")
+    assert "page_tmpl.html" in H.pages(tmp_path / "covalesce" / "htmlcov")
 
 
 # ---- odd names and odd source ------------------------------------------------------------------
