@@ -4,8 +4,11 @@
 // arcs, exit counts, no-branch lines and fragments) is inside the timed loop.
 //
 //   native_analysis_bench [--branch] [--python-version 3.12.1] [--repeat N] < file-list
+//   native_analysis_bench --serve [--branch] [--python-version 3.12.1]
 //
-// Prints "files F fallback K wall S cpu S" with the best of N runs of each.
+// Prints "files F fallback K wall S cpu S" with the best of N runs of each. With --serve, reads
+// one chunk of tab-separated paths per line and answers "wall cpu" for each, so a caller can
+// alternate chunks with another tool in one warm process.
 #include <time.h>
 
 #include <algorithm>
@@ -33,8 +36,10 @@ int main(int argc, char** argv) {
   AnalysisSettings s;
   s.python_version = "3.12";
   int repeat = 3;
+  bool serve = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--branch")) s.branch = true;
+    else if (!std::strcmp(argv[i], "--serve")) serve = true;
     else if (!std::strcmp(argv[i], "--python-version") && i + 1 < argc) s.python_version = argv[++i];
     else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
   }
@@ -48,6 +53,23 @@ int main(int argc, char** argv) {
   if (!analyzer) {
     std::fprintf(stderr, "%s\n", analyzer.error().message.c_str());
     return 2;
+  }
+  if (serve) {
+    for (std::string line; std::getline(std::cin, line);) {
+      std::vector<std::string> chunk;
+      for (size_t at = 0; at <= line.size();) {
+        size_t tab = line.find('\t', at);
+        if (tab == std::string::npos) tab = line.size();
+        if (tab > at) chunk.push_back(line.substr(at, tab - at));
+        at = tab + 1;
+      }
+      const double w0 = Now(CLOCK_MONOTONIC), c0 = Now(CLOCK_THREAD_CPUTIME_ID);
+      for (const std::string& f : chunk) (*analyzer)->AnalyzeFile(f);
+      const double cpu = Now(CLOCK_THREAD_CPUTIME_ID) - c0, wall = Now(CLOCK_MONOTONIC) - w0;
+      std::printf("%.6f %.6f\n", wall, cpu);
+      std::fflush(stdout);
+    }
+    return 0;
   }
   std::vector<std::string> files;
   for (std::string line; std::getline(std::cin, line);)
