@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "covalesce/utf8.h"
 #include "internal.h"
 
 namespace covalesce::native {
@@ -16,24 +17,6 @@ struct CodecRef {
 };
 
 #include "codecs.inc"
-
-void PutUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 const char kReplacement[] = "\xEF\xBF\xBD";
 
@@ -298,7 +281,7 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
       DecodeUtf8Replace(all, text);
       break;
     case Codec::Latin1:
-      for (unsigned char c : all) PutUtf8(text, c);
+      for (unsigned char c : all) AppendUtf8(text, c);
       break;
     case Codec::Ascii:
       for (unsigned char c : all) {
@@ -309,7 +292,7 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
     case Codec::Table:
       for (unsigned char c : all) {
         if (c < 0x80) text += char(c);
-        else if (codec.high[c - 0x80]) PutUtf8(text, codec.high[c - 0x80]);
+        else if (codec.high[c - 0x80]) AppendUtf8(text, codec.high[c - 0x80]);
         else text += kReplacement;
       }
       break;

@@ -4,6 +4,7 @@
 // CPython refuses an unknown one, so covalesce never guesses at a file's text.
 #include <cstring>
 
+#include "covalesce/utf8.h"
 #include "covalesce/python_tokens.h"
 
 namespace covalesce::py {
@@ -28,24 +29,6 @@ const uint16_t kKoi8r[128] = {
     0x042b, 0x0417, 0x0428, 0x042d, 0x0429, 0x0427, 0x042a};
 
 enum class Codec { Utf8, Latin1, Ascii, Cp1252, Koi8r, Unknown };
-
-void PutUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 // Python's codec lookup normalisation, then the aliases covalesce knows.
 Codec LookupCodec(std::string name) {
@@ -204,7 +187,7 @@ bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, S
         continue;
       }
       case Codec::Latin1:
-        PutUtf8(t, c);
+        AppendUtf8(t, c);
         break;
       case Codec::Ascii:
         err = {LineOf(raw, i), 0, "(unicode error) 'ascii' codec can't decode byte"};
@@ -215,11 +198,11 @@ bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, S
           err = {LineOf(raw, i), 0, "(unicode error) 'charmap' codec can't decode byte"};
           return false;
         }
-        PutUtf8(t, cp);
+        AppendUtf8(t, cp);
         break;
       }
       case Codec::Koi8r:
-        PutUtf8(t, kKoi8r[c - 0x80]);
+        AppendUtf8(t, kKoi8r[c - 0x80]);
         break;
       case Codec::Unknown:
         break;

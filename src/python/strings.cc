@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "covalesce/utf8.h"
 #include "parser.h"
 
 namespace covalesce::py {
@@ -20,24 +21,6 @@ struct UName {
 const UName kUnicodeNames[] = {
 #include "unicode_names.inc"
 };
-
-void PutWtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
-}
 
 int HexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -81,7 +64,7 @@ bool DecodeBody(std::string_view b, bool raw, bool bytes, std::string& out, std:
         uint32_t v = e - '0';
         for (int k = 0; k < 2 && i + 1 < b.size() && b[i + 1] >= '0' && b[i + 1] <= '7'; ++k) v = v * 8 + (b[++i] - '0');
         if (bytes) out += char(v & 0xFF);
-        else PutWtf8(out, v);
+        else AppendUtf8(out, v);
         break;
       }
       case 'x': case 'u': case 'U': {
@@ -106,7 +89,7 @@ bool DecodeBody(std::string_view b, bool raw, bool bytes, std::string& out, std:
           return false;
         }
         if (bytes) out += char(v);
-        else PutWtf8(out, v);
+        else AppendUtf8(out, v);
         break;
       }
       case 'N': {
@@ -132,13 +115,13 @@ bool DecodeBody(std::string_view b, bool raw, bool bytes, std::string& out, std:
             cp = cp * 16 + uint32_t(h < 0 ? 0 : h);
           }
           if (hex && ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x323AF))) {
-            PutWtf8(out, cp);
+            AppendUtf8(out, cp);
             found = true;
           }
         }
         for (const UName& u : kUnicodeNames) {
           if (name == u.name) {
-            PutWtf8(out, u.cp);
+            AppendUtf8(out, u.cp);
             found = true;
             break;
           }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "covalesce/utf8.h"
 #include "covalesce/python_tokens.h"
 #include "covalesce/report_html.h"
 #include "covalesce/report_json.h"
@@ -41,19 +42,6 @@ size_t Utf8Len(std::string_view s, size_t i) {
     return 4;
   }
   return 0;
-}
-
-void AppendCodePoint(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
 }
 
 }  // namespace
@@ -94,7 +82,7 @@ void AppendEscaped(std::string& out, std::string_view text, bool quotes) {
     if (c < 0x80) {
       if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
         flush();
-        AppendCodePoint(out, c == 0x7F ? 0x2421 : 0x2400 + c);
+        AppendUtf8(out, c == 0x7F ? 0x2421 : 0x2400 + c);
         plain = ++i;
       } else {
         ++i;

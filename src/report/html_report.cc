@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "covalesce/utf8.h"
 #include "covalesce/python_tokens.h"
 #include "covalesce/report_html.h"
 #include "covalesce/report_json.h"
@@ -895,20 +896,8 @@ std::optional<std::string> JsonUnquote(const std::string& text, size_t& i) {
         }
         if (cp >= 0xDC80 && cp <= 0xDCFF) {  // a byte surrogateescape kept
           out += char(cp - 0xDC00);
-        } else if (cp < 0x80) {
-          out += char(cp);
-        } else if (cp < 0x800) {
-          out += char(0xC0 | (cp >> 6));
-          out += char(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-          out += char(0xE0 | (cp >> 12));
-          out += char(0x80 | ((cp >> 6) & 0x3F));
-          out += char(0x80 | (cp & 0x3F));
         } else {
-          out += char(0xF0 | (cp >> 18));
-          out += char(0x80 | ((cp >> 12) & 0x3F));
-          out += char(0x80 | ((cp >> 6) & 0x3F));
-          out += char(0x80 | (cp & 0x3F));
+          AppendUtf8(out, cp);
         }
         break;
       }
