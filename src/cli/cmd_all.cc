@@ -103,6 +103,7 @@ int RunAll(const Parsed& options) {
   const char* const types[kKinds] = {"", "JSON report", report::kXmlReportType, "LCOV report", "HTML report"};
   const report::HtmlOptions html_options = report::HtmlOptionsFrom(effective);
   std::string html_index;  // "htmlcov/index.html", for its message
+  std::vector<std::pair<std::string, double>> html_busy;  // its stages, for --timings
 
   report::Session session(std::move(effective), so, report::Sink{}, timings);
   NoticePrinter show_notices(session);
@@ -179,6 +180,7 @@ int RunAll(const Parsed& options) {
           auto html = report::WriteHtmlReport(s, files, html_options);
           if (!html) return html.error();
           html_index = html->index_file;
+          html_busy = std::move(html->busy);
           return html->total;
         });
       });
@@ -187,6 +189,9 @@ int RunAll(const Parsed& options) {
   }
   for (int k = 0; k < kKinds; ++k) {
     if (built[k].wanted) timings.AddOverlapped(kNames[k], built[k].seconds);
+    if (k == kHtml) {
+      for (const auto& [stage, seconds] : html_busy) timings.AddOverlapped("html:" + stage, seconds);
+    }
   }
 
   // Written in coverage.py's command order, each with its message.
