@@ -326,17 +326,24 @@ AnalysisNarrower::~AnalysisNarrower() = default;
 void AnalysisNarrower::AddRegions(const std::vector<std::vector<LineNo>>& liness) {
   const Analysis& a = impl_->analysis;
   if (!a.has_arcs) return;
-  std::unordered_map<LineNo, Impl::Region*> line2region;
+  // Line -> region as a dense table: regions cover a file's lines, so this is small, and it
+  // is looked up twice per arc.
+  LineNo max_line = 0;
+  for (const std::vector<LineNo>& lines : liness) {
+    for (LineNo l : lines) max_line = std::max(max_line, l);
+  }
+  std::vector<Impl::Region*> line2region(size_t(max_line) + 1, nullptr);
   std::vector<Impl::Region*> touched;
   for (std::vector<LineNo> lines : liness) {
     SortUnique(lines);
     Impl::Region* r = &impl_->regions[lines];
     touched.push_back(r);
-    for (LineNo l : lines) line2region[l] = r;
+    for (LineNo l : lines) {
+      if (l >= 0) line2region[size_t(l)] = r;
+    }
   }
   auto find = [&](LineNo l) -> Impl::Region* {
-    auto it = line2region.find(l);
-    return it == line2region.end() ? nullptr : it->second;
+    return l >= 0 && l <= max_line ? line2region[size_t(l)] : nullptr;
   };
   auto collect = [&](const std::vector<Arc>& arcs, std::vector<Arc> Impl::Region::*field) {
     for (const Arc& arc : arcs) {
