@@ -161,6 +161,19 @@ def test_unusual_names(tmp_path):
     compare(tmp_path / "a", src, shards, [])
 
 
+def test_line_checksums_over_rare_line_ends(tmp_path):
+    """str.splitlines() also ends lines at \\v, \\x1c-\\x1e, \\x85, U+2028 and U+2029, so the
+    source lines coverage.py hashes shift after one; native analysis must split the same way."""
+    src = tmp_path / "proj"
+    src.mkdir()
+    (src / "odd.py").write_text("X = 1  # a\vb\n# c\x1cd\u2028e\u2029f\x85g\nY = X\nif Y:\n    Z = 2\n",
+                                encoding="utf-8")
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    record(src, shards, ["odd.py"], ["--branch"])
+    compare(tmp_path / "a", src, shards, [], rc_text="[lcov]\nline_checksums = true\n")
+
+
 def test_help_matches_coverage():
     ref = subprocess.run([str(venv_python(PY).parent / "coverage"), "help", "lcov"],
                          capture_output=True, text=True).stdout
