@@ -17,49 +17,148 @@ bool IsIdStart(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && 
 bool IsIdChar(unsigned char c) { return IsIdStart(c) || (c >= '0' && c <= '9'); }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-Kw KeywordOf(std::string_view s) {
-  static const struct { const char* text; Kw kw; } kTable[] = {
-      {"False", Kw::False}, {"None", Kw::None}, {"True", Kw::True}, {"and", Kw::And},
-      {"as", Kw::As}, {"assert", Kw::Assert}, {"async", Kw::Async}, {"await", Kw::Await},
-      {"break", Kw::Break}, {"class", Kw::Class}, {"continue", Kw::Continue}, {"def", Kw::Def},
-      {"del", Kw::Del}, {"elif", Kw::Elif}, {"else", Kw::Else}, {"except", Kw::Except},
-      {"finally", Kw::Finally}, {"for", Kw::For}, {"from", Kw::From}, {"global", Kw::Global},
-      {"if", Kw::If}, {"import", Kw::Import}, {"in", Kw::In}, {"is", Kw::Is},
-      {"lambda", Kw::Lambda}, {"nonlocal", Kw::Nonlocal}, {"not", Kw::Not}, {"or", Kw::Or},
-      {"pass", Kw::Pass}, {"raise", Kw::Raise}, {"return", Kw::Return}, {"try", Kw::Try},
-      {"while", Kw::While}, {"with", Kw::With}, {"yield", Kw::Yield}, {"match", Kw::Match},
-      {"case", Kw::Case}, {"type", Kw::Type}, {"_", Kw::Underscore},
-  };
-  if (s.size() > 8) return Kw::None_;
-  for (const auto& k : kTable) {
-    if (s[0] == k.text[0] && s == k.text) return k.kw;
+// IsIdChar as a table: the name loop runs for every byte of every name.
+struct IdCharTable {
+  bool is[256];
+  constexpr IdCharTable() : is() {
+    for (int c = 0; c < 256; ++c) is[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80 || (c >= '0' && c <= '9');
   }
-  return Kw::None_;
+};
+constexpr IdCharTable kIdChar;
+
+// Keyword of a name (Kw::None_ if none): a switch on the first character, then at most four
+// comparisons, because every Name token is looked up.
+Kw KeywordOf(std::string_view s) {
+  switch (s[0]) {
+    case 'F':
+      if (s == "False") return Kw::False;
+      return Kw::None_;
+    case 'N':
+      if (s == "None") return Kw::None;
+      return Kw::None_;
+    case 'T':
+      if (s == "True") return Kw::True;
+      return Kw::None_;
+    case '_':
+      if (s == "_") return Kw::Underscore;
+      return Kw::None_;
+    case 'a':
+      if (s == "and") return Kw::And;
+      if (s == "as") return Kw::As;
+      if (s == "assert") return Kw::Assert;
+      if (s == "async") return Kw::Async;
+      if (s == "await") return Kw::Await;
+      return Kw::None_;
+    case 'b':
+      if (s == "break") return Kw::Break;
+      return Kw::None_;
+    case 'c':
+      if (s == "class") return Kw::Class;
+      if (s == "continue") return Kw::Continue;
+      if (s == "case") return Kw::Case;
+      return Kw::None_;
+    case 'd':
+      if (s == "def") return Kw::Def;
+      if (s == "del") return Kw::Del;
+      return Kw::None_;
+    case 'e':
+      if (s == "elif") return Kw::Elif;
+      if (s == "else") return Kw::Else;
+      if (s == "except") return Kw::Except;
+      return Kw::None_;
+    case 'f':
+      if (s == "finally") return Kw::Finally;
+      if (s == "for") return Kw::For;
+      if (s == "from") return Kw::From;
+      return Kw::None_;
+    case 'g':
+      if (s == "global") return Kw::Global;
+      return Kw::None_;
+    case 'i':
+      if (s == "if") return Kw::If;
+      if (s == "import") return Kw::Import;
+      if (s == "in") return Kw::In;
+      if (s == "is") return Kw::Is;
+      return Kw::None_;
+    case 'l':
+      if (s == "lambda") return Kw::Lambda;
+      return Kw::None_;
+    case 'm':
+      if (s == "match") return Kw::Match;
+      return Kw::None_;
+    case 'n':
+      if (s == "nonlocal") return Kw::Nonlocal;
+      if (s == "not") return Kw::Not;
+      return Kw::None_;
+    case 'o':
+      if (s == "or") return Kw::Or;
+      return Kw::None_;
+    case 'p':
+      if (s == "pass") return Kw::Pass;
+      return Kw::None_;
+    case 'r':
+      if (s == "raise") return Kw::Raise;
+      if (s == "return") return Kw::Return;
+      return Kw::None_;
+    case 't':
+      if (s == "try") return Kw::Try;
+      if (s == "type") return Kw::Type;
+      return Kw::None_;
+    case 'w':
+      if (s == "while") return Kw::While;
+      if (s == "with") return Kw::With;
+      return Kw::None_;
+    case 'y':
+      if (s == "yield") return Kw::Yield;
+      return Kw::None_;
+    default:
+      return Kw::None_;
+  }
 }
 
-struct Op3 {
-  const char* text;
+// The operator or delimiter at the start of `s` (longest match), or {EndMarker, 0} if none.
+// A switch on the first character: the tokenizer calls this for every operator token.
+struct OpMatch {
   Tok tok;
+  size_t len;
 };
-// Longest first within each leading character.
-const Op3 kOps[] = {
-    {"**=", Tok::DoubleStarEqual}, {"//=", Tok::DoubleSlashEqual}, {"<<=", Tok::LeftShiftEqual},
-    {">>=", Tok::RightShiftEqual}, {"...", Tok::Ellipsis},         {"!=", Tok::NotEqual},
-    {"%=", Tok::PercentEqual},     {"&=", Tok::AmperEqual},        {"**", Tok::DoubleStar},
-    {"*=", Tok::StarEqual},        {"+=", Tok::PlusEqual},         {"-=", Tok::MinEqual},
-    {"->", Tok::RArrow},           {"//", Tok::DoubleSlash},       {"/=", Tok::SlashEqual},
-    {":=", Tok::ColonEqual},       {"<<", Tok::LeftShift},         {"<=", Tok::LessEqual},
-    {"==", Tok::EqEqual},          {">=", Tok::GreaterEqual},      {">>", Tok::RightShift},
-    {"@=", Tok::AtEqual},          {"^=", Tok::CircumflexEqual},   {"|=", Tok::VBarEqual},
-    {"!", Tok::Exclamation},       {"%", Tok::Percent},            {"&", Tok::Amper},
-    {"(", Tok::LPar},              {")", Tok::RPar},               {"*", Tok::Star},
-    {"+", Tok::Plus},              {",", Tok::Comma},              {"-", Tok::Minus},
-    {".", Tok::Dot},               {"/", Tok::Slash},              {":", Tok::Colon},
-    {";", Tok::Semi},              {"<", Tok::Less},               {"=", Tok::Equal},
-    {">", Tok::Greater},           {"@", Tok::At},                 {"[", Tok::LSqb},
-    {"]", Tok::RSqb},              {"^", Tok::Circumflex},         {"{", Tok::LBrace},
-    {"|", Tok::VBar},              {"}", Tok::RBrace},             {"~", Tok::Tilde},
-};
+OpMatch MatchOperator(std::string_view s) {
+  char c1 = s.size() > 1 ? s[1] : '\0', c2 = s.size() > 2 ? s[2] : '\0';
+  // X, X= (the augmented assignment / comparison form).
+  auto with_eq = [&](Tok plain, Tok eq) { return c1 == '=' ? OpMatch{eq, 2} : OpMatch{plain, 1}; };
+  // X, XX, X=, XX= (**, //, <<, >>).
+  auto doubled = [&](char c, Tok plain, Tok eq, Tok dbl, Tok dbl_eq) {
+    if (c1 == c) return c2 == '=' ? OpMatch{dbl_eq, 3} : OpMatch{dbl, 2};
+    return with_eq(plain, eq);
+  };
+  switch (s[0]) {
+    case '(': return {Tok::LPar, 1};
+    case ')': return {Tok::RPar, 1};
+    case '[': return {Tok::LSqb, 1};
+    case ']': return {Tok::RSqb, 1};
+    case '{': return {Tok::LBrace, 1};
+    case '}': return {Tok::RBrace, 1};
+    case ',': return {Tok::Comma, 1};
+    case ';': return {Tok::Semi, 1};
+    case '~': return {Tok::Tilde, 1};
+    case ':': return with_eq(Tok::Colon, Tok::ColonEqual);
+    case '=': return with_eq(Tok::Equal, Tok::EqEqual);
+    case '!': return with_eq(Tok::Exclamation, Tok::NotEqual);
+    case '%': return with_eq(Tok::Percent, Tok::PercentEqual);
+    case '&': return with_eq(Tok::Amper, Tok::AmperEqual);
+    case '+': return with_eq(Tok::Plus, Tok::PlusEqual);
+    case '^': return with_eq(Tok::Circumflex, Tok::CircumflexEqual);
+    case '|': return with_eq(Tok::VBar, Tok::VBarEqual);
+    case '@': return with_eq(Tok::At, Tok::AtEqual);
+    case '-': return c1 == '>' ? OpMatch{Tok::RArrow, 2} : with_eq(Tok::Minus, Tok::MinEqual);
+    case '.': return c1 == '.' && c2 == '.' ? OpMatch{Tok::Ellipsis, 3} : OpMatch{Tok::Dot, 1};
+    case '*': return doubled('*', Tok::Star, Tok::StarEqual, Tok::DoubleStar, Tok::DoubleStarEqual);
+    case '/': return doubled('/', Tok::Slash, Tok::SlashEqual, Tok::DoubleSlash, Tok::DoubleSlashEqual);
+    case '<': return doubled('<', Tok::Less, Tok::LessEqual, Tok::LeftShift, Tok::LeftShiftEqual);
+    case '>': return doubled('>', Tok::Greater, Tok::GreaterEqual, Tok::RightShift, Tok::RightShiftEqual);
+    default: return {Tok::EndMarker, 0};
+  }
+}
 
 struct SyntaxFail {
   SyntaxErrorInfo info;
@@ -89,7 +188,8 @@ class Lexer {
       unsigned char c = s_[i_];
       size_t start = i_;
       if (c == '#') {
-        while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+        size_t nl = s_.find('\n', i_);  // memchr, not a byte loop: comments are long
+        i_ = nl == std::string_view::npos ? s_.size() : nl;
         Emit(Tok::Comment, start, i_);
         continue;
       }
@@ -116,12 +216,13 @@ class Lexer {
       }
       line_has_token_ = true;
       if (IsIdStart(c)) {
-        while (i_ < s_.size() && IsIdChar(s_[i_])) ++i_;
+        unsigned char bits = 0;  // the OR of the name's bytes: bit 7 set if any is non-ASCII
+        while (i_ < s_.size() && kIdChar.is[(unsigned char)s_[i_]]) bits |= (unsigned char)s_[i_++];
         if (i_ < s_.size() && (s_[i_] == '\'' || s_[i_] == '"') && IsStringPrefix(start, i_)) {
           LexString(start);
           continue;
         }
-        CheckIdentifier(start, i_);
+        if (bits & 0x80) CheckIdentifier(start, i_);
         Emit(Tok::Name, start, i_).kw = KeywordOf(s_.substr(start, i_ - start));
         continue;
       }
@@ -412,10 +513,9 @@ class Lexer {
   void LexOperator() {
     size_t start = i_;
     unsigned char c = s_[i_];
-    for (const Op3& op : kOps) {
-      if (op.text[0] != char(c)) continue;  // the cheap test first: most entries differ here
-      size_t n = std::strlen(op.text);
-      if (s_.compare(i_, n, op.text) != 0) continue;
+    OpMatch op = MatchOperator(s_.substr(i_));
+    if (op.len != 0) {
+      size_t n = op.len;
       // Inside an f-string replacement field at its own level: '}' closes, ':' opens the
       // spec, '!' the conversion.
       if (!fstack_.empty() && fstack_.back().state == FState::Expr && paren_ == fstack_.back().fields.back()) {
