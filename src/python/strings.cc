@@ -4,6 +4,7 @@
 // f-string is one STRING token whose fields are re-tokenized and parsed as "(expr)", with
 // CPython 3.11's position arithmetic (whole-string positions for literal parts and
 // FormattedValue nodes, shifted positions for the expressions inside).
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -34,15 +35,21 @@ bool DecodeBody(std::string_view b, bool raw, bool bytes, std::string& out, std:
   out.clear();
   out.reserve(b.size());
   for (size_t i = 0; i < b.size(); ++i) {
-    char c = b[i];
-    if (bytes && (unsigned char)c >= 0x80) {
-      error = "bytes can only contain ASCII literal characters";
-      return false;
+    // The text up to the next escape (all of it when raw) is copied in one append: most
+    // literals have no escapes, and appending char by char was a visible cost.
+    size_t run_end = raw ? b.size() : std::min(b.find('\\', i), b.size());
+    if (bytes) {
+      for (size_t k = i; k < run_end; ++k) {
+        if ((unsigned char)b[k] >= 0x80) {
+          error = "bytes can only contain ASCII literal characters";
+          return false;
+        }
+      }
     }
-    if (c != '\\' || raw) {
-      out += c;
-      continue;
-    }
+    out.append(b.data() + i, run_end - i);
+    i = run_end;
+    if (i >= b.size()) break;
+    char c = b[i];  // a backslash
     if (i + 1 >= b.size()) {
       out += c;
       continue;
