@@ -44,11 +44,13 @@ FileAnalysis Sample(const std::string& path = "/p/m.py") {
   fa.exit_counts = {{1, 1}, {2, 2}, {4, 1}, {7, 1}};
   fa.no_branch = {7};
   fa.with_jump_fixers = {{{6, 2}, Arc{6, 7}}, {{2, 7}, std::nullopt}};
-  fa.arc_fragments = {
-      {{2, 4}, {{"the condition on line {lineno} was never true", std::nullopt}}},
-      {{2, 7}, {{"", std::nullopt}, {std::nullopt, "jump to line {lineno} \"quoted\"\n"}}},
-      {{4, -3}, {{"the return on line {lineno} wasn't executed", "return from function 'm'"}}},
-  };
+  const uint32_t none = ArcFragments::kNoText;
+  auto& frags = fa.arc_fragments;
+  frags.Add({4, -3}, frags.AddText("the return on line {lineno} wasn't executed"),
+            frags.AddText("return from function 'm'"));  // out of order: Add keeps them sorted
+  frags.Add({2, 4}, frags.AddText("the condition on line {lineno} was never true"), none);
+  frags.Add({2, 7}, frags.AddText(""), none);
+  frags.Add({2, 7}, none, frags.AddText("jump to line {lineno} \"quoted\"\n"));
   fa.has_source = true;
   fa.source_lines = {"x = 1  # \xc3\xa9", "\ttab"};
   fa.tokens = {{{"nam", "x"}, {"ws", " "}}, {}};

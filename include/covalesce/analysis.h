@@ -4,6 +4,7 @@
 // exact fallback (--analysis=python) that asks coverage.py itself in the user's python3.
 // Results are cached on disk (SQLite, .covalesce_cache/) keyed by source bytes and settings.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -22,12 +23,56 @@ namespace covalesce {
 using LineNo = int32_t;
 using Arc = std::pair<LineNo, LineNo>;  // a negative end is an exit from the code object
 
-// One way an arc can be missed, as coverage.py's AstArcAnalyzer records it. Both texts are
-// unformatted: "{lineno}" is filled in when a message is made; nullopt is Python's None.
-struct ArcFragment {
-  std::optional<std::string> cause;   // "the condition on line {lineno} was never true"
-  std::optional<std::string> action;  // "return from function 'f'"; nullopt: jump to ...
-  bool operator==(const ArcFragment&) const = default;
+// coverage.py's _missing_arc_fragments: for an arc, each way it can be missed, as
+// AstArcAnalyzer recorded it. Both texts are unformatted: "{lineno}" is filled in when a
+// message is made; nullopt is Python's None.
+//
+// Flat rather than a map of vectors of optional strings: one entry per fragment, sorted by
+// arc (an arc's fragments stay in the order they were added), and the texts, which repeat
+// ("exit the module", one action per function), held once per file in one buffer. Building
+// and freeing the map form (a node, a vector and up to two strings per fragment) was 7% of
+// native branch analysis.
+class ArcFragments {
+ public:
+  static constexpr uint32_t kNoText = UINT32_MAX;  // Python's None
+  struct Entry {
+    Arc arc;
+    uint32_t cause = kNoText;   // "the condition on line {lineno} was never true"
+    uint32_t action = kNoText;  // "return from function 'f'"; kNoText: jump to ...
+    bool operator==(const Entry&) const = default;
+  };
+
+  // Stores a text and gives its id for Add (no de-duplication: callers intern).
+  // (Inline, as are Add's, so the native analyser needs no link to the analysis library.)
+  uint32_t AddText(std::string_view text) {
+    spans_.emplace_back(uint32_t(texts_.size()), uint32_t(text.size()));
+    texts_.append(text);
+    return uint32_t(spans_.size() - 1);
+  }
+  std::optional<std::string_view> Text(uint32_t id) const {
+    if (id == kNoText) return std::nullopt;
+    return std::string_view(texts_).substr(spans_[id].first, spans_[id].second);
+  }
+  // Adds a fragment after the arc's earlier ones; in sorted order of arcs this is an append.
+  void Add(Arc arc, uint32_t cause, uint32_t action) {
+    auto after = entries_.end();
+    if (!entries_.empty() && arc < entries_.back().arc)  // rare: an arc out of order
+      after = std::upper_bound(entries_.begin(), entries_.end(), arc,
+                               [](Arc a, const Entry& e) { return a < e.arc; });
+    entries_.insert(after, Entry{arc, cause, action});
+  }
+  // One arc's fragments in the order they were added; empty if it has none.
+  std::pair<const Entry*, const Entry*> Find(Arc arc) const;
+  const std::vector<Entry>& entries() const { return entries_; }  // sorted by arc
+  bool empty() const { return entries_.empty(); }
+  void clear() { *this = ArcFragments(); }
+  // The same fragments with the same texts, however the texts were stored.
+  bool operator==(const ArcFragments& other) const;
+
+ private:
+  std::vector<Entry> entries_;
+  std::string texts_;                                    // every text, end to end
+  std::vector<std::pair<uint32_t, uint32_t>> spans_;     // id -> (offset, length) in texts_
 };
 
 // A function or class, as coverage.py's regions.code_regions() finds it.
@@ -72,7 +117,7 @@ struct FileAnalysis {
   std::map<LineNo, int> exit_counts;       // excluded lines and arcs into them not counted
   std::vector<LineNo> no_branch;           // lines matching partial_branches(+_always)
   std::map<Arc, std::optional<Arc>> with_jump_fixers;  // raw arc -> replacement, or dropped
-  std::map<Arc, std::vector<ArcFragment>> arc_fragments;  // keyed by raw (unmapped) arcs
+  ArcFragments arc_fragments;              // keyed by raw (unmapped) arcs
 
   // Source for HTML and LCOV checksums (has_source only): Python's str.splitlines() of the
   // decoded source, and phystokens.source_token_lines() as (class, text) pairs per line.

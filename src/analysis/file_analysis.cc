@@ -9,7 +9,7 @@ namespace covalesce {
 namespace {
 
 // str.format(lineno=n) for the fragments coverage.py writes: "{lineno}" and doubled braces.
-std::string FormatLineno(const std::string& text, LineNo n) {
+std::string FormatLineno(std::string_view text, LineNo n) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text.compare(i, 8, "{lineno}") == 0) {
@@ -25,15 +25,16 @@ std::string FormatLineno(const std::string& text, LineNo n) {
 }
 
 // _finish_action_msg: the default action, then formatted with the arc's end.
-std::string FinishAction(const std::optional<std::string>& action, LineNo end) {
+std::string FinishAction(std::optional<std::string_view> action, LineNo end) {
   if (action) return FormatLineno(*action, end);
   return end < 0 ? "jump to the function exit" : "jump to line " + std::to_string(end);
 }
 
-const std::vector<ArcFragment>& FragmentsFor(const FileAnalysis& fa, Arc arc) {
-  static const std::vector<ArcFragment> kNone = {ArcFragment{}};
-  auto it = fa.arc_fragments.find(arc);
-  return it == fa.arc_fragments.end() || it->second.empty() ? kNone : it->second;
+// An arc's fragments; an arc with none reads as one fragment with both texts None.
+std::pair<const ArcFragments::Entry*, const ArcFragments::Entry*> FragmentsFor(const FileAnalysis& fa, Arc arc) {
+  static constexpr ArcFragments::Entry kNone{};
+  auto range = fa.arc_fragments.Find(arc);
+  return range.first == range.second ? std::pair{&kNone, &kNone + 1} : range;
 }
 
 template <typename T>
@@ -43,6 +44,25 @@ void SortUnique(std::vector<T>& v) {
 }
 
 }  // namespace
+
+std::pair<const ArcFragments::Entry*, const ArcFragments::Entry*> ArcFragments::Find(Arc arc) const {
+  auto lo = std::lower_bound(entries_.begin(), entries_.end(), arc,
+                             [](const Entry& e, Arc a) { return e.arc < a; });
+  auto hi = lo;
+  while (hi != entries_.end() && hi->arc == arc) ++hi;
+  return {entries_.data() + (lo - entries_.begin()), entries_.data() + (hi - entries_.begin())};
+}
+
+bool ArcFragments::operator==(const ArcFragments& other) const {
+  if (entries_.size() != other.entries_.size()) return false;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& a = entries_[i];
+    const Entry& b = other.entries_[i];
+    if (a.arc != b.arc || Text(a.cause) != other.Text(b.cause) || Text(a.action) != other.Text(b.action))
+      return false;
+  }
+  return true;
+}
 
 LineNo FileAnalysis::FirstLine(LineNo line) const {
   LineNo key = line < 0 ? -line : line;
@@ -78,17 +98,18 @@ std::string FileAnalysis::MissingArcDescription(LineNo start, LineNo end) const 
   // A plugin's FileReporter (covalesce takes only those that keep the base class's texts).
   if (!plugin.empty()) return "Line " + std::to_string(start) + " didn't jump to line " + std::to_string(end);
   std::string out;
-  for (const ArcFragment& f : FragmentsFor(*this, {start, end})) {
+  auto [f, last] = FragmentsFor(*this, {start, end});
+  for (; f != last; ++f) {
     if (!out.empty()) out += " or ";
-    out += "line " + std::to_string(start) + " didn't " + FinishAction(f.action, end);
-    if (f.cause) out += " because " + FormatLineno(*f.cause, start);
+    out += "line " + std::to_string(start) + " didn't " + FinishAction(arc_fragments.Text(f->action), end);
+    if (auto cause = arc_fragments.Text(f->cause)) out += " because " + FormatLineno(*cause, start);
   }
   return out;
 }
 
 std::string FileAnalysis::ArcDescription(LineNo start, LineNo end) const {
   if (!plugin.empty()) return "jump to line " + std::to_string(end);
-  return FinishAction(FragmentsFor(*this, {start, end}).front().action, end);
+  return FinishAction(arc_fragments.Text(FragmentsFor(*this, {start, end}).first->action), end);
 }
 
 }  // namespace covalesce

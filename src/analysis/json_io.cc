@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include <cstdio>
+#include <unordered_map>
 
 #include "covalesce/analysis.h"
 #include "internal.h"
@@ -44,7 +45,7 @@ void PutString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void PutOptString(std::string& out, const std::optional<std::string>& s) {
+void PutOptString(std::string& out, std::optional<std::string_view> s) {
   if (s) PutString(out, *s);
   else out += "null";
 }
@@ -124,7 +125,6 @@ bool Read(od::value& v, std::optional<std::string>& out) {
 // Overloads used by the templates below, declared before them.
 bool Read(od::value& v, Arc& out);
 bool Read(od::value& v, std::optional<Arc>& out);
-bool Read(od::value& v, ArcFragment& out);
 bool Read(od::value& v, Region& out);
 bool Read(od::value& v, std::pair<std::string, std::string>& out);
 template <typename T>
@@ -166,7 +166,33 @@ bool Read(od::value& v, std::optional<Arc>& out) {
   return Read(v, *out);
 }
 
-bool Read(od::value& v, ArcFragment& out) { return ReadPair(v, out.cause, out.action); }
+// [[[a, b], [[cause|null, action|null], ...]], ...]: each text stored once per file.
+bool Read(od::value& v, ArcFragments& out) {
+  out.clear();
+  std::unordered_map<std::string, uint32_t> ids;
+  auto intern = [&](const std::optional<std::string>& text) {
+    if (!text) return ArcFragments::kNoText;
+    auto [it, added] = ids.try_emplace(*text, 0);
+    if (added) it->second = out.AddText(*text);
+    return it->second;
+  };
+  return ForEach(v, [&](od::value& item) {
+    Arc arc;
+    int n = 0;
+    bool ok = ForEach(item, [&](od::value& part) {
+      ++n;
+      if (n == 1) return Read(part, arc);
+      if (n != 2) return false;
+      return ForEach(part, [&](od::value& frag) {
+        std::optional<std::string> cause, action;
+        if (!ReadPair(frag, cause, action)) return false;
+        out.Add(arc, intern(cause), intern(action));
+        return true;
+      });
+    });
+    return ok && n == 2;
+  });
+}
 
 template <typename T>
 bool Read(od::value& v, std::vector<T>& out) {
@@ -333,17 +359,16 @@ std::string ToJson(const FileAnalysis& fa) {
       o += ']';
     }
     o += "],\"arc_fragments\":[";
-    first = true;
-    for (const auto& [arc, frags] : fa.arc_fragments) {
-      o += first ? "[" : ",[";
-      first = false;
-      PutPair(o, arc);
+    const auto& frags = fa.arc_fragments.entries();  // sorted: an arc's fragments together
+    for (size_t i = 0; i < frags.size();) {
+      o += i ? ",[" : "[";
+      PutPair(o, frags[i].arc);
       o += ",[";
-      for (size_t i = 0; i < frags.size(); ++i) {
-        o += i ? ",[" : "[";
-        PutOptString(o, frags[i].cause);
+      for (size_t j = i; i < frags.size() && frags[i].arc == frags[j].arc; ++i) {
+        o += i > j ? ",[" : "[";
+        PutOptString(o, fa.arc_fragments.Text(frags[i].cause));
         o += ',';
-        PutOptString(o, frags[i].action);
+        PutOptString(o, fa.arc_fragments.Text(frags[i].action));
         o += ']';
       }
       o += "]]";

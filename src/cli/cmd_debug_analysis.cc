@@ -71,7 +71,7 @@ std::string Described(const FileAnalysis& fa) {
           ListJson(fa.TranslateLines(lines), [](LineNo l) { return std::to_string(l); });
   std::vector<Arc> probe = fa.arcs;
   for (const auto& [arc, to] : fa.with_jump_fixers) probe.push_back(arc);
-  for (const auto& [arc, frags] : fa.arc_fragments) probe.push_back(arc);
+  for (const auto& frag : fa.arc_fragments.entries()) probe.push_back(frag.arc);
   json += ",\"translated_arcs\":" + ListJson(fa.TranslateArcs(probe), PairJson);
   return json + "}";
 }

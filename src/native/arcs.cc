@@ -18,7 +18,9 @@
 #include <algorithm>
 #include <climits>
 #include <deque>
+#include <iterator>
 #include <set>
+#include <unordered_map>
 
 #include "covalesce/native_analysis.h"
 
@@ -615,12 +617,25 @@ void ArcAnalyzer::Finish() {
   // missing_arc_fragments: each arc's fragments in the order they were added.
   std::stable_sort(fragments_.begin(), fragments_.end(),
                    [](const Fragment& a, const Fragment& b) { return a.arc < b.arc; });
+  // Each text is stored once: causes by kind, actions by their string in actions_.
   auto& frags = fa_.arc_fragments;
+  uint32_t cause_ids[std::size(kCauseText)];
+  std::fill(std::begin(cause_ids), std::end(cause_ids), ArcFragments::kNoText);
+  std::unordered_map<const std::string*, uint32_t> action_ids;
   for (const Fragment& f : fragments_) {
-    if (frags.empty() || frags.rbegin()->first != f.arc) frags.emplace_hint(frags.end(), f.arc, std::vector<ArcFragment>{});
-    ArcFragment& out_frag = frags.rbegin()->second.emplace_back();
-    if (f.cause != kNone) out_frag.cause.emplace(kCauseText[f.cause]);
-    if (f.action) out_frag.action = *f.action;
+    uint32_t cause = ArcFragments::kNoText;
+    if (f.cause != kNone) {
+      uint32_t& id = cause_ids[f.cause];
+      if (id == ArcFragments::kNoText) id = frags.AddText(kCauseText[f.cause]);
+      cause = id;
+    }
+    uint32_t action = ArcFragments::kNoText;
+    if (f.action) {
+      auto [known, added] = action_ids.try_emplace(f.action, 0);
+      if (added) known->second = frags.AddText(*f.action);
+      action = known->second;
+    }
+    frags.Add(f.arc, cause, action);
   }
   fa_.has_arcs = true;
 }
