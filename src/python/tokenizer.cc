@@ -26,6 +26,13 @@ struct IdCharTable {
 };
 constexpr IdCharTable kIdChar;
 
+// The bytes that end a run of plain string-literal text: quotes, backslash, newline.
+struct StrSpecialTable {
+  bool is[256];
+  constexpr StrSpecialTable() : is() { is['\''] = is['"'] = is['\\'] = is['\n'] = true; }
+};
+constexpr StrSpecialTable kStrSpecial;
+
 // Keyword of a name (Kw::None_ if none): a switch on the first character, then at most four
 // comparisons, because every Name token is looked up.
 Kw KeywordOf(std::string_view s) {
@@ -384,6 +391,7 @@ class Lexer {
     }
     i_ += triple ? 3 : 1;
     while (true) {
+      while (i_ < s_.size() && !kStrSpecial.is[(unsigned char)s_[i_]]) ++i_;  // plain text
       if (i_ >= s_.size()) {
         if (triple) Fail(start_line, "unterminated triple-quoted string literal");
         Fail(start_line, "unterminated string literal");
