@@ -158,6 +158,7 @@ class Parser {
   Arena& a_;
   size_t p_ = 0;
   int fstring_depth_ = 0;
+  std::string str_scratch_;  // Strings()' decoding buffer, reused from literal to literal
 };
 
 // String-literal helpers shared by the f-string code.

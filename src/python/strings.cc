@@ -257,6 +257,24 @@ std::vector<StrPiece> MergeStrPieces(std::vector<StrPiece>& in) {
 
 Node* Parser::Strings() {
   size_t start = p_;
+  // The common case, one plain str/bytes token not followed by another: decoded into a reused
+  // buffer and copied to the arena, without the piece vector and the joined copy below.
+  if (At(Tok::String) && T(1).kind != Tok::String && T(1).kind != Tok::FStringStart) {
+    const Token& t = T();
+    std::string_view text = Text(t);
+    StrTok st = Classify(text);
+    if (!st.fstr) {
+      ++p_;
+      std::string_view body = text.substr(st.prefix + st.quote, text.size() - st.prefix - 2 * st.quote);
+      std::string err;
+      if (!DecodeBody(body, st.raw, st.bytes, str_scratch_, err)) Fail(t.lineno, "(unicode error) " + err);
+      auto* c = MakeAt<ConstantNode>(Kind::Constant, Span(start));
+      c->ck = st.bytes ? ConstKind::Bytes : ConstKind::Str;
+      c->u_prefix = st.u;
+      c->text = a_.copy(str_scratch_);
+      return c;
+    }
+  }
   std::vector<StrPiece> pieces;
   bool has_f = false, bytes = false, nonbytes = false, first_u = false;
   std::vector<size_t> f311;  // 3.11 f-string token indexes
