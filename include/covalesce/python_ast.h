@@ -31,7 +31,17 @@ class Arena {
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
-  void* alloc(size_t size, size_t align = alignof(std::max_align_t));
+  // The bump itself is inline (the parser allocates for every node and list); only starting a
+  // new block is out of line.
+  void* alloc(size_t size, size_t align = alignof(std::max_align_t)) {
+    size_t pad = (align - (reinterpret_cast<uintptr_t>(cur_) & (align - 1))) & (align - 1);
+    if (size + pad > left_) return alloc_new_block(size, align);
+    char* p = cur_ + pad;
+    cur_ += pad + size;
+    left_ -= pad + size;
+    used_ += size;
+    return p;
+  }
   template <class T>
   T* make() {
     return new (alloc(sizeof(T), alignof(T))) T();
@@ -40,6 +50,7 @@ class Arena {
   size_t bytes_used() const { return used_; }
 
  private:
+  void* alloc_new_block(size_t size, size_t align);
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* cur_ = nullptr;
   size_t left_ = 0, used_ = 0;

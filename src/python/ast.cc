@@ -8,15 +8,12 @@
 
 namespace covalesce::py {
 
-void* Arena::alloc(size_t size, size_t align) {
+void* Arena::alloc_new_block(size_t size, size_t align) {
+  size_t block = std::max<size_t>(size + align, 64 * 1024);
+  blocks_.emplace_back(new char[block]);
+  cur_ = blocks_.back().get();
+  left_ = block;
   size_t pad = (align - (reinterpret_cast<uintptr_t>(cur_) & (align - 1))) & (align - 1);
-  if (size + pad > left_) {
-    size_t block = std::max<size_t>(size + align, 64 * 1024);
-    blocks_.emplace_back(new char[block]);
-    cur_ = blocks_.back().get();
-    left_ = block;
-    pad = (align - (reinterpret_cast<uintptr_t>(cur_) & (align - 1))) & (align - 1);
-  }
   char* p = cur_ + pad;
   cur_ += pad + size;
   left_ -= pad + size;
