@@ -162,6 +162,22 @@ bool DecodeBytesBody(std::string_view body, bool raw, std::string& out, std::str
 
 Node* Parser::Number(const Token& t, size_t start) {
   auto* c = MakeAt<ConstantNode>(Kind::Constant, Pos{t.lineno, t.col, t.end_lineno, t.end_col});
+  // Most numbers are plain decimal ints of a few digits: up to 18 digits always fit int64, so
+  // they are read directly, without the copy and the limbs below.
+  std::string_view digits = Text(t);
+  if (digits.size() <= 18) {
+    uint64_t v = 0;  // unsigned: wraps harmlessly when a non-digit is folded in
+    bool plain = true;
+    for (char ch : digits) {
+      plain &= ch >= '0' && ch <= '9';
+      v = v * 10 + uint64_t(ch - '0');
+    }
+    if (plain) {
+      c->ck = ConstKind::Int;
+      c->ival = int64_t(v);
+      return c;
+    }
+  }
   std::string s;
   for (char ch : Text(t))
     if (ch != '_') s += ch;
