@@ -40,6 +40,7 @@ inline bool IsHardKeyword(Kw k) { return k != Kw::None_ && k < Kw::Match; }
 struct Token {
   Tok kind;
   Kw kw = Kw::None_;
+  bool non_ascii = false;       // a Name with a byte >= 0x80 (it needs NFKC normalising)
   uint32_t start = 0, end = 0;  // byte range in the decoded text
   int32_t lineno = 0, col = 0, end_lineno = 0, end_col = 0;
 };

@@ -28,10 +28,9 @@ Ident Parser::ExpectName() {
 }
 
 Ident Parser::NameText(const Token& t) {
-  std::string_view s = Text(t);
-  for (char c : s)
-    if ((unsigned char)c >= 0x80) return a_.copy(NfkcIdentifier(s));
-  return s;
+  // The tokenizer has already seen whether the name is ASCII; no second scan here.
+  if (t.non_ascii) return a_.copy(NfkcIdentifier(Text(t)));
+  return Text(t);
 }
 
 void Parser::Fail(int line, const std::string& msg, int col) const { throw ParseFail{{line, col, msg}}; }

@@ -230,7 +230,9 @@ class Lexer {
           continue;
         }
         if (bits & 0x80) CheckIdentifier(start, i_);
-        Emit(Tok::Name, start, i_).kw = KeywordOf(s_.substr(start, i_ - start));
+        Token& name = Emit(Tok::Name, start, i_);
+        name.kw = KeywordOf(s_.substr(start, i_ - start));
+        name.non_ascii = bits & 0x80;
         continue;
       }
       if (IsDigit(c) || (c == '.' && i_ + 1 < s_.size() && IsDigit(s_[i_ + 1]))) {
