@@ -5,6 +5,7 @@
 // spans the first to the last token its grammar rule consumed (NEWLINE/INDENT/DEDENT never
 // count as last), except a parenthesised expression, which keeps its inner position.
 #pragma once
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,6 +14,39 @@
 #include "covalesce/python_tokens.h"
 
 namespace covalesce::py {
+
+// A list built while parsing one rule, then copied to the arena with ToList: its first N
+// elements live inline, so the usual short list (call arguments, comparison operands) costs no
+// heap allocation. For trivially copyable T (pointers, enums) only.
+template <class T, size_t N = 8>
+class LocalList {
+ public:
+  LocalList() = default;
+  LocalList(const LocalList&) = delete;
+  LocalList& operator=(const LocalList&) = delete;
+  ~LocalList() {
+    if (data_ != inline_) delete[] data_;
+  }
+  void push_back(T v) {
+    if (size_ == cap_) Grow();
+    data_[size_++] = v;
+  }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  const T& operator[](size_t i) const { return data_[i]; }
+
+ private:
+  void Grow() {
+    T* bigger = new T[cap_ * 2];
+    std::copy(data_, data_ + size_, bigger);
+    if (data_ != inline_) delete[] data_;
+    data_ = bigger;
+    cap_ *= 2;
+  }
+  T inline_[N];
+  T* data_ = inline_;
+  size_t size_ = 0, cap_ = N;
+};
 
 // One part of a string group: literal text (merged later) or a FormattedValue.
 struct StrPiece {
@@ -74,6 +108,14 @@ class Parser {
   }
   template <class X>
   List<X> ToList(const std::vector<X>& v) {
+    return ToListOf<X>(v);
+  }
+  template <class X, size_t N>
+  List<X> ToList(const LocalList<X, N>& v) {
+    return ToListOf<X>(v);
+  }
+  template <class X, class V>
+  List<X> ToListOf(const V& v) {
     List<X> l;
     l.n = uint32_t(v.size());
     if (l.n) {

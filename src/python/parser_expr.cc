@@ -163,8 +163,8 @@ Node* Parser::Inversion() {
 Node* Parser::Comparison() {
   size_t start = p_;
   Node* left = BitOr();
-  std::vector<CmpOp> ops;
-  std::vector<Node*> comps;
+  LocalList<CmpOp> ops;
+  LocalList<Node*> comps;
   while (true) {
     CmpOp op;
     switch (K()) {
@@ -305,8 +305,8 @@ Node* Parser::Primary() {
 
 // After '(' of a call or class bases: arguments up to and including ')'.
 void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out) {
-  std::vector<Node*> args;
-  std::vector<Keyword*> kws;
+  LocalList<Node*> args;
+  LocalList<Keyword*> kws;
   bool seen_kw = false, seen_dstar = false;
   while (!At(Tok::RPar)) {
     size_t start = p_;
