@@ -127,8 +127,10 @@ class Parser {
   bool AtLeast(PyVersion v) const { return v_ >= v; }
 
   // ---- statements (parser_stmt.cc) ----
-  void Statement(std::vector<Node*>& out);
-  void SimpleStmts(std::vector<Node*>& out);
+  // A block's statements: most blocks are short enough for LocalList's inline part.
+  using StmtList = LocalList<Node*, 16>;
+  void Statement(StmtList& out);
+  void SimpleStmts(StmtList& out);
   Node* SimpleStmt();
   NodeList Block();
   Node* Compound();

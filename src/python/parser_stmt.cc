@@ -59,7 +59,7 @@ Pos Parser::Span(size_t start) const {
 ModuleNode* Parser::ParseFile() {
   auto* m = a_.make<ModuleNode>();
   m->kind = Kind::Module;
-  std::vector<Node*> body;
+  StmtList body;
   while (!At(Tok::EndMarker)) {
     if (At(Tok::Newline)) {  // a NEWLINE alone (e.g. after a lone ';'-free continuation)
       FailHere();
@@ -70,7 +70,7 @@ ModuleNode* Parser::ParseFile() {
   return m;
 }
 
-void Parser::Statement(std::vector<Node*>& out) {
+void Parser::Statement(StmtList& out) {
   if (At(Tok::Indent)) Fail(T().lineno, "unexpected indent");
   if (Node* c = Compound()) {
     out.push_back(c);
@@ -79,7 +79,7 @@ void Parser::Statement(std::vector<Node*>& out) {
   SimpleStmts(out);
 }
 
-void Parser::SimpleStmts(std::vector<Node*>& out) {
+void Parser::SimpleStmts(StmtList& out) {
   while (true) {
     out.push_back(SimpleStmt());
     if (Eat(Tok::Semi)) {
@@ -93,7 +93,7 @@ void Parser::SimpleStmts(std::vector<Node*>& out) {
 }
 
 NodeList Parser::Block() {
-  std::vector<Node*> body;
+  StmtList body;
   if (Eat(Tok::Newline)) {
     if (!At(Tok::Indent)) {
       if (At(Tok::EndMarker)) FailHere("expected an indented block");
