@@ -114,7 +114,9 @@ struct FileAnalysis {
   // Branch analysis (has_arcs only).
   bool has_arcs = false;
   std::vector<Arc> arcs;                   // possible arcs, first lines, sorted
-  std::map<LineNo, int> exit_counts;       // excluded lines and arcs into them not counted
+  // (line, count), sorted by line; excluded lines and arcs into them not counted. A sorted
+  // vector rather than a map: one allocation per file, not one per branching line.
+  std::vector<std::pair<LineNo, int>> exit_counts;
   std::vector<LineNo> no_branch;           // lines matching partial_branches(+_always)
   std::map<Arc, std::optional<Arc>> with_jump_fixers;  // raw arc -> replacement, or dropped
   ArcFragments arc_fragments;              // keyed by raw (unmapped) arcs

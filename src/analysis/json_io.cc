@@ -271,7 +271,12 @@ bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
     if (key == "num_lines") return Read(val, fa.num_lines);
     if (key == "regions") return Read(val, fa.regions);
     if (key == "arcs") return fa.has_arcs = true, Read(val, fa.arcs);
-    if (key == "exit_counts") return Read(val, fa.exit_counts);
+    if (key == "exit_counts") {  // read as a map: sorted, a repeated line's last count kept
+      std::map<LineNo, int> counts;
+      if (!Read(val, counts)) return false;
+      fa.exit_counts.assign(counts.begin(), counts.end());
+      return true;
+    }
     if (key == "no_branch") return Read(val, fa.no_branch);
     if (key == "with_jump_fixers") return Read(val, fa.with_jump_fixers);
     if (key == "arc_fragments") return Read(val, fa.arc_fragments);

@@ -606,11 +606,11 @@ void ArcAnalyzer::Finish() {
 
   const std::vector<LineNo>& excluded = fa_.excluded;
   auto is_excluded = [&](LineNo l) { return std::binary_search(excluded.begin(), excluded.end(), l); };
-  for (Arc a : out) {  // sorted by start: each count is added at the map's end
+  auto& counts = fa_.exit_counts;
+  for (Arc a : out) {  // sorted by start: each count is added at the end, so counts stay sorted
     if (is_excluded(a.first) || is_excluded(a.second)) continue;
-    auto& counts = fa_.exit_counts;
-    if (!counts.empty() && counts.rbegin()->first == a.first) ++counts.rbegin()->second;
-    else counts.emplace_hint(counts.end(), a.first, 1);
+    if (!counts.empty() && counts.back().first == a.first) ++counts.back().second;
+    else counts.emplace_back(a.first, 1);
   }
   fa_.arcs = std::move(out);
 

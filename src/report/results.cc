@@ -240,7 +240,7 @@ Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool h
     }
     SortUnique(new_arcs);
     arcs_executed = fa.TranslateArcs(new_arcs);
-    exit_counts = fa.exit_counts;
+    exit_counts = std::map<LineNo, int>(fa.exit_counts.begin(), fa.exit_counts.end());
     no_branch = fa.no_branch;
   }
   return FromSets(std::move(filename), has_arcs, fa.statements, fa.excluded, std::move(executed),
