@@ -197,56 +197,7 @@ struct LineSet {
 };
 
 // The statement-level children of a node, in ast.iter_child_nodes order.
-template <class F>
-void StatementChildren(const py::Node* n, F&& fn) {
-  auto many = [&](const py::NodeList& l) {
-    for (const py::Node* c : l) fn(c);
-  };
-  switch (n->kind) {
-    case Kind::Module: many(static_cast<const py::ModuleNode*>(n)->body); break;
-    case Kind::FunctionDef:
-    case Kind::AsyncFunctionDef: many(static_cast<const py::FunctionDefNode*>(n)->body); break;
-    case Kind::ClassDef: many(static_cast<const py::ClassDefNode*>(n)->body); break;
-    case Kind::For:
-    case Kind::AsyncFor: {
-      auto* f = static_cast<const py::ForNode*>(n);
-      many(f->body), many(f->orelse);
-      break;
-    }
-    case Kind::While:
-    case Kind::If: {
-      auto* w = static_cast<const py::WhileNode*>(n);
-      many(w->body), many(w->orelse);
-      break;
-    }
-    case Kind::With:
-    case Kind::AsyncWith: many(static_cast<const py::WithNode*>(n)->body); break;
-    case Kind::Match:
-      for (const py::MatchCase* c : static_cast<const py::MatchNode*>(n)->cases) fn(c);
-      break;
-    case Kind::Try:
-    case Kind::TryStar: {
-      auto* t = static_cast<const py::TryNode*>(n);
-      many(t->body), many(t->handlers), many(t->orelse), many(t->finalbody);
-      break;
-    }
-    case Kind::ExceptHandler: many(static_cast<const py::ExceptHandlerNode*>(n)->body); break;
-    case Kind::MatchCase: many(static_cast<const py::MatchCase*>(n)->body); break;
-    default: break;
-  }
-}
 
-bool CaseIsIrrefutable(const py::MatchCase* c) {
-  if (c->guard) return false;
-  const py::Node* p = c->pattern;
-  while (p->kind == Kind::MatchOr) {
-    auto* o = static_cast<const py::PatternsNode*>(p);
-    p = o->patterns[o->patterns.n - 1];
-  }
-  while (p->kind == Kind::MatchAs && static_cast<const py::MatchAsNode*>(p)->pattern)
-    p = static_cast<const py::MatchAsNode*>(p)->pattern;
-  return p->kind == Kind::MatchAs && !static_cast<const py::MatchAsNode*>(p)->pattern;
-}
 
 }  // namespace
 
@@ -396,7 +347,7 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
     }
     if (node->kind == Kind::MatchCase) {
       auto* c = static_cast<const py::MatchCase*>(node);
-      if (CaseIsIrrefutable(c)) {
+      if (native::CaseIsIrrefutable(c)) {
         const LineNo lo = c->body[0]->pos.lineno, hi = c->body[c->body.n - 1]->pos.end_lineno;
         bool any = false, all = true;
         for (LineNo l = lo; l <= hi; ++l) {
@@ -408,7 +359,7 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
         if (any && all) excluded.AddRange(c->pattern->pos.lineno, c->pattern->pos.end_lineno);
       }
     }
-    StatementChildren(node, [&](const py::Node* c) { todo.push_back(c); });
+    native::StatementChildren(node, [&](const py::Node* c) { todo.push_back(c); });
   }
 
   // statements = first_lines(raw - ignore) - ignore

@@ -157,57 +157,6 @@ std::pair<bool, bool> ConstantTest(const Node* n) {
   }
 }
 
-bool CaseIsIrrefutable(const py::MatchCase* c) {
-  if (c->guard) return false;
-  const Node* p = c->pattern;
-  while (p->kind == Kind::MatchOr) {
-    auto* o = static_cast<const py::PatternsNode*>(p);
-    p = o->patterns[o->patterns.n - 1];
-  }
-  while (p->kind == Kind::MatchAs && static_cast<const py::MatchAsNode*>(p)->pattern)
-    p = static_cast<const py::MatchAsNode*>(p)->pattern;
-  return p->kind == Kind::MatchAs && !static_cast<const py::MatchAsNode*>(p)->pattern;
-}
-
-// walk_statement_nodes' children: statements, except handlers and match cases, in field order.
-template <class F>
-void StatementChildren(const Node* n, F&& fn) {
-  auto many = [&](const py::NodeList& l) {
-    for (const Node* c : l) fn(c);
-  };
-  switch (n->kind) {
-    case Kind::Module: many(static_cast<const py::ModuleNode*>(n)->body); break;
-    case Kind::FunctionDef:
-    case Kind::AsyncFunctionDef: many(static_cast<const py::FunctionDefNode*>(n)->body); break;
-    case Kind::ClassDef: many(static_cast<const py::ClassDefNode*>(n)->body); break;
-    case Kind::For:
-    case Kind::AsyncFor: {
-      auto* f = static_cast<const py::ForNode*>(n);
-      many(f->body), many(f->orelse);
-      break;
-    }
-    case Kind::While:
-    case Kind::If: {
-      auto* w = static_cast<const py::WhileNode*>(n);
-      many(w->body), many(w->orelse);
-      break;
-    }
-    case Kind::With:
-    case Kind::AsyncWith: many(static_cast<const py::WithNode*>(n)->body); break;
-    case Kind::Match:
-      for (const py::MatchCase* c : static_cast<const py::MatchNode*>(n)->cases) fn(c);
-      break;
-    case Kind::Try:
-    case Kind::TryStar: {
-      auto* t = static_cast<const py::TryNode*>(n);
-      many(t->body), many(t->handlers), many(t->orelse), many(t->finalbody);
-      break;
-    }
-    case Kind::ExceptHandler: many(static_cast<const py::ExceptHandlerNode*>(n)->body); break;
-    case Kind::MatchCase: many(static_cast<const py::MatchCase*>(n)->body); break;
-    default: break;
-  }
-}
 
 // Thrown where coverage.py itself would raise (an assert, a KeyError), or where the rules
 // are unknown: the file goes to the exact fallback.

@@ -263,4 +263,58 @@ std::vector<LineNo> RawStatementLines(const py::ModuleNode* module, const Versio
 // `max_depth`, when given, is set to the depth of the tree (statements and expressions).
 CompileError FindCompileError(const py::ModuleNode* module, py::PyVersion version, int* max_depth = nullptr);
 
+// A case whose pattern always matches (no guard; `_` or a capture, also at the end of an
+// or-pattern): coverage.py's irrefutable case.
+inline bool CaseIsIrrefutable(const py::MatchCase* c) {
+  if (c->guard) return false;
+  const py::Node* p = c->pattern;
+  while (p->kind == py::Kind::MatchOr) {
+    auto* o = static_cast<const py::PatternsNode*>(p);
+    p = o->patterns[o->patterns.n - 1];
+  }
+  while (p->kind == py::Kind::MatchAs && static_cast<const py::MatchAsNode*>(p)->pattern)
+    p = static_cast<const py::MatchAsNode*>(p)->pattern;
+  return p->kind == py::Kind::MatchAs && !static_cast<const py::MatchAsNode*>(p)->pattern;
+}
+
+// walk_statement_nodes' children: statements, except handlers and match cases, in field order.
+template <class F>
+void StatementChildren(const py::Node* n, F&& fn) {
+  auto many = [&](const py::NodeList& l) {
+    for (const py::Node* c : l) fn(c);
+  };
+  switch (n->kind) {
+    case py::Kind::Module: many(static_cast<const py::ModuleNode*>(n)->body); break;
+    case py::Kind::FunctionDef:
+    case py::Kind::AsyncFunctionDef: many(static_cast<const py::FunctionDefNode*>(n)->body); break;
+    case py::Kind::ClassDef: many(static_cast<const py::ClassDefNode*>(n)->body); break;
+    case py::Kind::For:
+    case py::Kind::AsyncFor: {
+      auto* f = static_cast<const py::ForNode*>(n);
+      many(f->body), many(f->orelse);
+      break;
+    }
+    case py::Kind::While:
+    case py::Kind::If: {
+      auto* w = static_cast<const py::WhileNode*>(n);
+      many(w->body), many(w->orelse);
+      break;
+    }
+    case py::Kind::With:
+    case py::Kind::AsyncWith: many(static_cast<const py::WithNode*>(n)->body); break;
+    case py::Kind::Match:
+      for (const py::MatchCase* c : static_cast<const py::MatchNode*>(n)->cases) fn(c);
+      break;
+    case py::Kind::Try:
+    case py::Kind::TryStar: {
+      auto* t = static_cast<const py::TryNode*>(n);
+      many(t->body), many(t->handlers), many(t->orelse), many(t->finalbody);
+      break;
+    }
+    case py::Kind::ExceptHandler: many(static_cast<const py::ExceptHandlerNode*>(n)->body); break;
+    case py::Kind::MatchCase: many(static_cast<const py::MatchCase*>(n)->body); break;
+    default: break;
+  }
+}
+
 }  // namespace covalesce::native
