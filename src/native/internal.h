@@ -16,138 +16,8 @@
 
 namespace covalesce::native {
 
-// ---- walk.h-like helper: the direct children of a node, in CPython's field order (None
-// children skipped), as py::ForEachChild but without a std::function per call.
-template <class F>
-void VisitChildren(const py::Node* n, F&& fn) {
-  using namespace py;
-  auto one = [&](const Node* c) {
-    if (c) fn(c);
-  };
-  auto many = [&](const auto& list) {
-    for (const Node* c : list) one(c);
-  };
-  switch (n->kind) {
-    case Kind::Module: many(static_cast<const ModuleNode*>(n)->body); break;
-    case Kind::FunctionDef:
-    case Kind::AsyncFunctionDef: {
-      auto* x = static_cast<const FunctionDefNode*>(n);
-      one(x->args), many(x->body), many(x->decorator_list), one(x->returns), many(x->type_params);
-      break;
-    }
-    case Kind::ClassDef: {
-      auto* x = static_cast<const ClassDefNode*>(n);
-      many(x->bases), many(x->keywords), many(x->body), many(x->decorator_list), many(x->type_params);
-      break;
-    }
-    case Kind::Return: case Kind::Expr: case Kind::Await: case Kind::Yield: case Kind::YieldFrom:
-      one(static_cast<const ValueNode*>(n)->value);
-      break;
-    case Kind::Delete: many(static_cast<const TargetsNode*>(n)->targets); break;
-    case Kind::Assign: many(static_cast<const AssignNode*>(n)->targets), one(static_cast<const AssignNode*>(n)->value); break;
-    case Kind::TypeAlias: {
-      auto* x = static_cast<const TypeAliasNode*>(n);
-      one(x->name), many(x->type_params), one(x->value);
-      break;
-    }
-    case Kind::AugAssign: one(static_cast<const AugAssignNode*>(n)->target), one(static_cast<const AugAssignNode*>(n)->value); break;
-    case Kind::AnnAssign: {
-      auto* x = static_cast<const AnnAssignNode*>(n);
-      one(x->target), one(x->annotation), one(x->value);
-      break;
-    }
-    case Kind::For: case Kind::AsyncFor: {
-      auto* x = static_cast<const ForNode*>(n);
-      one(x->target), one(x->iter), many(x->body), many(x->orelse);
-      break;
-    }
-    case Kind::While: case Kind::If: {
-      auto* x = static_cast<const WhileNode*>(n);
-      one(x->test), many(x->body), many(x->orelse);
-      break;
-    }
-    case Kind::With: case Kind::AsyncWith: many(static_cast<const WithNode*>(n)->items), many(static_cast<const WithNode*>(n)->body); break;
-    case Kind::Match: one(static_cast<const MatchNode*>(n)->subject), many(static_cast<const MatchNode*>(n)->cases); break;
-    case Kind::Raise: one(static_cast<const RaiseNode*>(n)->exc), one(static_cast<const RaiseNode*>(n)->cause); break;
-    case Kind::Try: case Kind::TryStar: {
-      auto* x = static_cast<const TryNode*>(n);
-      many(x->body), many(x->handlers), many(x->orelse), many(x->finalbody);
-      break;
-    }
-    case Kind::Assert: one(static_cast<const AssertNode*>(n)->test), one(static_cast<const AssertNode*>(n)->msg); break;
-    case Kind::Import: many(static_cast<const ImportNode*>(n)->names); break;
-    case Kind::ImportFrom: many(static_cast<const ImportFromNode*>(n)->names); break;
-    case Kind::BoolOp: many(static_cast<const BoolOpNode*>(n)->values); break;
-    case Kind::NamedExpr: one(static_cast<const NamedExprNode*>(n)->target), one(static_cast<const NamedExprNode*>(n)->value); break;
-    case Kind::BinOp: one(static_cast<const BinOpNode*>(n)->left), one(static_cast<const BinOpNode*>(n)->right); break;
-    case Kind::UnaryOp: one(static_cast<const UnaryOpNode*>(n)->operand); break;
-    case Kind::Lambda: one(static_cast<const LambdaNode*>(n)->args), one(static_cast<const LambdaNode*>(n)->body); break;
-    case Kind::IfExp: {
-      auto* x = static_cast<const IfExpNode*>(n);
-      one(x->test), one(x->body), one(x->orelse);
-      break;
-    }
-    case Kind::Dict: {
-      auto* x = static_cast<const DictNode*>(n);
-      for (uint32_t i = 0; i < x->values.n; ++i) one(x->keys[i]), one(x->values[i]);
-      break;
-    }
-    case Kind::Set: case Kind::List: case Kind::Tuple: many(static_cast<const EltsNode*>(n)->elts); break;
-    case Kind::ListComp: case Kind::SetComp: case Kind::GeneratorExp: case Kind::DictComp: {
-      auto* x = static_cast<const CompNode*>(n);
-      one(x->elt), one(x->value), many(x->generators);
-      break;
-    }
-    case Kind::Compare: one(static_cast<const CompareNode*>(n)->left), many(static_cast<const CompareNode*>(n)->comparators); break;
-    case Kind::Call: {
-      auto* x = static_cast<const CallNode*>(n);
-      one(x->func), many(x->args), many(x->keywords);
-      break;
-    }
-    case Kind::FormattedValue: one(static_cast<const FormattedValueNode*>(n)->value), one(static_cast<const FormattedValueNode*>(n)->format_spec); break;
-    case Kind::JoinedStr: many(static_cast<const JoinedStrNode*>(n)->values); break;
-    case Kind::Attribute: one(static_cast<const AttributeNode*>(n)->value); break;
-    case Kind::Subscript: one(static_cast<const SubscriptNode*>(n)->value), one(static_cast<const SubscriptNode*>(n)->slice); break;
-    case Kind::Starred: one(static_cast<const StarredNode*>(n)->value); break;
-    case Kind::Slice: {
-      auto* x = static_cast<const SliceNode*>(n);
-      one(x->lower), one(x->upper), one(x->step);
-      break;
-    }
-    case Kind::MatchValue: one(static_cast<const MatchValueNode*>(n)->value); break;
-    case Kind::MatchSequence: case Kind::MatchOr: many(static_cast<const PatternsNode*>(n)->patterns); break;
-    case Kind::MatchMapping: many(static_cast<const MatchMappingNode*>(n)->keys), many(static_cast<const MatchMappingNode*>(n)->patterns); break;
-    case Kind::MatchClass: {
-      auto* x = static_cast<const MatchClassNode*>(n);
-      one(x->cls), many(x->patterns), many(x->kwd_patterns);
-      break;
-    }
-    case Kind::MatchAs: one(static_cast<const MatchAsNode*>(n)->pattern); break;
-    case Kind::TypeVar: case Kind::ParamSpec: case Kind::TypeVarTuple:
-      one(static_cast<const TypeParamNode*>(n)->bound), one(static_cast<const TypeParamNode*>(n)->default_value);
-      break;
-    case Kind::ExceptHandler: one(static_cast<const ExceptHandlerNode*>(n)->type), many(static_cast<const ExceptHandlerNode*>(n)->body); break;
-    case Kind::Arguments: {
-      auto* x = static_cast<const Arguments*>(n);
-      many(x->posonlyargs), many(x->args), one(x->vararg), many(x->kwonlyargs), many(x->kw_defaults), one(x->kwarg), many(x->defaults);
-      break;
-    }
-    case Kind::Arg: one(static_cast<const Arg*>(n)->annotation); break;
-    case Kind::Keyword: one(static_cast<const Keyword*>(n)->value); break;
-    case Kind::WithItem: one(static_cast<const WithItem*>(n)->context_expr), one(static_cast<const WithItem*>(n)->optional_vars); break;
-    case Kind::MatchCase: {
-      auto* x = static_cast<const MatchCase*>(n);
-      one(x->pattern), one(x->guard), many(x->body);
-      break;
-    }
-    case Kind::Comprehension: {
-      auto* x = static_cast<const Comprehension*>(n);
-      one(x->target), one(x->iter), many(x->ifs);
-      break;
-    }
-    default: break;
-  }
-}
+// The AST child walk is py::VisitChildren (python_ast.h).
+using py::VisitChildren;
 
 // ---- decode.cc: coverage.py's get_python_source -------------------------------------------
 struct CoverageSource {
@@ -186,12 +56,10 @@ class PyRegex {
   // Per pattern: strings one of which every match contains (none: no such strings known).
   std::vector<std::vector<std::string>> required_;
 };
-// A literal every match of `pattern` must contain ("" when none is evident): a pattern whose
-// literal is not in the text cannot match it, and is not searched.
-std::string RequiredLiteral(std::string_view pattern);
-// Strings one of which every match of `pattern` must contain, as RequiredLiteral but through
-// groups of literal alternatives: "^\s*while (True|1|False|0):" needs "while True:", "while 1:",
-// "while False:" or "while 0:". Empty when nothing is evident.
+// Strings one of which every match of `pattern` must contain (a pattern none of whose strings
+// is in the text cannot match it, and is not searched), also through groups of literal
+// alternatives: "^\s*while (True|1|False|0):" needs "while True:", "while 1:", "while False:"
+// or "while 0:". Empty when nothing is evident.
 std::vector<std::string> RequiredChoices(std::string_view pattern);
 // Python's misc.join_regex.
 std::string JoinRegex(const std::vector<std::string>& regexes);
