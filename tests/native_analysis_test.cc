@@ -160,13 +160,14 @@ TEST(NativeRegex, PythonFinditerSemantics) {
   EXPECT_EQ(FindAll({"ab", "b+c"}, "abbc xbbc"), (P{{0, 2}, {2, 4}, {6, 9}}));
   EXPECT_EQ(FindAll({"b+c", "ab"}, "abbc"), (P{{0, 2}, {2, 4}}));
   EXPECT_EQ(FindAll({"x*", "a"}, "aa"), (P{{0, 0}, {0, 1}, {1, 1}, {1, 2}, {2, 2}}));
-  EXPECT_EQ(native::RequiredLiteral(R"(^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$))"), "...");
-  EXPECT_EQ(native::RequiredLiteral(R"(^\s*if (typing\.)?TYPE_CHECKING:)"), "TYPE_CHECKING:");
-  EXPECT_EQ(native::RequiredLiteral("raise NotImplementedError"), "raise NotImplementedError");
-  EXPECT_EQ(native::RequiredLiteral("abc?d"), "ab");
-  EXPECT_EQ(native::RequiredLiteral("a|b"), "");
-  EXPECT_EQ(native::RequiredLiteral("(?i)abc"), "");
-  EXPECT_EQ(native::RequiredLiteral("x[abc]yz+"), "yz");
+  using L = std::vector<std::string>;
+  EXPECT_EQ(native::RequiredChoices(R"(^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$))"), L{"..."});
+  EXPECT_EQ(native::RequiredChoices(R"(^\s*if (typing\.)?TYPE_CHECKING:)"), L{"TYPE_CHECKING:"});
+  EXPECT_EQ(native::RequiredChoices("raise NotImplementedError"), L{"raise NotImplementedError"});
+  EXPECT_EQ(native::RequiredChoices("abc?d"), L{"ab"});
+  EXPECT_EQ(native::RequiredChoices("a|b"), L{});
+  EXPECT_EQ(native::RequiredChoices("(?i)abc"), L{});
+  EXPECT_EQ(native::RequiredChoices("x[abc]yz+"), L{"yz"});
   EXPECT_EQ(native::JoinRegex({"a"}), "a");
   EXPECT_EQ(native::JoinRegex({"a", "b|c"}), "(?:a)|(?:b|c)");
 }
