@@ -2,6 +2,7 @@
 // are read, duplicates, path remapping, contexts, tracers and lines-vs-arcs conflicts.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct CombineSettings {
   bool debug_combine = false;          // --debug=combine lines
   bool debug_pathmap = false;          // --debug=pathmap lines
   size_t batch = 8;                    // shards in flight at once (bounds memory)
+  // [covalesce] python_version: the model whose arcs slipcover branches are mapped onto.
+  std::optional<std::string> python_version;
 };
 
 struct CombineResult {

@@ -23,6 +23,10 @@ struct Shard {
   // arc rows: file, context, PackArc(fromno, tono).
   std::vector<uint32_t> arc_file, arc_context;
   std::vector<uint64_t> arc_keys;
+  // Read from a slipcover JSON file (slipcover_reader.h), not a coverage.py data file.
+  bool slipcover = false;
+  // Warnings the reader had that lose no data file (printed as CoverageWarning when merged).
+  std::vector<std::string> warnings;
 
   bool has_line_rows() const { return !line_file.empty(); }
   bool has_arc_rows() const { return !arc_keys.empty(); }

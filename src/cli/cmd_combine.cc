@@ -77,6 +77,7 @@ int RunCombine(const Parsed& options) {
   s.parallel = config->parallel;
   s.relative_files = config->relative_files;
   s.aliases = config->paths;
+  s.python_version = config->python_version;
   s.debug_combine = debugging("combine");
   s.debug_pathmap = debugging("pathmap");
   MakeDirs(s.data_file.substr(0, s.data_file.rfind('/')));

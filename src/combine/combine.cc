@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -25,6 +26,8 @@
 #include "covalesce/path_aliases.h"
 #include "covalesce/pystr.h"
 #include "covalesce/shard_reader.h"
+#include "covalesce/slipcover_reader.h"
+#include "possible_arcs.h"
 #include "covalesce/version.h"
 
 namespace covalesce {
@@ -65,6 +68,7 @@ class Merger {
   // Seeds the target with the existing data file (--append); its paths are not remapped.
   void SeedFromTarget(const Shard& target) {
     if (target.meta_has_arcs) kind_ = *target.meta_has_arcs ? Kind::kArcs : Kind::kLines;
+    for (const std::string& w : target.warnings) sink_.warn(w);
     std::vector<uint32_t> files, contexts;
     for (size_t i = 0; i < target.files.size(); ++i) {
       files.push_back(FileId(target.files[i], target.tracers[i]));
@@ -128,6 +132,7 @@ class Merger {
       kind_ = Kind::kLines;
     }
 
+    for (const std::string& w : shard.warnings) sink_.warn(w);
     std::vector<uint32_t> contexts;
     for (const std::string& c : shard.contexts) contexts.push_back(ContextId(c));
     AddRows(shard, files, contexts);
@@ -218,11 +223,42 @@ class Merger {
 
 bool FileExists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
 
+// A combine input or target: slipcover JSON when it starts like JSON, else coverage.py's SQLite.
+Result<Shard> ReadInput(const std::string& path, const SlipcoverReadOptions& slipcover) {
+  if (IsJsonFile(path)) return ReadSlipcoverShard(path, slipcover);
+  return ReadShard(path);
+}
+
+// The output is written as a coverage.py data file: never over a slipcover file (an input).
+Error NotOverSlipcover(const std::string& data_file) {
+  return Error{"Couldn't write combined data to " + PyRepr(data_file) +
+               ": it is a slipcover JSON file; name a coverage.py data file with --data-file"};
+}
+
 }  // namespace
 
 Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& sink,
                                   Timings& timings) {
   CombineResult result;
+  const bool target_slipcover = FileExists(s.data_file) && IsJsonFile(s.data_file);
+  if (target_slipcover && !s.append) return NotOverSlipcover(s.data_file);
+  PossibleArcsSource possible(s.python_version);
+  // A slipcover file's sources are looked for where [paths] maps its names (recorded on
+  // another machine, they are not where they were), else where they were recorded. A PathAliases
+  // of its own: the merge's, which prints debug lines and learns rules in input order, is not
+  // shared with the reading threads.
+  auto source_aliases = PathAliases::Make(s.aliases, s.relative_files, s.cwd);
+  if (!source_aliases) return source_aliases.error();
+  std::mutex source_aliases_mu;
+  SlipcoverReadOptions slipcover{s.cwd, s.relative_files, [&](const std::string& p) {
+                                   std::string mapped;
+                                   {
+                                     std::lock_guard<std::mutex> lock(source_aliases_mu);
+                                     mapped = AbsPath(FixSlashes(source_aliases->Map(p)), s.cwd);
+                                     source_aliases->TakeDebugLines();
+                                   }
+                                   return possible.Get(FileExists(mapped) ? mapped : p);
+                                 }};
 
   // discover: candidates, and for each whether it duplicates an earlier one.
   std::vector<std::string> candidates;
@@ -250,7 +286,7 @@ Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& s
 
   if (s.append && !(s.parallel && !FileExists(s.data_file)) && FileExists(s.data_file)) {
     Timings::Phase t(timings, "read-target");
-    auto target = ReadShard(s.data_file);
+    auto target = ReadInput(s.data_file, slipcover);
     if (target) {
       merger.SeedFromTarget(*target);
     } else if (target.error().message.find("no such table: coverage_schema") ==
@@ -292,7 +328,7 @@ Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& s
                   std::pair<size_t, std::optional<Result<Shard>>> out{i, std::nullopt};
                   if (skip[i]) return out;
                   auto t0 = now();
-                  out.second.emplace(ReadShard(candidates[i]));
+                  out.second.emplace(ReadInput(candidates[i], slipcover));
                   read_ns += (now() - t0).count();
                   return out;
                 }) &
@@ -324,6 +360,8 @@ Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& s
   timings.AddOverlapped("read", double(read_ns.load()) * 1e-9);
   timings.AddOverlapped("remap", double(merge_ns) * 1e-9);
   if (hard_error) return *hard_error;
+  // A report reading a slipcover file as its data file can show it, but not store more in it.
+  if (target_slipcover && result.combined > 0) return NotOverSlipcover(s.data_file);
   {
     Timings::Phase t(timings, "union");
     result.data = merger.Finish();

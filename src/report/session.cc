@@ -233,6 +233,7 @@ Status Session::LoadData() {
   s.parallel = m.config.parallel;
   s.relative_files = m.config.relative_files;
   s.aliases = m.config.paths;
+  s.python_version = m.options.python_version ? m.options.python_version : m.config.python_version;
   s.debug_combine = m.Debugging("combine");
   s.debug_pathmap = m.Debugging("pathmap");
   CombineSink combine_sink{[&](const std::string& w) { Warn(w); }, [&](const std::string& d) { m.Debug(d); }};
