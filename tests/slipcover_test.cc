@@ -103,6 +103,12 @@ TEST(Slipcover, ShardOfALinesFileAndABranchFile) {
   kernels::BitmapToLines(words.data(), words.size(), got.data());
   EXPECT_EQ(got, (std::vector<uint32_t>{1, 2, 70}));
 
+  const std::string empty = dir.path + "/empty.json";
+  std::ofstream(empty) << R"({"meta": {"software": "slipcover", "branch_coverage": true}, "files": {}})";
+  auto e = ReadSlipcoverShard(empty, options);
+  ASSERT_TRUE(e);
+  EXPECT_FALSE(e->meta_has_arcs.has_value());  // measured nothing: combines with either kind
+
   options.relative_files = true;
   options.possible_arcs = [](const std::string& p) -> Result<std::vector<SlipcoverArc>> {
     EXPECT_EQ(p, "/work/a.py");

@@ -11,7 +11,8 @@
 //
 // How it becomes coverage.py data:
 // - paths: absolute (joined with `cwd`) unless `relative_files`, as coverage.py records them;
-// - without branch_coverage: line data, executed_lines as they are;
+// - without branch_coverage: line data, executed_lines as they are (a file where no file has
+//   an executed line is of neither kind, as a coverage.py data file without measurements);
 // - with branch_coverage: arc data. Each executed line l becomes the arc (-l, l), an entry arc
 //   that no report counts as a branch, so the file's executed lines are exactly
 //   executed_lines; each executed branch becomes coverage.py's arc for it, resolved against

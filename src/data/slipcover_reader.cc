@@ -278,7 +278,12 @@ Result<Shard> ReadSlipcoverShard(const std::string& path, const SlipcoverReadOpt
   Shard shard;
   shard.path = path;
   shard.slipcover = true;
-  shard.meta_has_arcs = data->branch;
+  // As in coverage.py, the kind is fixed by the first measurement: a file that measured
+  // nothing combines with either kind.
+  if (std::any_of(data->files.begin(), data->files.end(),
+                  [](const SlipcoverFile& f) { return !f.executed_lines.empty(); })) {
+    shard.meta_has_arcs = data->branch;
+  }
   shard.contexts.push_back("");  // coverage.py's default context
   shard.line_offsets.push_back(0);
   for (const SlipcoverFile& file : data->files) {
