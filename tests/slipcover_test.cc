@@ -123,6 +123,17 @@ TEST(Slipcover, ShardOfALinesFileAndABranchFile) {
   std::sort(arcs.begin(), arcs.end());
   EXPECT_EQ(arcs, (std::vector<SlipcoverArc>{{-2, 2}, {-1, 1}, {1, -1}, {1, 2}}));
 
+  // A file with branching lines run but no branch recorded (a test file under pytest): said.
+  const std::string none = dir.path + "/none.json";
+  std::ofstream(none) << R"({"meta": {"software": "slipcover", "branch_coverage": true}, "files":
+      {"a.py": {"executed_lines": [1, 2], "executed_branches": [], "missing_branches": []}}})";
+  auto n = ReadSlipcoverShard(none, options);
+  ASSERT_TRUE(n);
+  ASSERT_EQ(n->warnings.size(), 1u);
+  EXPECT_EQ(n->warnings[0], "slipcover recorded no branches for 'a.py' in '" + none +
+                                "', though its executed lines branch (slipcover cannot measure branches in files"
+                                " pytest rewrites); they count as not taken");
+
   options.possible_arcs = [](const std::string&) -> Result<std::vector<SlipcoverArc>> {
     return Error{"No source for code: '/work/a.py'."};
   };

@@ -306,6 +306,21 @@ Result<Shard> ReadSlipcoverShard(const std::string& path, const SlipcoverReadOpt
       continue;
     }
     std::vector<SlipcoverArc> arcs;
+    if (file.executed_branches.empty() && file.missing_branches.empty() && options.possible_arcs) {
+      // No branch at all, executed or not: slipcover did not instrument the file's branches
+      // (1.1.0 cannot in the test files pytest rewrites). Said, since they will count as missing.
+      if (auto possible = options.possible_arcs(AbsPath(file.name, options.cwd))) {
+        std::map<int32_t, int> exits;
+        for (auto [f, t] : *possible) {
+          if (f > 0 && std::binary_search(file.executed_lines.begin(), file.executed_lines.end(), f)) ++exits[f];
+        }
+        if (std::any_of(exits.begin(), exits.end(), [](const auto& e) { return e.second > 1; })) {
+          shard.warnings.push_back("slipcover recorded no branches for " + PyRepr(file.name) + " in " + PyRepr(path) +
+                                   ", though its executed lines branch (slipcover cannot measure branches in"
+                                   " files pytest rewrites); they count as not taken");
+        }
+      }
+    }
     if (!file.executed_branches.empty()) {
       const std::string source = AbsPath(file.name, options.cwd);
       Result<std::vector<SlipcoverArc>> possible =
