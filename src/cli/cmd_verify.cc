@@ -78,8 +78,7 @@ bool WriteFile(const std::string& path, const std::string& text) {
 std::string FirstLine(const std::string& text) {
   size_t start = text.find_first_not_of("\n");
   if (start == std::string::npos) return "";
-  std::string line = text.substr(start, text.find('\n', start) - start);
-  return line;
+  return text.substr(start, text.find('\n', start) - start);
 }
 
 std::string LastLine(const std::string& text) {
@@ -89,19 +88,21 @@ std::string LastLine(const std::string& text) {
   return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
-// The value options verify passes on to both tools, as each coverage.py command takes them.
+// The value options verify passes on to both tools, as each coverage.py command takes them
+// (combine takes only --rcfile).
 struct Passed {
   const char* dest;
   const char* flag;
-  bool report, json, xml, lcov, html;  // which coverage.py commands have it
+  bool in[kKinds];  // which report commands have it: report, json, xml, lcov, html
 };
 const Passed kPassed[] = {
-    {"rcfile", "--rcfile", true, true, true, true, true},
-    {"include", "--include", true, true, true, true, true},
-    {"omit", "--omit", true, true, true, true, true},
-    {"contexts", "--contexts", true, true, false, false, true},
-    {"fail_under", "--fail-under", true, true, true, true, true},
+    {"rcfile", "--rcfile", {true, true, true, true, true}},
+    {"include", "--include", {true, true, true, true, true}},
+    {"omit", "--omit", {true, true, true, true, true}},
+    {"contexts", "--contexts", {true, true, false, false, true}},
+    {"fail_under", "--fail-under", {true, true, true, true, true}},
 };
+constexpr int kCombine = -1;
 
 // One coverage.py step: its name, arguments, and what it did.
 struct Step {
@@ -146,7 +147,7 @@ void Perturb(const std::string& side_dir) {
   }
 }
 
-// What one report row says: nullopt when identical, else the lines to print under it.
+// One row of the table: whether the two sides agree, the summary, and the lines under it.
 struct Verdict {
   bool same = true;
   std::string summary;              // "identical", "identical (3 pages, ...)", "differs at line 4:"
@@ -349,15 +350,13 @@ int RunVerify(const Parsed& options) {
     s.name = name;
     s.argv = {python, "-m", "coverage", name, "--data-file=" + theirs_dir + "/" + base};
     for (const Passed& p : kPassed) {
-      const bool has = kind < 0 ? p.dest == std::string("rcfile")
-                                : (kind == kReport ? p.report : kind == kJson ? p.json : kind == kXml ? p.xml
-                                                              : kind == kLcov ? p.lcov : p.html);
+      const bool has = kind == kCombine ? p.dest == std::string("rcfile") : p.in[kind];
       if (!has) continue;
       if (auto v = options.get(p.dest)) s.argv.push_back(std::string(p.flag) + "=" + *v);
     }
-    if (kind >= 0 && options.flag("ignore_errors")) s.argv.push_back("-i");
+    if (kind != kCombine && options.flag("ignore_errors")) s.argv.push_back("-i");
     for (std::string& e : extra) s.argv.push_back(std::move(e));
-    if (kind >= 0) s.argv.insert(s.argv.end(), options.args.begin(), options.args.end());
+    if (kind != kCombine) s.argv.insert(s.argv.end(), options.args.begin(), options.args.end());
     auto t0 = std::chrono::steady_clock::now();
     auto r = analysis::RunProcess(s.argv, "");
     s.seconds = Since(t0);
@@ -371,7 +370,7 @@ int RunVerify(const Parsed& options) {
     }
     steps.push_back(std::move(s));
   };
-  if (!shards->empty()) step("combine", {}, -1);
+  if (!shards->empty()) step("combine", {}, kCombine);
   if (want[kReport]) step("report", {"-m"}, kReport);
   if (want[kJson]) step("json", {"-o", theirs_dir + "/" + kOutputs[kJson]}, kJson);
   if (want[kXml]) step("xml", {"-o", theirs_dir + "/" + kOutputs[kXml]}, kXml);
@@ -424,10 +423,14 @@ int RunVerify(const Parsed& options) {
     rows.emplace_back("exit", v);
   }
 
-  // The table.
+  // The table. Paths under the current directory are shown relative to it.
+  auto shown = [&](const std::string& path) {
+    std::string rel = RelPath(path, cwd);
+    return rel.rfind("../", 0) == 0 ? path : rel;
+  };
   std::string what = inputs.size() == 1 && shards->empty()
-                         ? "the data file " + RelPath(data_file, cwd)
-                         : Plural(shards->size(), "shard") + " beside " + RelPath(data_file, cwd);
+                         ? "the data file " + shown(data_file)
+                         : Plural(shards->size(), "shard") + " beside " + shown(data_file);
   std::printf("covalesce verify: %s; coverage.py %s in %s against covalesce %s\n", what.c_str(),
               coverage_version.c_str(), python.c_str(), kVersion);
   if (coverage_version != kCoverageVersion) {
