@@ -57,7 +57,9 @@ struct Built {
 
 }  // namespace
 
-int RunAll(const Parsed& options) {
+int RunAll(const Parsed& options) { return RunAllTo(options, AllOutputs{}); }
+
+int RunAllTo(const Parsed& options, const AllOutputs& to) {
   const std::string cwd = CurrentDir();
   Timings timings;
   auto finish = [&](int rc) {
@@ -98,6 +100,10 @@ int RunAll(const Parsed& options) {
   // The loaded config stays as it is for the fail-under check; the reports see the overrides.
   Config effective = *config;
   report::ApplyReportArgs(args, effective);
+  if (to.json) effective.json_output = *to.json;
+  if (to.xml) effective.xml_output = *to.xml;
+  if (to.lcov) effective.lcov_output = *to.lcov;
+  if (to.html) effective.html_dir = *to.html;
   const std::string outputs[kKinds] = {"-", effective.json_output, effective.xml_output, effective.lcov_output,
                                        effective.html_dir};
   const char* const types[kKinds] = {"", "JSON report", report::kXmlReportType, "LCOV report", "HTML report"};

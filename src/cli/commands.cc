@@ -92,6 +92,7 @@ int RunJson(const Parsed& options);  // cmd_json.cc
 int RunLcov(const Parsed& options);  // cmd_lcov.cc
 int RunXml(const Parsed& options);   // cmd_xml.cc
 int RunAll(const Parsed& options);   // cmd_all.cc
+int RunVerify(const Parsed& options);  // cmd_verify.cc
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
@@ -241,6 +242,27 @@ const std::vector<Command>& Commands() {
           "--python, else 3.13."},
          TimingsOption()}},
        RunReport},
+      {{"verify",
+        "[options] [modules]",
+        "Check covalesce against coverage.py on your own data: copies the shards (or the data "
+        "file) into a temporary directory, runs coverage.py's combine, report -m, json, xml, lcov "
+        "and html (in --python) and 'covalesce all -m' side by side in the current directory, "
+        "compares every report, and prints for each 'identical' or the first lines that differ, "
+        "then both wall times. Exit status 0 only when everything is identical. Inputs are never "
+        "changed.",
+        {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
+         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
+         {"", "--keep-temp", "keep_temp", T::kFlag, "",
+          "Keep the temporary directory with both tools' inputs and outputs, and print its name."},
+         OneFileReportOption("omit"),
+         {"", "--reports", "reports", T::kString, "REPORT1,REPORT2,...",
+          "The reports to compare: report, json, xml, lcov, html. Defaults to all."},
+         HelpOption(), RcfileOption(), OneFileReportOption("analysis"), OneFileReportOption("no-cache"),
+         {"", "--python", "python", T::kString, "EXE",
+          "The Python interpreter with coverage.py installed, which runs coverage.py's side (and "
+          "covalesce's exact fallback). Defaults to 'python3'."},
+         OneFileReportOption("python-version")}},
+       RunVerify},
       {{"xml",
         "[options] [modules]",
         "Generate an XML report of coverage results.",

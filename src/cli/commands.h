@@ -1,5 +1,6 @@
 // The commands covalesce offers, each with coverage.py's name, options and exit statuses.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ OptionSpec RcfileOption();
 OptionSpec TimingsOption();
 
 int RunCombine(const Parsed& options);
+// `all` with its report files written elsewhere than the configuration says (`verify`
+// points them into its temporary directory); unset ones as configured.
+struct AllOutputs {
+  std::optional<std::string> json, xml, lcov, html;
+};
+int RunAllTo(const Parsed& options, const AllOutputs& to);
 int RunDebug(const Parsed& options);
 // `debug ast FILE...` (cmd_debug_ast.cc).
 int RunDebugAst(const Parsed& options, const std::vector<std::string>& files);

@@ -32,6 +32,7 @@ void ShowTopic(const std::string& topic) {
         "    json        Create a JSON report of coverage results.\n"
         "    lcov        Create an LCOV report of coverage results.\n"
         "    report      Report coverage stats on modules.\n"
+        "    verify      Compare covalesce's reports with coverage.py's on your data.\n"
         "    xml         Create an XML report of coverage results.\n\n"
         "Use \"%s help <command>\" for detailed help on any command.\n",
         kProgram, kProgram);
