@@ -78,15 +78,20 @@ def files_of(tree):
 STEPS = [["combine", "shards"], ["report", "-m"], ["json"], ["xml"], ["lcov"], ["html"]]
 
 
-def run_steps(exe, tree):
-    results = [run(exe, step, tree) for step in STEPS]
+def venv_env(venv):
+    """As in an activated venv: its python3 is the one covalesce asks for its version."""
+    return {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+
+
+def run_steps(exe, tree, env):
+    results = [run(exe, step, tree, env=env) for step in STEPS]
     return results, files_of(tree)
 
 
-def run_all(exe, tree):
+def run_all(exe, tree, env):
     for shard in (tree / "shards").iterdir():
         shutil.copy(shard, tree)
-    return run(exe, ["all"], tree), files_of(tree)
+    return run(exe, ["all"], tree, env=env), files_of(tree)
 
 
 def same_ignoring_timestamps(a, b):
@@ -117,15 +122,16 @@ def test_installed_binary_is_the_command_not_a_wrapper(venv):
 
 def test_every_command_matches_the_build_tree_binary(tmp_path, venv, build_binary):
     installed = venv / "bin" / "covalesce"
-    ours = run_steps(installed, demo_copy(tmp_path / "wheel"))
-    ref = run_steps(build_binary, demo_copy(tmp_path / "build"))
+    env = venv_env(venv)
+    ours = run_steps(installed, demo_copy(tmp_path / "wheel"), env)
+    ref = run_steps(build_binary, demo_copy(tmp_path / "build"), env)
     assert [r[0] for r in ref[0]] == [0] * len(STEPS)
     assert ours[0] == ref[0]
     assert_same_files(ours[1], ref[1])
     assert {".coverage", "coverage.json", "coverage.xml", "coverage.lcov", "htmlcov/index.html"} <= set(ref[1])
 
-    ours = run_all(installed, demo_copy(tmp_path / "wheel-all"))
-    ref = run_all(build_binary, demo_copy(tmp_path / "build-all"))
+    ours = run_all(installed, demo_copy(tmp_path / "wheel-all"), env)
+    ref = run_all(build_binary, demo_copy(tmp_path / "build-all"), env)
     assert ref[0][0] == 0
     assert ours[0] == ref[0]
     assert_same_files(ours[1], ref[1])
