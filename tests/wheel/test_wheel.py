@@ -2,6 +2,7 @@
 command run through it on the bundled example gives what the build tree's binary gives, it
 runs where only glibc, libstdc++, libm and libgcc_s are present, and `python -m covalesce`
 finds the binary in a venv and in a --user install."""
+import json
 import os
 import pathlib
 import re
@@ -109,6 +110,15 @@ def assert_same_files(ours, ref):
 def test_wheel_is_named_for_its_version_and_policy(wheel):
     assert re.fullmatch(rf"covalesce-{re.escape(project_version())}-py3-none-manylinux_2_\d+_x86_64\.whl",
                         wheel.name)
+
+
+def test_wheel_build_compiles_as_the_main_build_does(wheel):
+    """Only link options differ, so ccache serves the wheel build the main build's objects."""
+    def commands(build):
+        entries = json.loads((build / "compile_commands.json").read_text())
+        return {e["file"]: e["command"].replace(str(build), "BUILD") for e in entries}
+    ours, main = commands(ROOT / "build-wheel"), commands(BUILD)
+    assert ours and {f: c for f, c in ours.items() if main.get(f) != c} == {}
 
 
 def test_installed_binary_is_the_command_not_a_wrapper(venv):
