@@ -1,6 +1,9 @@
 // The command table and the options several commands share.
 #include "commands.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace covalesce::cli {
 
 using T = OptionSpec::Type;
@@ -117,7 +120,8 @@ const std::vector<Command>& Commands() {
          DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
          OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
          TimingsOption()}},
-       RunAll},
+       RunAll,
+       "Combine, then write every configured report in one pass."},
       {{"combine",
         "[options] <path1> <path2> ... <pathN>",
         "Combine data from multiple coverage files. The combined results are written to a "
@@ -131,7 +135,8 @@ const std::vector<Command>& Commands() {
           "Keep original coverage files, otherwise they are deleted."},
          {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."},
          DebugOption(), HelpOption(), RcfileOption(), TimingsOption()}},
-       RunCombine},
+       RunCombine,
+       "Combine a number of data files."},
       {{"debug",
         "<topic>",
         "Display information about the internals of covalesce, for diagnosing problems. "
@@ -143,7 +148,8 @@ const std::vector<Command>& Commands() {
          {"", "--ast-digest", "ast_digest", T::kFlag, "",
           "For 'ast': print a SHA-256 of each file's dump instead of the dump."},
          TimingsOption()}},
-       RunDebug},
+       RunDebug,
+       "Display information about the internals of covalesce"},
       {{"html",
         "[options] [modules]",
         "Create an HTML report of coverage results. Each file gets its own page, with the "
@@ -165,7 +171,8 @@ const std::vector<Command>& Commands() {
          DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
          OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
          TimingsOption()}},
-       RunHtml},
+       RunHtml,
+       "Create an HTML report."},
       {{"json",
         "[options] [modules]",
         "Generate a JSON report of coverage results.",
@@ -180,7 +187,8 @@ const std::vector<Command>& Commands() {
          DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
          OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
          TimingsOption()}},
-       RunJson},
+       RunJson,
+       "Create a JSON report of coverage results."},
       {{"lcov",
         "[options] [modules]",
         "Generate an LCOV report of coverage results.",
@@ -191,7 +199,8 @@ const std::vector<Command>& Commands() {
          OneFileReportOption("omit"), OneFileReportOption("quiet"), DebugOption(), HelpOption(), RcfileOption(),
          OneFileReportOption("analysis"), OneFileReportOption("no-cache"), OneFileReportOption("python"),
          OneFileReportOption("python-version"), TimingsOption()}},
-       RunLcov},
+       RunLcov,
+       "Create an LCOV report of coverage results."},
       {{"report",
         "[options] [modules]",
         "Report coverage statistics on modules.",
@@ -241,7 +250,8 @@ const std::vector<Command>& Commands() {
           "--analysis=python). Defaults to [covalesce] python_version, else the version of "
           "--python, else 3.13."},
          TimingsOption()}},
-       RunReport},
+       RunReport,
+       "Report coverage stats on modules."},
       {{"verify",
         "[options] [modules]",
         "Check covalesce against coverage.py on your own data: copies the shards (or the data "
@@ -262,7 +272,8 @@ const std::vector<Command>& Commands() {
           "The Python interpreter with coverage.py installed, which runs coverage.py's side (and "
           "covalesce's exact fallback). Defaults to 'python3'."},
          OneFileReportOption("python-version")}},
-       RunVerify},
+       RunVerify,
+       "Compare covalesce's reports with coverage.py's on your data."},
       {{"xml",
         "[options] [modules]",
         "Generate an XML report of coverage results.",
@@ -275,7 +286,8 @@ const std::vector<Command>& Commands() {
          DebugOption(), HelpOption(), RcfileOption(),
          OneFileReportOption("analysis"), OneFileReportOption("no-cache"), OneFileReportOption("python"),
          OneFileReportOption("python-version"), TimingsOption()}},
-       RunXml},
+       RunXml,
+       "Create an XML report of coverage results."},
   };
   return commands;
 }
@@ -285,6 +297,27 @@ const Command* FindCommand(const std::string& name) {
     if (c.spec.name == name) return &c;
   }
   return nullptr;
+}
+
+std::string CommandSummaries() {
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const Command& c : Commands()) {
+    std::string summary = c.summary;
+    if (summary.empty()) {
+      const size_t end = c.spec.description.find(". ");
+      summary = end == std::string::npos ? c.spec.description : c.spec.description.substr(0, end + 1);
+    }
+    lines.emplace_back(c.spec.name, summary);
+  }
+  lines.emplace_back("help", std::string("Get help on using ") + kProgram + ".");
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& [name, summary] : lines) {
+    std::string padded = name;
+    padded.resize(std::max<size_t>(name.size() + 1, 12), ' ');  // coverage.py's "%-12s" column
+    out += "    " + padded + summary + "\n";
+  }
+  return out;
 }
 
 }  // namespace covalesce::cli

@@ -14,10 +14,14 @@ inline constexpr int kOk = 0, kErr = 1, kFailUnder = 2;
 struct Command {
   CommandSpec spec;
   int (*run)(const Parsed& options);
+  // The line `covalesce help` lists; when empty, the description's first sentence.
+  std::string summary = "";
 };
 
 const std::vector<Command>& Commands();
 const Command* FindCommand(const std::string& name);
+// The "Commands:" lines of `covalesce help`: every command of the table and `help`, by name.
+std::string CommandSummaries();
 
 // Options shared by commands, with coverage.py's help texts.
 OptionSpec DataFileOption();

@@ -24,20 +24,11 @@ void ShowTopic(const std::string& topic) {
         "Combine and report coverage.py data, natively and in parallel.\n\n"
         "usage: %s <command> [options] [args]\n\n"
         "Commands:\n"
-        "    all         Combine, then write every configured report in one pass.\n"
-        "    combine     Combine a number of data files.\n"
-        "    debug       Display information about the internals of covalesce.\n"
-        "    help        Get help on using covalesce.\n"
-        "    html        Create an HTML report of coverage results.\n"
-        "    json        Create a JSON report of coverage results.\n"
-        "    lcov        Create an LCOV report of coverage results.\n"
-        "    report      Report coverage stats on modules.\n"
-        "    verify      Compare covalesce's reports with coverage.py's on your data.\n"
-        "    xml         Create an XML report of coverage results.\n\n"
+        "%s\n"
         "Use \"%s help <command>\" for detailed help on any command.\n",
-        kProgram, kProgram);
+        kProgram, CommandSummaries().c_str(), kProgram);
   } else if (topic == "minimum_help") {
-    std::printf("Combine and report coverage.py data, version %s.\nUse '%s help' for help.\n",
+    std::printf("Combine and report coverage.py data, version %s. Use '%s help' for help.\n",
                 kVersion, kProgram);
   } else if (topic == "version") {
     std::printf("%s\n", VersionLine().c_str());
