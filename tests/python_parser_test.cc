@@ -209,6 +209,18 @@ TEST(PythonTokenizer, NumbersAndOperators) {
   EXPECT_FALSE(Tokenize("x = 1abc\n", PyVersion::k313, ts, err));
 }
 
+TEST(PythonTokenizer, NestingLimit) {
+  // CPython's tokenizer allows 200 open brackets (MAXLEVEL); the 201st is a SyntaxError on its line.
+  TokenStream ts;
+  SyntaxErrorInfo err;
+  for (PyVersion v : kAll) {
+    EXPECT_TRUE(Tokenize("x = " + std::string(200, '(') + "1" + std::string(200, ')') + "\n", v, ts, err));
+    ASSERT_FALSE(Tokenize("x = 1\ny = " + std::string(100, '[') + std::string(101, '(') + "\n", v, ts, err));
+    EXPECT_EQ(err.message, "too many nested parentheses");
+    EXPECT_EQ(err.lineno, 2);
+  }
+}
+
 TEST(PythonTokenizer, SoftKeywords) {
   auto toks = Tokens("match case type _\n");
   EXPECT_EQ(toks[0].kw, Kw::Match);

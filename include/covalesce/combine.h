@@ -33,6 +33,7 @@ struct CombineResult {
   size_t candidates = 0;                // files found (before duplicates and errors)
   size_t combined = 0, skipped = 0, errored = 0;
   std::vector<std::string> deletable;  // inputs combined or skipped, in processing order
+  size_t in_progress = 0;               // shards still being written: left alone
 };
 
 // Messages produced while combining, in coverage.py's order: warnings go to stderr as
@@ -40,6 +41,7 @@ struct CombineResult {
 struct CombineSink {
   std::function<void(const std::string&)> warn;
   std::function<void(const std::string&)> debug;
+  std::function<void(const std::string&)> notice;  // covalesce's own "covalesce: ..." lines
 };
 
 // Reads and merges. Hard errors (no inputs, non-existent path, lines vs arcs, tracer

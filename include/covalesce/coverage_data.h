@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace covalesce {
@@ -26,6 +27,9 @@ struct CoverageData {
   std::optional<bool> has_arcs;
   std::vector<std::string> contexts;       // context id -> label
   std::vector<FileCoverage> files;
+  // covalesce's own meta rows (key, value), written after version and has_arcs; coverage.py
+  // ignores keys it does not know. Reading a shard leaves this empty.
+  std::vector<std::pair<std::string, std::string>> meta;
 };
 
 }  // namespace covalesce

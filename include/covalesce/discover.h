@@ -24,6 +24,14 @@ Result<std::vector<std::string>> CombinableFiles(const std::string& data_file_ab
 // The "H…h" data hash of a parallel-mode shard name ".HOST.pidN.XrrrrrrX.Hhhhhhhhhhhh", if any.
 std::optional<std::string> ParallelNameHash(const std::string& path);
 
+// coverage.py writes a parallel shard under its final name only when the process saves
+// (CoverageData.write adds ".H<hash>h" by renaming); until then the file has no hash in its
+// name, is written in place with journal_mode=off (so a reader can see half a transaction)
+// and may get more data (every dynamic-context switch flushes). Such a shard whose writer
+// is a live process on this host is still being written: returns that pid. (A shard whose
+// writer died, or from another host, is as complete as it will ever be: nullopt.)
+std::optional<long> StillBeingWritten(const std::string& path);
+
 // Lowercase hex SHA3-256 of the file's bytes.
 Result<std::string> FileSha3Hex(const std::string& path);
 

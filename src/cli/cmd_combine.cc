@@ -14,9 +14,11 @@
 #include "commands.h"
 #include "covalesce/combine.h"
 #include "covalesce/config.h"
+#include "covalesce/consumed_inputs.h"
 #include "covalesce/data_writer.h"
 #include "covalesce/discover.h"
 #include "covalesce/pystr.h"
+#include "covalesce/run_lock.h"
 #include "covalesce/version.h"
 
 namespace covalesce::cli {
@@ -83,14 +85,33 @@ int RunCombine(const Parsed& options) {
   MakeDirs(s.data_file.substr(0, s.data_file.rfind('/')));
 
   Timings timings;
-  CombineSink sink{
-      [](const std::string& w) { std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str()); },
-      [](const std::string& d) { std::fprintf(stderr, "%s\n", d.c_str()); }};
-  auto combined = CombineData(s, sink, timings);
   auto finish = [&](int rc) {
     if (options.flag("timings")) timings.Print(stderr);
     return rc;
   };
+  // One run at a time in this directory (run_lock.h): held until we return.
+  RunLock lock = RunLock::Acquire(s.data_file, [&] {
+    std::fprintf(stderr, "covalesce: waiting for another covalesce run to finish with %s\n",
+                 PyRepr(s.data_file).c_str());
+  });
+  if (!s.append) {
+    // A run killed after replacing the data file but before deleting all it had combined:
+    // finish its deletes, or this run would replace the data with the leftovers alone.
+    auto finished = FinishInterruptedDeletes(s.data_file);
+    if (!finished) {
+      std::printf("%s\n", finished.error().message.c_str());
+      return finish(kErr);
+    }
+    if (*finished) {
+      std::fprintf(stderr, "covalesce: deleted %s that an interrupted run had already combined into %s\n",
+                   Plural(int64_t(*finished), "data file").c_str(), PyRepr(s.data_file).c_str());
+    }
+  }
+  CombineSink sink{
+      [](const std::string& w) { std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str()); },
+      [](const std::string& d) { std::fprintf(stderr, "%s\n", d.c_str()); },
+      [](const std::string& n) { std::fprintf(stderr, "%s\n", n.c_str()); }};
+  auto combined = CombineData(s, sink, timings);
   if (!combined) {
     std::printf("%s\n", combined.error().message.c_str());
     return finish(kErr);
@@ -108,6 +129,7 @@ int RunCombine(const Parsed& options) {
 
   {
     Timings::Phase t(timings, "write");
+    if (!options.flag("keep")) combined->data.meta.push_back(ConsumedInputsRow(combined->deletable));
     Status written = WriteDataFile(combined->data, s.data_file, kCoverageVersion);
     if (!written) {
       std::printf("%s\n", written.error().message.c_str());

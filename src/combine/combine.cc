@@ -268,6 +268,17 @@ Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& s
     auto found = CombinableFiles(s.data_file, s.paths, s.cwd);
     if (!found) return found.error();
     candidates = std::move(*found);
+    // A shard its test process is still writing is neither read nor deleted.
+    std::erase_if(candidates, [&](const std::string& f) {
+      auto pid = StillBeingWritten(f);
+      if (!pid) return false;
+      ++result.in_progress;
+      if (sink.notice) {
+        sink.notice("covalesce: " + RelPath(f, s.cwd) + ": still being written by process " +
+                    std::to_string(*pid) + "; not combined, kept for the next run");
+      }
+      return true;
+    });
     result.candidates = candidates.size();
     std::erase(candidates, s.data_file);  // never combine the output into itself
     identity.resize(candidates.size());

@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <numeric>
-#include <random>
 
+#include "covalesce/atomic_file.h"
 #include "covalesce/kernels.h"
 #include "covalesce/pystr.h"
 #include "page_writer.h"
@@ -57,26 +57,6 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
-std::string TempNameBeside(const std::string& path) {
-  std::random_device rd;
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  // Not "<base>.<x>": a concurrent combine must never take the temp file for a shard.
-  return dir + base + "-covalesce-" + std::to_string(getpid()) + "-" + std::to_string(rd()) +
-         ".tmp";
-}
-
-Status FsyncPath(const std::string& path, bool directory) {
-  int fd = open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDWR);
-  if (fd < 0) return Error{"Couldn't open " + PyRepr(path) + ": " + std::strerror(errno)};
-  int rc = fsync(fd);
-  int err = errno;
-  close(fd);
-  if (rc != 0) return Error{"Couldn't sync " + PyRepr(path) + ": " + std::strerror(err)};
-  return ok_status();
-}
-
 // Fills the SQLite file at `tmp`. Errors name the final `path`, which is what the user knows.
 Status FillThroughApi(const CoverageData& data, const std::string& tmp, const std::string& path,
             const std::string& meta_version) {
@@ -111,10 +91,17 @@ Status FillThroughApi(const CoverageData& data, const std::string& tmp, const st
     sqlite3_bind_text(st.get(), 1, "version", -1, SQLITE_STATIC);
     sqlite3_bind_text(st.get(), 2, meta_version.c_str(), -1, SQLITE_STATIC);
     if (!step(st)) return false;
-    if (!data.has_arcs) return true;
-    sqlite3_bind_text(st.get(), 1, "has_arcs", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st.get(), 2, *data.has_arcs ? "1" : "0", -1, SQLITE_STATIC);
-    return step(st);
+    if (data.has_arcs) {
+      sqlite3_bind_text(st.get(), 1, "has_arcs", -1, SQLITE_STATIC);
+      sqlite3_bind_text(st.get(), 2, *data.has_arcs ? "1" : "0", -1, SQLITE_STATIC);
+      if (!step(st)) return false;
+    }
+    for (const auto& [key, value] : data.meta) {
+      sqlite3_bind_text(st.get(), 1, key.data(), int(key.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st.get(), 2, value.data(), int(value.size()), SQLITE_STATIC);
+      if (!step(st)) return false;
+    }
+    return true;
   });
   ok = ok && insert_all("insert into file (id, path) values (?, ?)", [&](sqlite::Stmt& st) {
     for (size_t i = 0; i < data.files.size(); ++i) {
@@ -198,37 +185,58 @@ bool QuickCheckOk(const std::string& path) {
   return st.text(0) == "ok" && st.step() == SQLITE_DONE;
 }
 
+// Fills `tmp` with pages built directly. An OS error (full disk, read-only directory) is
+// the answer; only pages SQLite finds unsound (`unsound`) are worth a second try through
+// the SQLite API.
 Status FillDirect(const CoverageData& data, const std::string& tmp, const std::string& path,
-                  const std::string& meta_version) {
+                  const std::string& meta_version, bool& unsound) {
+  auto os_error = [&](const std::string& why) {
+    return Error{"Couldn't write data file " + PyRepr(path) + ": " + why};
+  };
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Error{"Couldn't write data file " + PyRepr(path) + ": " + std::strerror(errno)};
+  if (fd < 0) return os_error(std::strerror(errno));
   Status st = WritePages(data, fd, meta_version, CoverageSchema());
-  if (close(fd) != 0 && st.ok()) st = Error{std::strerror(errno)};
-  if (st.ok() && !QuickCheckOk(tmp)) st = Error{"quick_check failed"};
-  return st;
+  if (!st) {
+    close(fd);
+    return os_error(st.error().message);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) return os_error(std::strerror(errno));
+  if (!QuickCheckOk(tmp)) {
+    unsound = true;
+    return Error{"quick_check failed"};
+  }
+  return ok_status();
 }
 
 }  // namespace
 
 Status WriteDataFile(const CoverageData& data, const std::string& path,
                      const std::string& meta_version, WriteMethod method) {
-  const std::string tmp = TempNameBeside(path);
-  Status st = Error{""};
-  if (method != WriteMethod::kSqliteApi) {
-    st = FillDirect(data, tmp, path, meta_version);
-    if (!st.ok()) unlink(tmp.c_str());
-    if (!st.ok() && method == WriteMethod::kPagesOnly) return st;
-  }
-  if (!st.ok()) st = FillThroughApi(data, tmp, path, meta_version);
-  if (st.ok()) st = FsyncPath(tmp, false);
-  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = Error{"Couldn't write data file " + PyRepr(path) + ": " + std::strerror(errno)};
-  }
-  if (!st.ok()) {
+  const std::string dir = DirName(path);
+  RemoveStaleTemps(dir);  // what a killed writer left here
+  const std::string tmp = TempPathBeside(path);
+  auto fail = [&](Status st) {
     unlink(tmp.c_str());
     return st;
+  };
+  bool unsound = method == WriteMethod::kSqliteApi;
+  if (method != WriteMethod::kSqliteApi) {
+    Status st = FillDirect(data, tmp, path, meta_version, unsound);
+    if (!st && (!unsound || method == WriteMethod::kPagesOnly)) return fail(st);
+    if (st) unsound = false;
   }
-  return FsyncPath(DirName(path), true);
+  if (unsound) {
+    unlink(tmp.c_str());
+    if (Status st = FillThroughApi(data, tmp, path, meta_version); !st) return fail(st);
+    if (int err = SyncPath(tmp, false)) return fail(Error{"Couldn't sync " + PyRepr(path) + ": " + std::strerror(err)});
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return fail(Error{"Couldn't write data file " + PyRepr(path) + ": " + std::strerror(errno)});
+  }
+  if (int err = SyncPath(dir, true)) {
+    return Error{"Couldn't sync the directory of " + PyRepr(path) + ": " + std::strerror(err)};
+  }
+  return ok_status();
 }
 
 }  // namespace covalesce

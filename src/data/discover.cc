@@ -4,13 +4,16 @@
 #include "covalesce/discover.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <openssl/evp.h>
 #include <pcre2.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 
@@ -115,7 +118,15 @@ Result<std::vector<std::string>> CombinableFiles(const std::string& data_file_ab
   return found;
 }
 
-std::optional<std::string> ParallelNameHash(const std::string& path) {
+namespace {
+
+// The fields of coverage.py's parallel suffix ".HOST.pidN.XrrrrrrX[.Hhhhhhhhhhhh]".
+struct ParallelName {
+  std::string host, pid;
+  std::optional<std::string> hash;
+};
+
+std::optional<ParallelName> MatchParallelName(const std::string& path) {
   // coverage.py's filename_match regex; \w is Unicode-aware there, hence UTF+UCP here.
   static constexpr const char* kPattern =
       R"(\.([^.]+)\.pid(\d+)\.X(\w{6})x(\.H(\w{10}h))?$)";
@@ -131,10 +142,35 @@ std::optional<std::string> ParallelNameHash(const std::string& path) {
       pcre2_match_data_create_from_pattern(re.get(), nullptr), pcre2_match_data_free);
   int rc = pcre2_match(re.get(), reinterpret_cast<PCRE2_SPTR>(path.data()), path.size(), 0, 0,
                        md.get(), nullptr);
-  if (rc < 6) return std::nullopt;  // no match, invalid UTF-8, or no hash group
+  if (rc < 4) return std::nullopt;  // no match, or invalid UTF-8
   PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
-  if (ov[10] == PCRE2_UNSET) return std::nullopt;
-  return path.substr(ov[10], ov[11] - ov[10]);
+  ParallelName name;
+  name.host = path.substr(ov[2], ov[3] - ov[2]);
+  name.pid = path.substr(ov[4], ov[5] - ov[4]);
+  if (rc >= 6 && ov[10] != PCRE2_UNSET) name.hash = path.substr(ov[10], ov[11] - ov[10]);
+  return name;
+}
+
+}  // namespace
+
+std::optional<std::string> ParallelNameHash(const std::string& path) {
+  auto name = MatchParallelName(path);
+  if (!name) return std::nullopt;
+  return name->hash;
+}
+
+std::optional<long> StillBeingWritten(const std::string& path) {
+  auto name = MatchParallelName(path);
+  if (!name || name->hash) return std::nullopt;
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return std::nullopt;
+  std::string host(buf);
+  std::replace(host.begin(), host.end(), '.', '_');  // as coverage.py puts it in the name
+  if (name->host != host || name->pid.size() > 9) return std::nullopt;
+  long pid = std::stol(name->pid);
+  if (pid <= 0 || pid == long(getpid())) return std::nullopt;
+  if (kill(pid_t(pid), 0) != 0 && errno != EPERM) return std::nullopt;  // its writer is gone
+  return pid;
 }
 
 Result<std::string> FileSha3Hex(const std::string& path) {

@@ -4,6 +4,8 @@
 // land in flat columns with SQLite row ids turned into dense local indexes.
 #include "covalesce/shard_reader.h"
 
+#include <sys/stat.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,6 +99,10 @@ Result<Shard> ReadShardSqlite(const std::string& path) {
   Shard shard;
   shard.path = path;
 
+  // CoverageData.read(): a read-only data file that os.path.exists() denies (missing, a
+  // dangling link, a symlink loop) is "it doesn't exist", before SQLite is asked.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Error{"Couldn't use data file " + r.repr + ": it doesn't exist"};
   const std::string uri = sqlite::FileUri(path, "?mode=ro&immutable=1");
   if (sqlite3_open_v2(uri.c_str(), r.db.out(), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -114,14 +115,17 @@ class File {
     size_t done = 0;
     while (done < buf_.size()) {
       ssize_t n = pwrite(fd_, buf_.data() + done, buf_.size() - done, off_);
-      if (n <= 0) return false;
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Failed();
       done += size_t(n), off_ += n;
     }
     buf_.clear();
     return true;
   }
-  bool WritePage1(const uint8_t* page) { return pwrite(fd_, page, kPageSize, 0) == kPageSize; }
+  bool WritePage1(const uint8_t* page) { return pwrite(fd_, page, kPageSize, 0) == kPageSize || Failed(); }
   bool ok() const { return ok_; }
+  // Why a write failed ("No space left on device"), as the OS said it.
+  std::string error() const { return std::strerror(err_ ? err_ : EIO); }
 
  private:
   int fd_;
@@ -129,6 +133,12 @@ class File {
   off_t off_ = kPageSize;
   std::vector<uint8_t> buf_;
   bool ok_ = true;
+  int err_ = 0;
+
+  bool Failed() {
+    if (!err_) err_ = errno;
+    return false;
+  }
 };
 
 // Appends to `cell` the part of a payload stored in the cell, spilling the rest to a chain
@@ -381,6 +391,7 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
   {
     std::vector<std::pair<std::string, std::string>> rows = {{"version", meta_version}};
     if (data.has_arcs) rows.push_back({"has_arcs", *data.has_arcs ? "1" : "0"});
+    for (const auto& row : data.meta) rows.push_back(row);
     TableTree t(f);
     std::vector<std::pair<std::string, int64_t>> keys;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -498,7 +509,7 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
     }
     roots.push_back(t.Finish());
   }
-  if (!f.ok() || !f.Flush()) return Error{"write failed"};
+  if (!f.ok() || !f.Flush()) return Error{f.error()};
 
   // Page 1: the database header, then sqlite_schema's single leaf.
   if (roots.size() != schema.size()) return Error{"schema mismatch"};
@@ -534,7 +545,7 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
   PutBe32(page + 56, 1);             // UTF-8
   PutBe32(page + 92, 1);             // version-valid-for = change counter
   PutBe32(page + 96, uint32_t(sqlite3_libversion_number()));
-  if (!f.WritePage1(page)) return Error{"write failed"};
+  if (!f.WritePage1(page)) return Error{f.error()};
   return ok_status();
 }
 

@@ -516,6 +516,8 @@ class Lexer {
   }
 
   void OpenParen(char c) {
+    // CPython's tokenizer: MAXLEVEL (200) brackets open at once, then a SyntaxError.
+    if (paren_ >= 200) Fail(lineno_, "too many nested parentheses");
     ++paren_;
     parens_.push_back({c, lineno_});
   }

@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "covalesce/atomic_file.h"
 #include "covalesce/utf8.h"
 #include "covalesce/python_tokens.h"
 #include "covalesce/report_html.h"
@@ -126,32 +127,10 @@ Status MakeDirs(const std::string& path) {
   return ok_status();
 }
 
-// Writes `content` to `path` through a temporary file in the same directory, renamed into
-// place, so that a reader sees the old file or the new one, never half of one.
+// Each page, index and asset replaces its old file whole (atomic_file.h); no fsync per
+// page: a kill loses nothing that the page cache holds, and pages are rebuilt from the data.
 Status WriteAtomically(const std::string& path, std::string_view content) {
-  static std::atomic<uint64_t> counter{0};
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  std::string tmp = dir + ".covalesce-tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return OsError(errno, path);
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t w = write(fd, content.data() + done, content.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return OsError(err, path);
-    }
-    done += size_t(w);
-  }
-  if (close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    unlink(tmp.c_str());
-    return OsError(err, path);
-  }
+  if (int err = WriteFileAtomically(path, content, /*durable=*/false)) return OsError(err, path);
   return ok_status();
 }
 
@@ -998,6 +977,7 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
     struct stat st;
     bool existed = stat(c.dir.c_str(), &st) == 0;
     if (Status s = MakeDirs(c.dir); !s) return s.error();
+    RemoveStaleTemps(c.dir);  // what a killed run left
     if (!existed) {
       was_empty = true;
     } else if (DIR* d = opendir(c.dir.c_str())) {

@@ -586,7 +586,10 @@ Result<double> RenderReport(Session& session, const std::string& output_path,
   if (!dir.empty()) {
     if (Status st = MakeDirs(dir); !st) return st.error();
   }
-  const int fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  // open(output_path, "w") fails here when coverage.py's would; unlike it, nothing is
+  // truncated yet: the old report stays whole until the new one replaces it.
+  const bool existed = access(output_path.c_str(), F_OK) == 0;
+  const int fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) return OsError(errno, output_path);
   close(fd);
   auto total = produce(content);
@@ -594,7 +597,10 @@ Result<double> RenderReport(Session& session, const std::string& output_path,
     unlink(output_path.c_str());  // file_be_gone()
     return total.error();
   }
-  if (Status st = WriteReport(session, output_path, report_type, content); !st) return st.error();
+  if (Status st = WriteReport(session, output_path, report_type, content); !st) {
+    if (!existed) unlink(output_path.c_str());  // the empty file the check above made
+    return st.error();
+  }
   return *total;
 }
 

@@ -16,7 +16,9 @@
 
 #include "../config/os_path.h"
 #include "../config/pcre.h"
+#include "covalesce/atomic_file.h"
 #include "covalesce/combine.h"
+#include "covalesce/consumed_inputs.h"
 #include "covalesce/data_writer.h"
 #include "covalesce/discover.h"
 #include "covalesce/kernels.h"
@@ -24,6 +26,7 @@
 #include "covalesce/path_aliases.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report.h"
+#include "covalesce/run_lock.h"
 #include "covalesce/version.h"
 
 namespace covalesce::report {
@@ -129,6 +132,7 @@ struct Session::Impl {
   bool loaded = false;
   int python_minor = 0;
   std::vector<std::string> notices;
+  RunLock lock;  // taken by LoadData
   std::set<std::string> warned;
   AnalysisStats stats;
   std::string relative_dir;  // files.RELATIVE_DIR
@@ -225,6 +229,12 @@ void Session::Message(const std::string& message) {
 Status Session::LoadData() {
   Impl& m = *impl_;
   MakeDirs(Dirname(m.data_file));  // Coverage._init_data: ensure_dir_for_file
+  // One run at a time in this directory (run_lock.h), held for the whole session: the
+  // combine, its deletes and the reports written from it.
+  m.lock = RunLock::Acquire(m.data_file, [&] {
+    std::fprintf(stderr, "covalesce: waiting for another covalesce run to finish with %s\n",
+                 PyRepr(m.data_file).c_str());
+  });
 
   CombineSettings s;
   s.cwd = m.options.cwd;
@@ -236,12 +246,14 @@ Status Session::LoadData() {
   s.python_version = m.options.python_version ? m.options.python_version : m.config.python_version;
   s.debug_combine = m.Debugging("combine");
   s.debug_pathmap = m.Debugging("pathmap");
-  CombineSink combine_sink{[&](const std::string& w) { Warn(w); }, [&](const std::string& d) { m.Debug(d); }};
+  CombineSink combine_sink{[&](const std::string& w) { Warn(w); }, [&](const std::string& d) { m.Debug(d); },
+                           [&](const std::string& n) { m.notices.push_back(n); }};
   auto combined = CombineData(s, combine_sink, m.timings);
   if (!combined) return combined.error();
 
   if (combined->combined > 0) {
     Timings::Phase t(m.timings, "write");
+    if (!m.options.keep_combined) combined->data.meta.push_back(ConsumedInputsRow(combined->deletable));
     if (Status written = WriteDataFile(combined->data, m.data_file, kCoverageVersion); !written) {
       return written.error();
     }
@@ -685,7 +697,6 @@ Status WriteReport(Session& session, const std::string& output_path, std::string
   }
   std::string path = output_path;
   if (path.find('/') != std::string::npos) MakeDirs(Dirname(AbsPath(path, session.options().cwd)));
-  FILE* f = std::fopen(path.c_str(), "wb");
   auto os_error = [&](int err) {
     static const std::map<int, std::string> kTypes = {
         {ENOENT, "FileNotFoundError"}, {EACCES, "PermissionError"}, {EPERM, "PermissionError"},
@@ -694,14 +705,11 @@ Status WriteReport(Session& session, const std::string& output_path, std::string
     return UncaughtError(it == kTypes.end() ? "OSError" : it->second,
                          "[Errno " + std::to_string(err) + "] " + std::strerror(err) + ": " + PyRepr(path));
   };
-  if (!f) return os_error(errno);
-  bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
-  int err = errno;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) {
-    unlink(path.c_str());  // render_report deletes a file it could not finish
-    return os_error(err ? err : EIO);
-  }
+  // Whole or not at all: a temporary file beside the report, fsynced and renamed over it,
+  // so a run killed or out of disk leaves the old report, never half of a new one.
+  const std::string dir = path.find('/') == std::string::npos ? "." : Dirname(AbsPath(path, session.options().cwd));
+  RemoveStaleTemps(dir);
+  if (int err = WriteFileAtomically(path, content, /*durable=*/true)) return os_error(err);
   session.Message("Wrote " + std::string(report_type) + " to " + output_path);
   return ok_status();
 }

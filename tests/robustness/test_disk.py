@@ -1,0 +1,147 @@
+"""A full disk (a small tmpfs) and a read-only output directory (a read-only bind mount; root
+ignores permission bits, so chmod would prove nothing): a clear error naming the file, a
+non-zero exit, inputs intact (or, for `all`, consumed only into a complete data file), no
+partial output and no temporary file left; after the space comes back, a rerun gives the
+right result. Skipped, saying why, only where mounting is impossible."""
+import json
+import os
+import re
+import xml.dom.minidom
+
+import pytest
+
+from conftest import (PY, copy_into, data_dump, mount_tmpfs, remount_read_only, run, snapshot, temp_files,
+                      unmount)
+
+
+def all_cmd(covalesce):
+    return [covalesce, "all", "-q", f"--python={PY}"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    d = tmp_path / "disk"
+    mount_tmpfs(d, "24m")
+    yield d
+    unmount(d)
+
+
+@pytest.fixture
+def reference(tmp_path_factory, workload, covalesce):
+    """`all` over the whole workload in an ordinary directory: the sizes and the result."""
+    first, second = workload
+    d = tmp_path_factory.mktemp("ref")
+    copy_into(first + second, d)
+    p = run(all_cmd(covalesce), d)
+    assert p.returncode == 0, p.stdout
+    return d
+
+
+def fill(disk, leave):
+    """Fills `disk` up to `leave` bytes of free space."""
+    st = os.statvfs(disk)
+    free = st.f_bavail * st.f_frsize
+    with open(disk / "filler", "wb") as f:
+        f.write(b"\0" * max(0, free - leave))
+    return disk / "filler"
+
+
+def shard_bytes(d):
+    return {p.name: p.read_bytes() for p in d.iterdir() if p.name.startswith(".coverage.")}
+
+
+def assert_outputs_whole(d):
+    """Each report present is complete; pages are whole HTML documents."""
+    if (d / "coverage.json").exists():
+        json.loads((d / "coverage.json").read_text())
+    if (d / "coverage.xml").exists():
+        xml.dom.minidom.parse(str(d / "coverage.xml"))
+    if (d / "coverage.lcov").exists():
+        assert (d / "coverage.lcov").read_text().endswith("end_of_record\n")
+    for page in (d / "htmlcov").glob("*.html") if (d / "htmlcov").is_dir() else []:
+        assert page.read_text().rstrip().endswith("</html>"), page
+
+
+def test_full_disk_combine(small_disk, covalesce, workload):
+    first, second = workload
+    d = small_disk
+    copy_into(first + second, d)
+    before = shard_bytes(d)
+    filler = fill(d, 8 * 1024)
+    p = run([covalesce, "combine"], d)
+    assert p.returncode == 1
+    assert p.stdout == f"Couldn't write data file '{d}/.coverage': No space left on device\n"
+    assert shard_bytes(d) == before
+    assert not (d / ".coverage").exists()
+    assert temp_files(d) == []
+    filler.unlink()
+    p = run([covalesce, "combine"], d)
+    assert p.returncode == 0, p.stdout
+    assert shard_bytes(d) == {}
+
+
+def test_full_disk_all(small_disk, covalesce, workload, reference):
+    """Room for the combined data file but not for the reports."""
+    first, second = workload
+    d = small_disk
+    copy_into(first + second, d)
+    before = shard_bytes(d)
+    filler = fill(d, (reference / ".coverage").stat().st_size + 64 * 1024)
+    p = run(all_cmd(covalesce), d)
+    assert p.returncode == 1
+    last = (p.stdout + p.stderr).strip().splitlines()[-1]
+    assert re.fullmatch(r"OSError: \[Errno 28\] No space left on device: '(coverage\.(json|xml|lcov)|htmlcov/.+)'",
+                        last), last
+    if (d / ".coverage").exists():  # combined whole before any input went
+        assert data_dump(d / ".coverage") == data_dump(reference / ".coverage")
+    else:
+        assert shard_bytes(d) == before
+    assert all(shard_bytes(d)[k] == v for k, v in before.items() if k in shard_bytes(d))
+    assert_outputs_whole(d)
+    assert temp_files(d) == []
+    filler.unlink()
+    p = run(all_cmd(covalesce), d)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert snapshot(d) == snapshot(reference)
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    mounted = []
+
+    def make(path):
+        remount_read_only(path)
+        mounted.append(path)
+    yield make
+    for path in reversed(mounted):
+        unmount(path)
+
+
+def test_read_only_data_directory(tmp_path, read_only, covalesce, workload):
+    first, _ = workload
+    d = tmp_path / "ro"
+    copy_into(first, d)
+    before = shard_bytes(d)
+    read_only(d)
+    for cmd in ([covalesce, "combine"], all_cmd(covalesce)):
+        p = run(cmd, d)
+        assert p.returncode == 1, cmd
+        assert p.stdout == f"Couldn't write data file '{d}/.coverage': Read-only file system\n", cmd
+        assert shard_bytes(d) == before
+
+
+def test_read_only_report_directory(tmp_path, read_only, covalesce, workload, reference):
+    """The data file's directory is writable, htmlcov/ is not: the data is combined whole
+    (so the shards may go), the error names the page, and the other reports are whole."""
+    first, second = workload
+    d = tmp_path / "d"
+    copy_into(first + second, d)
+    (d / "htmlcov").mkdir()
+    read_only(d / "htmlcov")
+    p = run(all_cmd(covalesce), d)
+    assert p.returncode == 1
+    last = p.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"OSError: \[Errno 30\] Read-only file system: '(.*/)?htmlcov/.+'", last), last
+    assert data_dump(d / ".coverage") == data_dump(reference / ".coverage")
+    assert_outputs_whole(d)
+    assert os.listdir(d / "htmlcov") == []
