@@ -57,9 +57,12 @@ struct Accumulator {
   }
 };
 
-class Merger {
- public:
-  Merger(const CombineSettings& s, const CombineSink& sink, PathAliases aliases)
+bool FileExists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+
+}  // namespace
+
+struct ShardMerger::Impl {
+  Impl(const CombineSettings& s, const CombineSink& sink, PathAliases aliases)
       : s_(s), sink_(sink), aliases_(std::move(aliases)) {}
 
   // Seeds the target with the existing data file (--append); its paths are not remapped.
@@ -164,7 +167,6 @@ class Merger {
     return std::move(data_);
   }
 
- private:
   uint32_t FileId(const std::string& path, const std::string& tracer) {
     auto [it, added] = file_index_.try_emplace(path, uint32_t(data_.files.size()));
     if (added) data_.files.push_back(FileCoverage{path, tracer, {}, {}, {}, {}});
@@ -203,8 +205,8 @@ class Merger {
     }
   }
 
-  const CombineSettings& s_;
-  const CombineSink& sink_;
+  CombineSettings s_;  // copies: a merger may outlive the caller's settings (--watch)
+  CombineSink sink_;
   PathAliases aliases_;
   Kind kind_ = Kind::kNone;
   CoverageData data_;
@@ -216,9 +218,32 @@ class Merger {
   std::vector<Accumulator> accs_;
 };
 
-bool FileExists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
+Result<ShardMerger> ShardMerger::Make(const CombineSettings& s, const CombineSink& sink) {
+  auto aliases = PathAliases::Make(s.aliases, s.relative_files, s.cwd);
+  if (!aliases) return aliases.error();
+  ShardMerger merger(std::make_unique<Impl>(s, sink, std::move(*aliases)));
+  if (s.debug_pathmap) merger.impl_->FlushPathmapDebug();
+  return merger;
+}
+ShardMerger::ShardMerger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ShardMerger::ShardMerger(ShardMerger&&) noexcept = default;
+ShardMerger& ShardMerger::operator=(ShardMerger&&) noexcept = default;
+ShardMerger::~ShardMerger() = default;
+void ShardMerger::SeedFromTarget(const Shard& target) { impl_->SeedFromTarget(target); }
+Status ShardMerger::Merge(Shard& shard) { return impl_->Merge(shard); }
+CoverageData ShardMerger::Finish() { return impl_->Finish(); }
 
-}  // namespace
+Result<std::optional<Shard>> ReadAppendTarget(const CombineSettings& s) {
+  if (!s.append || (s.parallel && !FileExists(s.data_file)) || !FileExists(s.data_file)) {
+    return std::optional<Shard>();
+  }
+  auto target = ReadShard(s.data_file);
+  if (target) return std::optional<Shard>(std::move(*target));
+  if (target.error().message.find("no such table: coverage_schema") != std::string::npos) {
+    return std::optional<Shard>();  // an empty or foreign SQLite target is simply empty
+  }
+  return target.error();
+}
 
 Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& sink,
                                   Timings& timings) {
@@ -243,20 +268,15 @@ Result<CombineResult> CombineData(const CombineSettings& s, const CombineSink& s
       }  // unreadable: no identity, so it is combined (and will fail to read)
     });
   }
-  auto aliases = PathAliases::Make(s.aliases, s.relative_files, s.cwd);
-  if (!aliases) return aliases.error();
-  Merger merger(s, sink, std::move(*aliases));
-  if (s.debug_pathmap) merger.FlushPathmapDebug();
+  auto made = ShardMerger::Make(s, sink);
+  if (!made) return made.error();
+  ShardMerger& merger = *made;
 
-  if (s.append && !(s.parallel && !FileExists(s.data_file)) && FileExists(s.data_file)) {
+  if (s.append && FileExists(s.data_file)) {
     Timings::Phase t(timings, "read-target");
-    auto target = ReadShard(s.data_file);
-    if (target) {
-      merger.SeedFromTarget(*target);
-    } else if (target.error().message.find("no such table: coverage_schema") ==
-               std::string::npos) {
-      return target.error();  // an empty or foreign SQLite target is simply empty
-    }
+    auto target = ReadAppendTarget(s);
+    if (!target) return target.error();
+    if (*target) merger.SeedFromTarget(**target);
   }
 
   std::unordered_set<std::string> seen;
