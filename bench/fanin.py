@@ -170,6 +170,7 @@ def run_size(total: int, nodes: int, per_node: int, base: list[Path], root: str,
         node_runs = [timed([exe, "combine", "--keep", "-q", f"--rcfile={work}/empty.rc"], d, launcher)
                      for d in node_dirs]
         res["nodes_wall_s"] = sum(r["wall_s"] for r in node_runs)
+        res["nodes_cpu_s"] = sum(r["user_s"] + r["sys_s"] for r in node_runs)
         res["node_max_wall_s"] = max(r["wall_s"] for r in node_runs)
         res["node_rss_mib"] = max(r["maxrss_kib"] for r in node_runs) / 1024
         fanin = work / "fanin"
@@ -182,6 +183,7 @@ def run_size(total: int, nodes: int, per_node: int, base: list[Path], root: str,
             (fanin / ".coverage").unlink(missing_ok=True)
             fan.append(timed([exe, "combine", "--keep", "-q", f"--rcfile={work}/fanin.rc"], fanin, launcher))
         res["fanin_wall_s"] = statistics.median(r["wall_s"] for r in fan)
+        res["fanin_cpu_s"] = statistics.median(r["user_s"] + r["sys_s"] for r in fan)
         res["fanin_rss_mib"] = max(r["maxrss_kib"] for r in fan) / 1024
 
         compared = [work / "all" / ".coverage", fanin / ".coverage"]
@@ -191,6 +193,7 @@ def run_size(total: int, nodes: int, per_node: int, base: list[Path], root: str,
             r = timed([args.coverage, "combine", "--keep", "-q", f"--rcfile={work}/fanin.rc",
                        f"--data-file={ref}/.coverage", *map(str, node_dirs)], ref, launcher)
             res["coverage_wall_s"] = r["wall_s"]
+            res["coverage_cpu_s"] = r["user_s"] + r["sys_s"]
             res["coverage_rss_mib"] = r["maxrss_kib"] / 1024
             compared.append(ref / ".coverage")
         dumps = dump(ref_python, compared)
@@ -245,12 +248,12 @@ def main() -> int:
         print(f"  one combine:   {r['one_wall_s']:7.3f} s ({us(r['one_wall_s']):6.0f} us/shard), "
               f"cpu {r['one_cpu_s']:.3f} s, peak {r['one_rss_mib']:.1f} MiB")
         print(f"  node combines: {r['nodes_wall_s']:7.3f} s in all ({us(r['nodes_wall_s']):6.0f} us/shard), "
-              f"slowest {r['node_max_wall_s']:.3f} s, peak {r['node_rss_mib']:.1f} MiB")
-        print(f"  fan-in of {r['nodes']}:  {r['fanin_wall_s']:7.3f} s, peak {r['fanin_rss_mib']:.1f} MiB "
+              f"cpu {r['nodes_cpu_s']:.3f} s, slowest {r['node_max_wall_s']:.3f} s, peak {r['node_rss_mib']:.1f} MiB")
+        print(f"  fan-in of {r['nodes']}:  {r['fanin_wall_s']:7.3f} s, cpu {r['fanin_cpu_s']:.3f} s, peak {r['fanin_rss_mib']:.1f} MiB "
               f"(partials {r['partial_bytes'] / 2**20:.1f} MiB)")
         if "coverage_wall_s" in r:
             print(f"  coverage.py:   {r['coverage_wall_s']:7.3f} s ({us(r['coverage_wall_s']):6.0f} us/shard), "
-                  f"peak {r['coverage_rss_mib']:.1f} MiB")
+                  f"cpu {r['coverage_cpu_s']:.3f} s, peak {r['coverage_rss_mib']:.1f} MiB")
         print(f"  result: {r['combined_files']} files, {r['combined_arcs']:,} arcs; "
               f"fan-in == one: {not r['fanin_vs_one']}; coverage.py == one: "
               f"{'not run' if r['coverage_vs_one'] is None else not r['coverage_vs_one']}", flush=True)
