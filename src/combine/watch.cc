@@ -20,13 +20,14 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
 #include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -239,12 +240,7 @@ class Watcher {
       Scan();
       std::vector<Read> reads = Judge(ended);
       if (!reads.empty()) {
-        auto t0 = Clock::now();
-        ReadAll(reads);
-        auto t1 = Clock::now();
-        if (Status st = FoldAll(reads, out); !st) return st;
-        read_ns += (t1 - t0).count();
-        merge_ns += (Clock::now() - t1).count();
+        if (Status st = ReadAndFold(reads, out, read_ns, merge_ns); !st) return st;
         last_activity_ = Clock::now();
         continue;  // more may be ready already
       }
@@ -324,7 +320,7 @@ class Watcher {
   std::vector<Read> Judge(bool ended) {
     std::vector<Read> ready;
     next_settle_ = std::nullopt;
-    for (auto it = candidates_.begin(); it != candidates_.end() && ready.size() < kMaxReads;) {
+    for (auto it = candidates_.begin(); it != candidates_.end();) {
       Candidate& c = it->second;
       if (c.done) {
         ++it;
@@ -415,51 +411,80 @@ class Watcher {
     return buf;
   }
 
-  // Reads in parallel; Judge hands over at most kMaxReads, which bounds the shards held at once.
-  void ReadAll(std::vector<Read>& reads) {
-    tbb::parallel_for(size_t(0), reads.size(), [&](size_t i) {
-      Read& r = reads[i];
-      if (auto h = ParallelNameHash(r.c->path)) {
-        r.identity = *h;
-      } else if (auto sha = FileSha3Hex(r.c->path)) {
-        r.identity = *sha;
-      }
-      r.shard.emplace(ReadShard(r.c->path));
-      r.after = StampOf(r.c->path);
-    });
+  // As CombineData's pipeline: the shards read in parallel, folded one at a time in path
+  // order, at most kMaxReads in flight (which bounds memory with a backlog of thousands).
+  Status ReadAndFold(std::vector<Read>& reads, WatchResult& out, int64_t& read_ns, int64_t& merge_ns) {
+    std::atomic<int64_t> reading{0};
+    std::optional<Error> hard_error;
+    size_t next = 0;
+    tbb::parallel_pipeline(
+        kMaxReads,
+        tbb::make_filter<void, Read*>(tbb::filter_mode::serial_in_order,
+                                      [&](tbb::flow_control& fc) -> Read* {
+                                        if (next == reads.size() || hard_error) {
+                                          fc.stop();
+                                          return nullptr;
+                                        }
+                                        return &reads[next++];
+                                      }) &
+            tbb::make_filter<Read*, Read*>(tbb::filter_mode::parallel,
+                                           [&](Read* r) {
+                                             auto t0 = Clock::now();
+                                             ReadOne(*r);
+                                             reading += (Clock::now() - t0).count();
+                                             return r;
+                                           }) &
+            tbb::make_filter<Read*, void>(tbb::filter_mode::serial_in_order, [&](Read* r) {
+              if (hard_error) return;
+              auto t0 = Clock::now();
+              if (Status st = FoldOne(*r, out); !st) hard_error = st.error();
+              r->shard.reset();
+              merge_ns += (Clock::now() - t0).count();
+            }));
+    read_ns += reading.load();
+    if (hard_error) return *hard_error;
+    return ok_status();
   }
 
-  Status FoldAll(std::vector<Read>& reads, WatchResult& out) {
-    for (Read& r : reads) {
-      Candidate& c = *r.c;
-      if (!r.after) continue;  // gone while read: the next scan forgets it
-      if (!(*r.after == r.before)) {
-        c.waiting_for = "it changed while it was read";
-        continue;  // read again on a later round
-      }
-      c.done = true;
-      ++dealt_with_;
-      const std::string rel = RelPath(c.path, s_.combine.cwd);
-      if (!r.identity.empty() && !identities_.insert(r.identity).second) {
-        ++result_.skipped;
-        if (s_.combine.debug_combine) sink_.debug("Skipping duplicate data " + rel);
-        result_.deletable.push_back(c.path);
-        out.deletable_stamps.push_back(r.before);
-        continue;
-      }
-      if (!*r.shard) {
-        const std::string& msg = r.shard->error().message;
-        ++result_.errored;
-        sink_.warn(msg);
-        if (s_.combine.debug_combine) sink_.debug("Couldn't combine data file " + rel + ": " + msg);
-        continue;
-      }
-      if (Status merged = merger_.Merge(**r.shard); !merged) return merged;
-      ++result_.combined;
-      if (s_.combine.debug_combine) sink_.debug("Combined data file " + rel);
+  static void ReadOne(Read& r) {
+    if (auto h = ParallelNameHash(r.c->path)) {
+      r.identity = *h;
+    } else if (auto sha = FileSha3Hex(r.c->path)) {
+      r.identity = *sha;
+    }
+    r.shard.emplace(ReadShard(r.c->path));
+    r.after = StampOf(r.c->path);
+  }
+
+  Status FoldOne(Read& r, WatchResult& out) {
+    Candidate& c = *r.c;
+    if (!r.after) return ok_status();  // gone while read: the next scan forgets it
+    if (!(*r.after == r.before)) {
+      c.waiting_for = "it changed while it was read";
+      return ok_status();  // read again on a later round
+    }
+    c.done = true;
+    ++dealt_with_;
+    const std::string rel = RelPath(c.path, s_.combine.cwd);
+    if (!r.identity.empty() && !identities_.insert(r.identity).second) {
+      ++result_.skipped;
+      if (s_.combine.debug_combine) sink_.debug("Skipping duplicate data " + rel);
       result_.deletable.push_back(c.path);
       out.deletable_stamps.push_back(r.before);
+      return ok_status();
     }
+    if (!*r.shard) {
+      const std::string& msg = r.shard->error().message;
+      ++result_.errored;
+      sink_.warn(msg);
+      if (s_.combine.debug_combine) sink_.debug("Couldn't combine data file " + rel + ": " + msg);
+      return ok_status();
+    }
+    if (Status merged = merger_.Merge(**r.shard); !merged) return merged;
+    ++result_.combined;
+    if (s_.combine.debug_combine) sink_.debug("Combined data file " + rel);
+    result_.deletable.push_back(c.path);
+    out.deletable_stamps.push_back(r.before);
     return ok_status();
   }
 
