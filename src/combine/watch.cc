@@ -240,9 +240,12 @@ class Watcher {
       Scan();
       std::vector<Read> reads = Judge(ended);
       if (!reads.empty()) {
+        const size_t before = dealt_with_;
         if (Status st = ReadAndFold(reads, out, read_ns, merge_ns); !st) return st;
-        last_activity_ = Clock::now();
-        continue;  // more may be ready already
+        if (dealt_with_ > before) {
+          last_activity_ = Clock::now();
+          continue;  // more may be ready already
+        }  // else each changed while it was read: wait before trying again
       }
       const size_t pending = Pending();
       if (ended && pending == 0) break;
