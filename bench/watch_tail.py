@@ -89,12 +89,19 @@ def main() -> int:
         done.touch()
         watch_err = watch.communicate()[1]
         t_watch = time.perf_counter()
+        # The watch kept its shards (--keep) for the plain runs: move them aside, untimed, so
+        # that `all` finds only the combined file, as after a watch that deleted them.
+        kept = work / "shards"
+        kept.mkdir()
+        for s in data.glob(".coverage.*"):
+            s.rename(kept / s.name)
+        t_all = time.perf_counter()
         live = subprocess.run([exe, *report_args], cwd=data, capture_output=True, text=True, env=env)
         t_reports = time.perf_counter()
         if watch.returncode != 0 or live.returncode not in (0, 2):
-            print(f"watch rc {watch.returncode}:\n{watch_err}\nall rc {live.returncode}:\n{live.stderr}")
+            print(f"watch rc {watch.returncode}:\n{watch_err}\nall rc {live.returncode}:\n{live.stdout}\n{live.stderr}")
             return 2
-        shards = sorted(p for p in data.glob(".coverage.*"))
+        shards = sorted(kept.glob(".coverage.*"))
         plain = []
         for i in range(args.repeat):
             d = work / f"plain{i}"
@@ -105,19 +112,29 @@ def main() -> int:
             r = subprocess.run([exe, *report_args], cwd=d, capture_output=True, text=True, env=env)
             plain.append(time.perf_counter() - t0)
             if r.returncode not in (0, 2):
-                print(f"plain all rc {r.returncode}:\n{r.stderr}")
+                print(f"plain all rc {r.returncode}:\n{r.stdout}\n{r.stderr}")
                 return 2
+        combine_only = []
+        for i in range(args.repeat):
+            d = work / f"combine{i}"
+            d.mkdir()
+            for s in shards:
+                shutil.copyfile(s, d / s.name)
+            t0 = time.perf_counter()
+            subprocess.run([exe, "combine", "-q"], cwd=d, check=True, env=env)
+            combine_only.append(time.perf_counter() - t0)
         same = json_report(data / "coverage.json") == json_report(work / "plain0" / "coverage.json")
-        tail_watch = t_reports - t_last
+        tail_watch = (t_watch - t_last) + (t_reports - t_all)
         res = {"modules": len(modules), "shards": len(shards), "jobs": args.jobs,
                "run_s": t_last - t_start, "watch_end_s": t_watch - t_last,
-               "all_after_watch_s": t_reports - t_watch, "tail_watch_s": tail_watch,
-               "tail_plain_s": statistics.median(plain), "plain_runs_s": plain, "same_json": same,
+               "all_after_watch_s": t_reports - t_all, "tail_watch_s": tail_watch,
+               "tail_plain_s": statistics.median(plain), "plain_runs_s": plain, "plain_combine_s": statistics.median(combine_only), "same_json": same,
                "watch_timings": [l for l in watch_err.splitlines() if l.startswith("timings:")]}
         print(json.dumps(res, indent=1))
         print(f"{len(shards)} shards from {len(modules)} workers ({args.jobs} at a time, {res['run_s']:.1f} s): "
               f"tail with --watch {tail_watch:.3f} s (watch end {res['watch_end_s']:.3f} s + all "
-              f"{res['all_after_watch_s']:.3f} s), plain all {res['tail_plain_s']:.3f} s; "
+              f"{res['all_after_watch_s']:.3f} s), plain all {res['tail_plain_s']:.3f} s (of which combine alone "
+              f"{res['plain_combine_s']:.3f} s); "
               f"ratio {res['tail_plain_s'] / tail_watch:.2f}x; same coverage.json: {same}")
         return 0 if same else 1
     finally:
