@@ -43,6 +43,20 @@ def quickest_modules(n: int) -> list[str]:
     return [r["module"] for r in rows[:n]]
 
 
+# --replay: a worker that delivers one real shard the way coverage.py 7.17.3 does at save():
+# the bytes go into ".coverage.HOST.pidN.XrrrrrrX" (this process's pid), the file is closed,
+# then renamed to "<that>.Hhhhhhhhhhhh" (the shard's own data hash), and the process exits.
+REPLAY = r"""
+import os, shutil, socket, sys
+src, data = sys.argv[1], sys.argv[2]
+host = socket.gethostname().replace(".", "_")
+rand, h = os.path.basename(src).split(".")[-2:]
+name = os.path.join(data, f".coverage.{host}.pid{os.getpid()}.{rand}")
+shutil.copyfile(src, name)
+os.rename(name, f"{name}.{h}")
+"""
+
+
 def json_report(path: Path) -> dict:
     j = json.loads(path.read_text())
     j["meta"].pop("timestamp", None)
@@ -58,9 +72,15 @@ def main() -> int:
     ap.add_argument("--covalesce", default=str(REPO / "build" / "covalesce"))
     ap.add_argument("--python", default=str(REPO / ".venvs" / "py3.11" / "bin" / "python"))
     ap.add_argument("--tmp", type=Path, default=None)
+    ap.add_argument("--replay", type=int, default=0,
+                    help="instead of running test modules, replay this many of the workload's "
+                         "shards, one short worker process each")
     args = ap.parse_args()
     exe = os.path.abspath(args.covalesce)
-    modules = quickest_modules(args.modules)
+    if args.replay:
+        modules = sorted(str(p) for p in WORKLOAD.glob(".coverage.*"))[:args.replay]
+    else:
+        modules = quickest_modules(args.modules)
     work = Path(tempfile.mkdtemp(prefix="covalesce-watch-tail-", dir=args.tmp))
     try:
         data = work / "data"
@@ -80,9 +100,10 @@ def main() -> int:
         queue = list(modules)
         while queue or running:
             while queue and len(running) < args.jobs:
-                running.append(subprocess.Popen(
-                    [args.python, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "test", queue.pop(0)],
-                    cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+                cmd = ([sys.executable, "-c", REPLAY, queue.pop(0), str(data)] if args.replay else
+                       [args.python, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "test", queue.pop(0)])
+                running.append(subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL, env=env))
             time.sleep(0.01)
             running = [p for p in running if p.poll() is None]
         t_last = time.perf_counter()

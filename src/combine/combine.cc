@@ -39,9 +39,14 @@ struct Accumulator {
   ArcKeys arcs;
   size_t arcs_compacted = 0;  // size after the last sort+unique
 
+  // Sorted and deduplicated whenever it doubles past the union so far. The slack is small
+  // because it is paid per (file, context): with a slack of 4096 keys, 674 files of many
+  // shards each held up to ~64 KiB of duplicates (43 MiB on 3,390 stdlib shards, against a
+  // result of 1 MiB); with 256 the bound is ~2x the union plus 4 KiB per (file, context).
+  static constexpr size_t kSlack = 256;
   void AddArcs(const uint64_t* keys, size_t n) {
     arcs.insert(arcs.end(), keys, keys + n);
-    if (arcs.size() > 2 * arcs_compacted + 4096) {
+    if (arcs.size() > 2 * arcs_compacted + kSlack) {
       arcs.resize(kernels::SortUnique(arcs.data(), arcs.size()));
       arcs_compacted = arcs.size();
     }
