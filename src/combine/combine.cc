@@ -136,6 +136,15 @@ struct ShardMerger::Impl {
       kind_ = Kind::kLines;
     }
 
+    // The memos grow with the distinct paths of the inputs (a CI matrix: nodes x files),
+    // not with the result: past a few times the result's files they are dropped, so memory
+    // follows the union. Consecutive shards of one node still hit prev_raw_. (Not with
+    // --debug=pathmap, whose lines coverage.py says once per distinct path.)
+    if (!s_.debug_pathmap && raw_to_file_.size() > 4 * data_.files.size() + 4096) {
+      raw_to_file_.clear();
+      aliases_.ForgetMemo();
+    }
+
     std::vector<uint32_t> contexts;
     for (const std::string& c : shard.contexts) contexts.push_back(ContextId(c));
     AddRows(shard, files, contexts);
