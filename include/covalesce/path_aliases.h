@@ -46,6 +46,9 @@ class PathAliases {
   // Maps one path (memoised; in relative mode may add auto-generated rules, so results
   // depend on call order, exactly as in coverage.py). Not thread-safe: call in input order.
   const std::string& Map(const std::string& path);
+  // Drops the memo (not the rules, learned ones included): the same path maps the same
+  // again, only its debug lines would be said twice.
+  void ForgetMemo();
   // Lines coverage.py prints with --debug=pathmap.
   std::vector<std::string> TakeDebugLines();
 

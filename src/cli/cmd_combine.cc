@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include "commands.h"
@@ -20,6 +21,7 @@
 #include "covalesce/pystr.h"
 #include "covalesce/run_lock.h"
 #include "covalesce/version.h"
+#include "covalesce/watch.h"
 
 namespace covalesce::cli {
 namespace {
@@ -50,6 +52,35 @@ bool RemoveFile(const std::string& path) {
   if (unlink(path.c_str()) == 0 || errno == ENOENT) return true;
   std::printf("Couldn't delete data file %s: %s\n", PyRepr(path).c_str(), std::strerror(errno));
   return false;
+}
+
+// The --watch options, checked.
+Result<WatchSettings> WatchOptions(const Parsed& options, const CombineSettings& s) {
+  WatchSettings ws;
+  ws.combine = s;
+  if (auto u = options.get("until")) ws.until_file = AbsPath(*u, s.cwd);
+  if (auto p = options.get("pid")) {
+    for (const std::string& item : SplitCommas(*p)) {
+      char* end = nullptr;
+      long pid = std::strtol(item.c_str(), &end, 10);
+      if (*end || pid <= 0) return Error{"--pid: not a process id: '" + item + "'"};
+      ws.pids.push_back(pid_t(pid));
+    }
+  }
+  auto number = [&](const char* dest, const char* name, double& into) -> Status {
+    if (auto v = options.get(dest)) {
+      into = std::strtod(v->c_str(), nullptr);
+      if (!(into >= 0)) return Error{std::string("--") + name + ": must not be negative"};
+    }
+    return ok_status();
+  };
+  double workers = 0;
+  for (Status st : {number("workers", "workers", workers), number("until_idle", "until-idle", ws.until_idle),
+                    number("settle", "settle", ws.settle), number("grace", "grace", ws.grace)}) {
+    if (!st) return st.error();
+  }
+  ws.workers = size_t(workers);
+  return ws;
 }
 
 }  // namespace
@@ -111,7 +142,32 @@ int RunCombine(const Parsed& options) {
       [](const std::string& w) { std::fprintf(stderr, "CoverageWarning: %s\n", w.c_str()); },
       [](const std::string& d) { std::fprintf(stderr, "%s\n", d.c_str()); },
       [](const std::string& n) { std::fprintf(stderr, "%s\n", n.c_str()); }};
-  auto combined = CombineData(s, sink, timings);
+
+  const char* const watch_only[] = {"until", "pid", "workers", "until_idle", "settle", "grace"};
+  std::optional<WatchResult> watched;
+  Result<CombineResult> combined = Error{""};
+  if (options.flag("watch")) {
+    auto ws = WatchOptions(options, s);
+    if (!ws) {
+      std::printf("%s\n", ws.error().message.c_str());
+      return finish(kErr);
+    }
+    auto w = WatchAndCombine(*ws, sink, timings);
+    if (!w) {
+      std::printf("%s\n", w.error().message.c_str());
+      return finish(kErr);
+    }
+    combined = std::move(w->combined);
+    watched = std::move(*w);
+  } else {
+    for (const char* dest : watch_only) {
+      if (options.has(dest)) {
+        std::printf("--%s needs --watch\n", dest == std::string("until_idle") ? "until-idle" : dest);
+        return finish(kErr);
+      }
+    }
+    combined = CombineData(s, sink, timings);
+  }
   if (!combined) {
     std::printf("%s\n", combined.error().message.c_str());
     return finish(kErr);
@@ -138,7 +194,13 @@ int RunCombine(const Parsed& options) {
   }
   if (!options.flag("keep")) {
     Timings::Phase t(timings, "delete");
-    for (const std::string& f : combined->deletable) {
+    for (size_t i = 0; i < combined->deletable.size(); ++i) {
+      const std::string& f = combined->deletable[i];
+      // A watched shard is deleted only if it is still the file that was read.
+      if (watched && StampOf(f) != std::optional<FileStamp>(watched->deletable_stamps[i])) {
+        if (StampOf(f)) sink.warn("Data file " + PyRepr(f) + " changed after it was combined; kept");
+        continue;
+      }
       if (!RemoveFile(f)) return finish(kErr);
     }
   }

@@ -134,7 +134,25 @@ const std::vector<Command>& Commands() {
          {"", "--keep", "keep", T::kFlag, "",
           "Keep original coverage files, otherwise they are deleted."},
          {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."},
-         DebugOption(), HelpOption(), RcfileOption(), TimingsOption()}},
+         DebugOption(), HelpOption(), RcfileOption(),
+         {"", "--watch", "watch", T::kFlag, "",
+          "Combine shards as their writers finish them, while the tests still run, until an end "
+          "condition (--until, --pid, --workers, --until-idle) or SIGINT/SIGTERM; then write the "
+          "data file."},
+         {"", "--until", "until", T::kString, "FILE", "With --watch: end once FILE exists."},
+         {"", "--pid", "pid", T::kString, "PID1,PID2,...",
+          "With --watch: end once these processes have exited."},
+         {"", "--workers", "workers", T::kInt, "N",
+          "With --watch: end once N shards have been combined (or found unusable)."},
+         {"", "--until-idle", "until_idle", T::kFloat, "SECONDS",
+          "With --watch: end after SECONDS with no new shard."},
+         {"", "--settle", "settle", T::kFloat, "SECONDS",
+          "With --watch: how long a shard whose writer cannot be watched (another host, a custom "
+          "suffix) must be unchanged before it is read. Defaults to 1."},
+         {"", "--grace", "grace", T::kFloat, "SECONDS",
+          "With --watch: after the end condition, how long shards still being written are waited "
+          "for before they are reported and kept. Defaults to 10."},
+         TimingsOption()}},
        RunCombine,
        "Combine a number of data files."},
       {{"debug",

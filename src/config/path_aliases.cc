@@ -173,6 +173,8 @@ const std::string& PathAliases::Map(const std::string& path) {
   return it->second;
 }
 
+void PathAliases::ForgetMemo() { impl_->cache.clear(); }
+
 std::vector<std::string> PathAliases::TakeDebugLines() { return std::exchange(impl_->debug, {}); }
 
 }  // namespace covalesce
