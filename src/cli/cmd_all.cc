@@ -55,19 +55,11 @@ struct Built {
   double seconds = 0.0;
 };
 
-}  // namespace
-
-int RunAll(const Parsed& options) {
-  const std::string cwd = CurrentDir();
-  Timings timings;
-  auto finish = [&](int rc) {
-    if (options.flag("timings")) timings.Print(stderr);
-    return rc;
-  };
-
-  if (auto bad = CheckAnalysisOption(options)) return *bad;
-  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
-  if (!config) return finish(kErr);
+int All(ReportFrame& f) {
+  const Parsed& options = f.options;
+  Timings& timings = f.timings;
+  const Config& config = f.config;
+  const report::ReportArgs& args = f.args;
 
   // Which reports.
   bool want[kKinds] = {};
@@ -76,8 +68,8 @@ int RunAll(const Parsed& options) {
     chosen = {"report", "json"};
   } else if (auto r = report::UnshellList(options.get("reports"))) {
     chosen = *r;
-  } else if (config->reports) {
-    chosen = *config->reports;
+  } else if (config.reports) {
+    chosen = *config.reports;
   } else {
     chosen = {"report", "json", "xml", "lcov", "html"};
   }
@@ -90,14 +82,10 @@ int RunAll(const Parsed& options) {
     return UsageError("Unknown report: '" + name + "' (choose from 'report', 'json', 'xml', 'lcov', 'html')");
   }
 
-  report::ReportArgs args = ReportArgsFrom(options);
+  report::SessionOptions so = f.SessionOptions("keep");
+  so.want_source = want[kLcov] && config.lcov_line_checksums;
 
-  report::SessionOptions so = SessionOptionsFrom(options, cwd, "keep");
-  so.want_source = want[kLcov] && config->lcov_line_checksums;
-
-  // The loaded config stays as it is for the fail-under check; the reports see the overrides.
-  Config effective = *config;
-  report::ApplyReportArgs(args, effective);
+  Config effective = f.Effective();
   const std::string outputs[kKinds] = {"-", effective.json_output, effective.xml_output, effective.lcov_output,
                                        effective.html_dir};
   const char* const types[kKinds] = {"", "JSON report", report::kXmlReportType, "LCOV report", "HTML report"};
@@ -105,17 +93,15 @@ int RunAll(const Parsed& options) {
   std::string html_index;  // "htmlcov/index.html", for its message
   std::vector<std::pair<std::string, double>> html_busy;  // its stages, for --timings
 
-  report::Session session(std::move(effective), so, report::Sink{}, timings);
-  NoticePrinter show_notices(session);
-  show_notices();
-
-  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
+  auto opened = f.Open(std::move(effective), so);
+  if (!opened) return f.Fail(opened.error());
+  report::Session& session = **opened;
   if (want[kHtml] && html_options.show_contexts && report::NoContextsMeasured(session.data())) {
     session.Warn("No contexts were measured");
   }
   if (want[kReport]) {
     if (Status st = report::CheckSummaryFormat(session.config()); !st) {
-      return finish(report::PrintError(st.error()));
+      return f.Fail(st.error());
     }
   }
 
@@ -127,17 +113,17 @@ int RunAll(const Parsed& options) {
   if (narrowed && (want[kXml] || want[kLcov])) {
     auto contexts = session.config().contexts;
     session.config().contexts.reset();
-    if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
+    if (Status st = session.SetQueryContexts(); !st) return f.Fail(st.error());
     auto files = session.AnalysisToReport(args.morfs);
-    show_notices();
-    if (!files) return finish(report::PrintError(files.error()));
+    f.ShowNotices();
+    if (!files) return f.Fail(files.error());
     all_contexts = std::move(*files);
     session.config().contexts = std::move(contexts);
   }
-  if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
+  if (Status st = session.SetQueryContexts(); !st) return f.Fail(st.error());
   auto analysed = session.AnalysisToReport(args.morfs);
-  show_notices();
-  if (!analysed) return finish(report::PrintError(analysed.error()));
+  f.ShowNotices();
+  if (!analysed) return f.Fail(analysed.error());
   const std::vector<report::FileReport>& files = *analysed;
   const std::vector<report::FileReport>& unnarrowed = all_contexts ? *all_contexts : files;
 
@@ -201,24 +187,25 @@ int RunAll(const Parsed& options) {
     for (int k = 0; k < kKinds; ++k) {
       Built& b = built[k];
       if (!b.wanted) continue;
-      if (b.error) return finish(report::PrintError(*b.error));
+      if (b.error) return f.Fail(*b.error);
       if (k == kReport) {
         std::fwrite(b.content.data(), 1, b.content.size(), stdout);
         std::fflush(stdout);
       } else if (k == kHtml) {
         session.Message("Wrote HTML report to " + html_index);
       } else if (Status st = report::WriteReport(session, outputs[k], types[k], b.content); !st) {
-        return finish(report::PrintError(st.error()));
+        return f.Fail(st.error());
       }
       if (!judged) judged = b.total;
       std::string().swap(b.content);
     }
   }
-  if (!judged) return finish(kOk);
-
-  auto status = report::CheckFailUnder(*judged, args, *config);
-  if (!status) return finish(report::PrintError(status.error()));
-  return finish(*status);
+  if (!judged) return kOk;
+  return f.Judge(*judged);
 }
+
+}  // namespace
+
+int RunAll(const Parsed& options) { return RunReportCommand(options, All); }
 
 }  // namespace covalesce::cli
