@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -46,11 +47,14 @@ namespace {
 enum Kind { kReport = 0, kJson, kXml, kLcov, kHtml, kKinds };
 const char* const kNames[kKinds] = {"report", "json", "xml", "lcov", "html"};
 
-// One report's result, built on a worker thread.
+// One report's result, built on a worker thread: the terminal report's text in `content`,
+// a file report's in `spool` (on disk until it is written, so that the reports are not all
+// in memory at once).
 struct Built {
   bool wanted = false;
   std::optional<Error> error;
   std::string content;
+  std::unique_ptr<report::Spool> spool;
   double total = 0.0;
   double seconds = 0.0;
 };
@@ -133,36 +137,35 @@ int All(ReportFrame& f) {
     Timings::Phase t(timings, "reports");
     const report::Session& s = session;
     auto run = [&](Kind k, auto&& produce) {
-      built[k].wanted = true;
+      Built& b = built[k];
+      b.wanted = true;
+      if (k != kReport && k != kHtml) b.spool = std::make_unique<report::Spool>();
       auto start = std::chrono::steady_clock::now();
-      Result<double> total = produce(built[k].content);
-      built[k].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (total) built[k].total = *total;
-      else built[k].error = total.error();
+      Result<double> total = produce(b);
+      b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (total) b.total = *total;
+      else b.error = total.error();
     };
     tbb::task_group group;
     if (want[kReport]) {
-      group.run([&] { run(kReport, [&](std::string& out) { return report::WriteSummaryReport(s, files, out); }); });
+      group.run([&] { run(kReport, [&](Built& b) { return report::WriteSummaryReport(s, files, b.content); }); });
     }
     if (want[kJson]) {
-      group.run([&] { run(kJson, [&](std::string& out) { return report::WriteJsonReport(s, files, out); }); });
+      group.run([&] { run(kJson, [&](Built& b) { return report::WriteJsonReport(s, files, b.spool->Sink()); }); });
     }
     if (want[kXml]) {
       group.run([&] {
-        run(kXml, [&](std::string& out) -> Result<double> {
-          auto xml = report::XmlReport(s, unnarrowed);
-          if (!xml) return xml.error();
-          out = std::move(xml->xml);
-          return xml->total;
-        });
+        run(kXml, [&](Built& b) { return report::XmlReport(s, unnarrowed, b.spool->Sink()); });
       });
     }
     if (want[kLcov]) {
-      group.run([&] { run(kLcov, [&](std::string& out) { return report::WriteLcovReport(s, unnarrowed, out); }); });
+      group.run([&] {
+        run(kLcov, [&](Built& b) { return report::WriteLcovReport(s, unnarrowed, b.spool->Sink()); });
+      });
     }
     if (want[kHtml]) {  // writes its directory here (pages in parallel); its message comes in order below
       group.run([&] {
-        run(kHtml, [&](std::string&) -> Result<double> {
+        run(kHtml, [&](Built&) -> Result<double> {
           auto html = report::WriteHtmlReport(s, files, html_options);
           if (!html) return html.error();
           html_index = html->index_file;
@@ -193,11 +196,11 @@ int All(ReportFrame& f) {
         std::fflush(stdout);
       } else if (k == kHtml) {
         session.Message("Wrote HTML report to " + html_index);
-      } else if (Status st = report::WriteReport(session, outputs[k], types[k], b.content); !st) {
+      } else if (Status st = report::WriteReport(session, outputs[k], types[k], *b.spool); !st) {
         return f.Fail(st.error());
       }
       if (!judged) judged = b.total;
-      std::string().swap(b.content);
+      if (b.spool) b.spool->Clear();
     }
   }
   if (!judged) return kOk;
