@@ -1,6 +1,6 @@
 // Python str/int/float/re helpers; see py_compat.h. Each function names the Python behaviour it
 // copies, since the texts it produces end up in messages compared byte for byte with coverage.py.
-#include "py_compat.h"
+#include "covalesce/py_compat.h"
 
 #include <algorithm>
 #include <charconv>

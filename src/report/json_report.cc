@@ -19,7 +19,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "../config/py_compat.h"
+#include "covalesce/py_compat.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"
 #include "covalesce/version.h"

@@ -14,8 +14,8 @@
 #include <set>
 #include <unordered_map>
 
-#include "../config/os_path.h"
-#include "../config/pcre.h"
+#include "covalesce/os_path.h"
+#include "covalesce/pcre.h"
 #include "covalesce/combine.h"
 #include "covalesce/data_writer.h"
 #include "covalesce/discover.h"

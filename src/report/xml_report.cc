@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "../config/os_path.h"
+#include "covalesce/os_path.h"
 #include "covalesce/discover.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"  // RenderReport
