@@ -22,6 +22,7 @@
 #include "covalesce/py_compat.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"
+#include "covalesce/utf8.h"
 #include "covalesce/version.h"
 
 namespace covalesce::report {
@@ -29,30 +30,6 @@ namespace covalesce::report {
 // ---- Python's json encoder ------------------------------------------------------------------
 
 namespace {
-
-// One code point from UTF-8 at s[i] (returns its length), or an undecodable byte (cp = -1).
-size_t DecodeUtf8(std::string_view s, size_t i, int32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t len = 0;
-  uint32_t v = 0, min = 0;
-  if ((c & 0xE0) == 0xC0) len = 2, v = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) len = 3, v = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) len = 4, v = c & 0x07, min = 0x10000;
-  *cp = -1;
-  if (len == 0 || i + len > s.size()) return 1;
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 1;
-    v = (v << 6) | (b(i + k) & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 1;
-  *cp = int32_t(v);
-  return len;
-}
 
 void AppendU(std::string& out, uint32_t unit) {
   static const char kHex[] = "0123456789abcdef";
@@ -212,8 +189,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
       i = j;
       continue;
     }
-    int32_t cp;
-    const size_t len = DecodeUtf8(s, i, &cp);
+    uint32_t code = 0;
+    size_t len = DecodeUtf8(s, i, &code);
+    const int32_t cp = len ? int32_t(code) : -1;  // -1: a byte that is not UTF-8
+    if (!len) len = 1;
     switch (cp) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
