@@ -2,6 +2,8 @@
 // target and renamed over it. A run killed half-way leaves the old file and, at worst, a
 // temporary file that the next run in that directory removes (RemoveStaleTemps).
 #pragma once
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,11 @@ std::string TempPathBeside(const std::string& path);
 // file before the rename and of the directory after it. Returns 0, or the errno of the
 // step that failed (the temporary file is removed then, and `path` is untouched).
 int WriteFileAtomically(const std::string& path, std::string_view content, bool durable);
+
+// The same for text that `write` puts into the open file (false, errno set, on an error), so a
+// large report streams to its temporary file instead of being built whole in memory.
+int WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
+                            bool durable);
 
 // fsync of a file or directory; 0 or the errno.
 int SyncPath(const std::string& path, bool directory);

@@ -42,8 +42,15 @@ struct VersionChoice {
 VersionChoice ChooseNativeVersion(const std::optional<std::string>& option,
                                   const std::optional<std::string>& config,
                                   const std::string& python = "python3");
-// The version of `python` ("3.12.1"), or "" when it cannot be run.
+// The version of `python` ("3.12.1"), or "" when it cannot be run; remembered between runs
+// (python_probe.cc says how, and when it is asked again).
 std::string ProbePythonVersion(const std::string& python);
+struct PythonProbe {
+  std::string version;  // "" when it cannot be run
+  bool cached = false;  // answered from the cache, without running it
+};
+// The same with the cache in `cache_dir` ("": no cache).
+PythonProbe ProbePythonVersionCached(const std::string& python, const std::string& cache_dir);
 
 // The analyser's identity for cache keys: "native:<covalesce version>:model-<N>:py3.12".
 std::string NativeAnalyser(std::string_view python_minor);

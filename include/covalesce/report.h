@@ -12,6 +12,7 @@
 // are coverage.py's exact messages; print them with PrintError() and exit 1.
 #pragma once
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -230,6 +231,37 @@ class Session {
 // Python's open() would raise, as an uncaught exception.
 Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type,
                    std::string_view content);
+
+// Where a report's text goes as it is made, piece by piece.
+using TextSink = std::function<void(std::string_view)>;
+
+// A report's text parked in an unnamed temporary file until it is written where it belongs
+// (`covalesce all` builds its reports in parallel and writes them in coverage.py's order), so
+// that it is never whole in memory. In memory when no temporary file can be made.
+class Spool {
+ public:
+  Spool();
+  ~Spool();
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  void Write(std::string_view text);
+  TextSink Sink() {
+    return [this](std::string_view text) { Write(text); };
+  }
+  // Copies the text to `f`: false (errno set) on a read or write error.
+  bool CopyTo(std::FILE* f);
+  // Drops the text.
+  void Clear();
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::string memory_;
+  int error_ = 0;  // the errno of a failed write to file_
+};
+
+// WriteReport of a spooled text.
+Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type, Spool& content);
 
 // Prints an Error the way coverage.py's main() shows it: a coverage.py error on stdout; an
 // error that coverage.py shows as an uncaught exception ("Traceback (most recent call

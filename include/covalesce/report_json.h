@@ -30,6 +30,10 @@ namespace covalesce::report {
 // `timestamp`: meta.timestamp; empty means now (IsoTimestampNow()).
 Result<double> WriteJsonReport(const Session& session, const std::vector<FileReport>& files,
                                std::string& out, std::string_view timestamp = {});
+// The same, handing the text to `write` piece by piece as it is made (a batch of files at a
+// time): the report is never whole in memory. On an error, what was written is to be dropped.
+Result<double> WriteJsonReport(const Session& session, const std::vector<FileReport>& files,
+                               const TextSink& write, std::string_view timestamp = {});
 
 // The whole of JsonReporter.report(): SetQueryContexts, AnalysisToReport(morfs), and the report.
 Result<double> JsonReport(Session& session, const std::vector<std::string>& morfs, std::string& out);

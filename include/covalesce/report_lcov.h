@@ -25,6 +25,10 @@ namespace covalesce::report {
 // are no statements, else the total pc_covered.
 Result<double> WriteLcovReport(const Session& session, const std::vector<FileReport>& files,
                                std::string& out);
+// The same, handing the text to `write` a batch of records at a time (never whole in memory).
+// On an error, what was written is to be dropped.
+Result<double> WriteLcovReport(const Session& session, const std::vector<FileReport>& files,
+                               const TextSink& write);
 
 // The whole of LcovReporter.report(): AnalysisToReport(morfs) and the report.
 Result<double> LcovReport(Session& session, const std::vector<std::string>& morfs, std::string& out);

@@ -74,6 +74,11 @@ struct XmlOutput {
 Result<XmlOutput> XmlReport(const Session& session, const std::vector<FileReport>& files,
                             const XmlOptions& options = {});
 
+// The same, handing the document to `write` piece by piece as it is made (never whole in
+// memory); returns the total.
+Result<double> XmlReport(const Session& session, const std::vector<FileReport>& files, const TextSink& write,
+                         const XmlOptions& options = {});
+
 // The same, analysing `morfs` first (SetQueryContexts + AnalysisToReport).
 Result<XmlOutput> XmlReport(Session& session, const std::vector<std::string>& morfs,
                             const XmlOptions& options = {});

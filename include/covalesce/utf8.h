@@ -1,11 +1,39 @@
-// One code point appended as UTF-8 (surrogates too, which makes it WTF-8 where Python's str
-// holds lone surrogates). Shared by the decoders, the string-literal parser and the reports.
+// UTF-8 one code point at a time. Shared by the decoders, the string-literal parser, the
+// config's str behaviour and the reports.
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace covalesce {
 
+// Decodes the code point at s[i]: its length in bytes, or 0 where the bytes there are not
+// UTF-8 (a bad lead or continuation byte, a truncated, overlong or surrogate encoding).
+inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  size_t len = 0;
+  uint32_t v = 0, min = 0;
+  if ((c & 0xE0) == 0xC0) len = 2, v = c & 0x1F, min = 0x80;
+  else if ((c & 0xF0) == 0xE0) len = 3, v = c & 0x0F, min = 0x800;
+  else if ((c & 0xF8) == 0xF0) len = 4, v = c & 0x07, min = 0x10000;
+  else return 0;
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (b(i + k) & 0x3F);
+  }
+  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+  *cp = v;
+  return len;
+}
+
+// One code point appended as UTF-8 (surrogates too, which makes it WTF-8 where Python's str
+// holds lone surrogates).
 inline void AppendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += char(cp);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -46,30 +47,23 @@ namespace {
 enum Kind { kReport = 0, kJson, kXml, kLcov, kHtml, kKinds };
 const char* const kNames[kKinds] = {"report", "json", "xml", "lcov", "html"};
 
-// One report's result, built on a worker thread.
+// One report's result, built on a worker thread: the terminal report's text in `content`,
+// a file report's in `spool` (on disk until it is written, so that the reports are not all
+// in memory at once).
 struct Built {
   bool wanted = false;
   std::optional<Error> error;
   std::string content;
+  std::unique_ptr<report::Spool> spool;
   double total = 0.0;
   double seconds = 0.0;
 };
 
-}  // namespace
-
-int RunAll(const Parsed& options) { return RunAllTo(options, AllOutputs{}); }
-
-int RunAllTo(const Parsed& options, const AllOutputs& to) {
-  const std::string cwd = CurrentDir();
-  Timings timings;
-  auto finish = [&](int rc) {
-    if (options.flag("timings")) timings.Print(stderr);
-    return rc;
-  };
-
-  if (auto bad = CheckAnalysisOption(options)) return *bad;
-  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
-  if (!config) return finish(kErr);
+int All(ReportFrame& f, const AllOutputs& to) {
+  const Parsed& options = f.options;
+  Timings& timings = f.timings;
+  const Config& config = f.config;
+  const report::ReportArgs& args = f.args;
 
   // Which reports.
   bool want[kKinds] = {};
@@ -78,8 +72,8 @@ int RunAllTo(const Parsed& options, const AllOutputs& to) {
     chosen = {"report", "json"};
   } else if (auto r = report::UnshellList(options.get("reports"))) {
     chosen = *r;
-  } else if (config->reports) {
-    chosen = *config->reports;
+  } else if (config.reports) {
+    chosen = *config.reports;
   } else {
     chosen = {"report", "json", "xml", "lcov", "html"};
   }
@@ -92,14 +86,10 @@ int RunAllTo(const Parsed& options, const AllOutputs& to) {
     return UsageError("Unknown report: '" + name + "' (choose from 'report', 'json', 'xml', 'lcov', 'html')");
   }
 
-  report::ReportArgs args = ReportArgsFrom(options);
+  report::SessionOptions so = f.SessionOptions("keep");
+  so.want_source = want[kLcov] && config.lcov_line_checksums;
 
-  report::SessionOptions so = SessionOptionsFrom(options, cwd, "keep");
-  so.want_source = want[kLcov] && config->lcov_line_checksums;
-
-  // The loaded config stays as it is for the fail-under check; the reports see the overrides.
-  Config effective = *config;
-  report::ApplyReportArgs(args, effective);
+  Config effective = f.Effective();
   if (to.json) effective.json_output = *to.json;
   if (to.xml) effective.xml_output = *to.xml;
   if (to.lcov) effective.lcov_output = *to.lcov;
@@ -111,17 +101,15 @@ int RunAllTo(const Parsed& options, const AllOutputs& to) {
   std::string html_index;  // "htmlcov/index.html", for its message
   std::vector<std::pair<std::string, double>> html_busy;  // its stages, for --timings
 
-  report::Session session(std::move(effective), so, report::Sink{}, timings);
-  NoticePrinter show_notices(session);
-  show_notices();
-
-  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
+  auto opened = f.Open(std::move(effective), so);
+  if (!opened) return f.Fail(opened.error());
+  report::Session& session = **opened;
   if (want[kHtml] && html_options.show_contexts && report::NoContextsMeasured(session.data())) {
     session.Warn("No contexts were measured");
   }
   if (want[kReport]) {
     if (Status st = report::CheckSummaryFormat(session.config()); !st) {
-      return finish(report::PrintError(st.error()));
+      return f.Fail(st.error());
     }
   }
 
@@ -133,17 +121,17 @@ int RunAllTo(const Parsed& options, const AllOutputs& to) {
   if (narrowed && (want[kXml] || want[kLcov])) {
     auto contexts = session.config().contexts;
     session.config().contexts.reset();
-    if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
+    if (Status st = session.SetQueryContexts(); !st) return f.Fail(st.error());
     auto files = session.AnalysisToReport(args.morfs);
-    show_notices();
-    if (!files) return finish(report::PrintError(files.error()));
+    f.ShowNotices();
+    if (!files) return f.Fail(files.error());
     all_contexts = std::move(*files);
     session.config().contexts = std::move(contexts);
   }
-  if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
+  if (Status st = session.SetQueryContexts(); !st) return f.Fail(st.error());
   auto analysed = session.AnalysisToReport(args.morfs);
-  show_notices();
-  if (!analysed) return finish(report::PrintError(analysed.error()));
+  f.ShowNotices();
+  if (!analysed) return f.Fail(analysed.error());
   const std::vector<report::FileReport>& files = *analysed;
   const std::vector<report::FileReport>& unnarrowed = all_contexts ? *all_contexts : files;
 
@@ -153,36 +141,35 @@ int RunAllTo(const Parsed& options, const AllOutputs& to) {
     Timings::Phase t(timings, "reports");
     const report::Session& s = session;
     auto run = [&](Kind k, auto&& produce) {
-      built[k].wanted = true;
+      Built& b = built[k];
+      b.wanted = true;
+      if (k != kReport && k != kHtml) b.spool = std::make_unique<report::Spool>();
       auto start = std::chrono::steady_clock::now();
-      Result<double> total = produce(built[k].content);
-      built[k].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (total) built[k].total = *total;
-      else built[k].error = total.error();
+      Result<double> total = produce(b);
+      b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (total) b.total = *total;
+      else b.error = total.error();
     };
     tbb::task_group group;
     if (want[kReport]) {
-      group.run([&] { run(kReport, [&](std::string& out) { return report::WriteSummaryReport(s, files, out); }); });
+      group.run([&] { run(kReport, [&](Built& b) { return report::WriteSummaryReport(s, files, b.content); }); });
     }
     if (want[kJson]) {
-      group.run([&] { run(kJson, [&](std::string& out) { return report::WriteJsonReport(s, files, out); }); });
+      group.run([&] { run(kJson, [&](Built& b) { return report::WriteJsonReport(s, files, b.spool->Sink()); }); });
     }
     if (want[kXml]) {
       group.run([&] {
-        run(kXml, [&](std::string& out) -> Result<double> {
-          auto xml = report::XmlReport(s, unnarrowed);
-          if (!xml) return xml.error();
-          out = std::move(xml->xml);
-          return xml->total;
-        });
+        run(kXml, [&](Built& b) { return report::XmlReport(s, unnarrowed, b.spool->Sink()); });
       });
     }
     if (want[kLcov]) {
-      group.run([&] { run(kLcov, [&](std::string& out) { return report::WriteLcovReport(s, unnarrowed, out); }); });
+      group.run([&] {
+        run(kLcov, [&](Built& b) { return report::WriteLcovReport(s, unnarrowed, b.spool->Sink()); });
+      });
     }
     if (want[kHtml]) {  // writes its directory here (pages in parallel); its message comes in order below
       group.run([&] {
-        run(kHtml, [&](std::string&) -> Result<double> {
+        run(kHtml, [&](Built&) -> Result<double> {
           auto html = report::WriteHtmlReport(s, files, html_options);
           if (!html) return html.error();
           html_index = html->index_file;
@@ -207,24 +194,29 @@ int RunAllTo(const Parsed& options, const AllOutputs& to) {
     for (int k = 0; k < kKinds; ++k) {
       Built& b = built[k];
       if (!b.wanted) continue;
-      if (b.error) return finish(report::PrintError(*b.error));
+      if (b.error) return f.Fail(*b.error);
       if (k == kReport) {
         std::fwrite(b.content.data(), 1, b.content.size(), stdout);
         std::fflush(stdout);
       } else if (k == kHtml) {
         session.Message("Wrote HTML report to " + html_index);
-      } else if (Status st = report::WriteReport(session, outputs[k], types[k], b.content); !st) {
-        return finish(report::PrintError(st.error()));
+      } else if (Status st = report::WriteReport(session, outputs[k], types[k], *b.spool); !st) {
+        return f.Fail(st.error());
       }
       if (!judged) judged = b.total;
-      std::string().swap(b.content);
+      if (b.spool) b.spool->Clear();
     }
   }
-  if (!judged) return finish(kOk);
+  if (!judged) return kOk;
+  return f.Judge(*judged);
+}
 
-  auto status = report::CheckFailUnder(*judged, args, *config);
-  if (!status) return finish(report::PrintError(status.error()));
-  return finish(*status);
+}  // namespace
+
+int RunAll(const Parsed& options) { return RunAllTo(options, AllOutputs{}); }
+
+int RunAllTo(const Parsed& options, const AllOutputs& to) {
+  return RunReportCommand(options, [&](ReportFrame& f) { return All(f, to); });
 }
 
 }  // namespace covalesce::cli

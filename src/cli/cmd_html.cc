@@ -15,61 +15,41 @@
 namespace covalesce::cli {
 
 int RunHtml(const Parsed& options) {
-  const std::string cwd = CurrentDir();
-  Timings timings;
-  auto finish = [&](int rc) {
-    if (options.flag("timings")) timings.Print(stderr);
-    return rc;
-  };
+  return RunReportCommand(options, [](ReportFrame& f) {
+    // html_report() gives --skip-covered / --no-skip-covered / --skip-empty to [html]'s
+    // settings, not [report]'s (an [html] skip_covered = false loses to --skip-covered).
+    const std::optional<bool> skip_covered = f.args.skip_covered, skip_empty = f.args.skip_empty;
+    f.args.skip_covered.reset();
+    f.args.skip_empty.reset();
+    Config effective = f.Effective();  // html_report's override_config
+    if (auto d = f.options.get("directory")) effective.html_dir = *d;
+    if (auto t = f.options.get("title")) effective.html_title = *t;
+    if (skip_covered) effective.html_skip_covered = *skip_covered;
+    if (skip_empty.value_or(false)) effective.html_skip_empty = true;
+    if (Flag(f.options, "show_contexts").value_or(false)) effective.html_show_contexts = true;
+    const report::HtmlOptions html = report::HtmlOptionsFrom(effective);
+    auto opened = f.Open(std::move(effective), f.SessionOptions());
+    if (!opened) return f.Fail(opened.error());
+    report::Session& session = **opened;
 
-  if (auto bad = CheckAnalysisOption(options)) return *bad;
-  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
-  if (!config) return finish(kErr);
+    if (html.show_contexts && report::NoContextsMeasured(session.data())) {
+      session.Warn("No contexts were measured");
+    }
+    if (Status st = session.SetQueryContexts(); !st) return f.Fail(st.error());
+    auto files = session.AnalysisToReport(f.args.morfs);
+    f.ShowNotices();
+    if (!files) return f.Fail(files.error());
 
-  report::ReportArgs args = ReportArgsFrom(options);
-  // html_report() gives --skip-covered / --no-skip-covered / --skip-empty to [html]'s settings,
-  // not [report]'s (an [html] skip_covered = false loses to --skip-covered).
-  const std::optional<bool> skip_covered = args.skip_covered, skip_empty = args.skip_empty;
-  args.skip_covered.reset();
-  args.skip_empty.reset();
-  report::SessionOptions so = SessionOptionsFrom(options, cwd);
-
-  // The loaded config stays as it is for the fail-under check; the report sees the overrides
-  // (html_report's override_config).
-  Config effective = *config;
-  report::ApplyReportArgs(args, effective);
-  if (auto d = options.get("directory")) effective.html_dir = *d;
-  if (auto t = options.get("title")) effective.html_title = *t;
-  if (skip_covered) effective.html_skip_covered = *skip_covered;
-  if (skip_empty.value_or(false)) effective.html_skip_empty = true;
-  if (Flag(options, "show_contexts").value_or(false)) effective.html_show_contexts = true;
-  const report::HtmlOptions html = report::HtmlOptionsFrom(effective);
-
-  report::Session session(std::move(effective), so, report::Sink{}, timings);
-  NoticePrinter show_notices(session);
-  show_notices();
-
-  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
-  if (html.show_contexts && report::NoContextsMeasured(session.data())) {
-    session.Warn("No contexts were measured");
-  }
-  if (Status st = session.SetQueryContexts(); !st) return finish(report::PrintError(st.error()));
-  auto files = session.AnalysisToReport(args.morfs);
-  show_notices();
-  if (!files) return finish(report::PrintError(files.error()));
-
-  Result<report::HtmlResult> written = Error{};
-  {
-    Timings::Phase t(timings, "html");
-    written = report::WriteHtmlReport(session, *files, html);
-  }
-  if (!written) return finish(report::PrintError(written.error()));
-  for (const auto& [stage, seconds] : written->busy) timings.AddOverlapped(stage, seconds);
-  session.Message("Wrote HTML report to " + written->index_file);
-
-  auto status = report::CheckFailUnder(written->total, args, *config);
-  if (!status) return finish(report::PrintError(status.error()));
-  return finish(*status);
+    Result<report::HtmlResult> written = Error{};
+    {
+      Timings::Phase t(f.timings, "html");
+      written = report::WriteHtmlReport(session, *files, html);
+    }
+    if (!written) return f.Fail(written.error());
+    for (const auto& [stage, seconds] : written->busy) f.timings.AddOverlapped(stage, seconds);
+    session.Message("Wrote HTML report to " + written->index_file);
+    return f.Judge(written->total);
+  });
 }
 
 }  // namespace covalesce::cli

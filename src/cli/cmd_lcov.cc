@@ -17,48 +17,28 @@
 
 namespace covalesce::cli {
 int RunLcov(const Parsed& options) {
-  const std::string cwd = CurrentDir();
-  Timings timings;
-  auto finish = [&](int rc) {
-    if (options.flag("timings")) timings.Print(stderr);
-    return rc;
-  };
+  return RunReportCommand(options, [](ReportFrame& f) {
+    report::SessionOptions so = f.SessionOptions();
+    so.want_source = f.config.lcov_line_checksums;
+    Config effective = f.Effective();
+    if (auto o = f.options.get("outfile")) effective.lcov_output = *o;
+    const std::string output = effective.lcov_output;
+    auto opened = f.Open(std::move(effective), so);
+    if (!opened) return f.Fail(opened.error());
+    report::Session& session = **opened;
 
-  if (auto bad = CheckAnalysisOption(options)) return *bad;
-  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
-  if (!config) return finish(kErr);
-
-  report::ReportArgs args = ReportArgsFrom(options);
-
-  report::SessionOptions so = SessionOptionsFrom(options, cwd);
-  so.want_source = config->lcov_line_checksums;
-
-  // The loaded config stays as it is for the fail-under check; the report sees the overrides.
-  Config effective = *config;
-  report::ApplyReportArgs(args, effective);
-  if (auto o = options.get("outfile")) effective.lcov_output = *o;
-  const std::string output = effective.lcov_output;
-
-  report::Session session(std::move(effective), so, report::Sink{}, timings);
-  NoticePrinter show_notices(session);
-  show_notices();
-
-  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
-
-  Result<double> total =
-      report::RenderReport(session, output, "LCOV report", [&](std::string& out) -> Result<double> {
-        auto files = session.AnalysisToReport(args.morfs);
-        show_notices();
-        if (!files) return files.error();
-        Timings::Phase t(timings, "lcov");
-        return report::WriteLcovReport(session, *files, out);
-      });
-  show_notices();
-  if (!total) return finish(report::PrintError(total.error()));
-
-  auto status = report::CheckFailUnder(*total, args, *config);
-  if (!status) return finish(report::PrintError(status.error()));
-  return finish(*status);
+    Result<double> total =
+        report::RenderReport(session, output, "LCOV report", [&](std::string& out) -> Result<double> {
+          auto files = session.AnalysisToReport(f.args.morfs);
+          f.ShowNotices();
+          if (!files) return files.error();
+          Timings::Phase t(f.timings, "lcov");
+          return report::WriteLcovReport(session, *files, out);
+        });
+    f.ShowNotices();
+    if (!total) return f.Fail(total.error());
+    return f.Judge(*total);
+  });
 }
 
 }  // namespace covalesce::cli

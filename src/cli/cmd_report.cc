@@ -18,39 +18,17 @@
 
 namespace covalesce::cli {
 int RunReport(const Parsed& options) {
-  const std::string cwd = CurrentDir();
-  Timings timings;
-  auto finish = [&](int rc) {
-    if (options.flag("timings")) timings.Print(stderr);
-    return rc;
-  };
+  return RunReportCommand(options, [](ReportFrame& f) {
+    auto session = f.Open(f.Effective(), f.SessionOptions());
+    if (!session) return f.Fail(session.error());
 
-  if (auto bad = CheckAnalysisOption(options)) return *bad;
-  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
-  if (!config) return finish(kErr);
-
-  report::ReportArgs args = ReportArgsFrom(options);
-
-  report::SessionOptions so = SessionOptionsFrom(options, cwd);
-
-  // The loaded config stays as it is for the fail-under check; the report sees the overrides.
-  Config effective = *config;
-  report::ApplyReportArgs(args, effective);
-  report::Session session(std::move(effective), so, report::Sink{}, timings);
-  NoticePrinter show_notices(session);
-  show_notices();
-
-  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
-
-  std::string out;
-  Result<double> total = report::SummaryReport(session, args.morfs, out);
-  show_notices();
-  if (!total) return finish(report::PrintError(total.error()));
-  std::fwrite(out.data(), 1, out.size(), stdout);
-
-  auto status = report::CheckFailUnder(*total, args, *config);
-  if (!status) return finish(report::PrintError(status.error()));
-  return finish(*status);
+    std::string out;
+    Result<double> total = report::SummaryReport(**session, f.args.morfs, out);
+    f.ShowNotices();
+    if (!total) return f.Fail(total.error());
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return f.Judge(*total);
+  });
 }
 
 }  // namespace covalesce::cli

@@ -19,41 +19,20 @@
 
 namespace covalesce::cli {
 int RunXml(const Parsed& options) {
-  const std::string cwd = CurrentDir();
-  Timings timings;
-  auto finish = [&](int rc) {
-    if (options.flag("timings")) timings.Print(stderr);
-    return rc;
-  };
+  return RunReportCommand(options, [](ReportFrame& f) {
+    // xml_report's override_config: -o is xml_output.
+    Config effective = f.Effective();
+    if (auto outfile = f.options.get("outfile")) effective.xml_output = *outfile;
+    auto session = f.Open(std::move(effective), f.SessionOptions());
+    if (!session) return f.Fail(session.error());
 
-  if (auto bad = CheckAnalysisOption(options)) return *bad;
-  std::optional<Config> config = LoadCommandConfig(options, cwd, timings);
-  if (!config) return finish(kErr);
-
-  report::ReportArgs args = ReportArgsFrom(options);
-
-  report::SessionOptions so = SessionOptionsFrom(options, cwd);
-
-  // The loaded config stays as it is for the fail-under check; the report sees the overrides
-  // (xml_report's override_config: -o is xml_output).
-  Config effective = *config;
-  report::ApplyReportArgs(args, effective);
-  if (auto outfile = options.get("outfile")) effective.xml_output = *outfile;
-  report::Session session(std::move(effective), so, report::Sink{}, timings);
-  NoticePrinter show_notices(session);
-  show_notices();
-
-  if (Status loaded = session.LoadData(); !loaded) return finish(report::PrintError(loaded.error()));
-
-  report::XmlOptions xml_options;
-  xml_options.timings = &timings;
-  Result<double> total = report::RenderXmlReport(session, args.morfs, xml_options);
-  show_notices();
-  if (!total) return finish(report::PrintError(total.error()));
-
-  auto status = report::CheckFailUnder(*total, args, *config);
-  if (!status) return finish(report::PrintError(status.error()));
-  return finish(*status);
+    report::XmlOptions xml_options;
+    xml_options.timings = &f.timings;
+    Result<double> total = report::RenderXmlReport(**session, f.args.morfs, xml_options);
+    f.ShowNotices();
+    if (!total) return f.Fail(total.error());
+    return f.Judge(*total);
+  });
 }
 
 }  // namespace covalesce::cli

@@ -70,6 +70,51 @@ report::SessionOptions SessionOptionsFrom(const Parsed& options, const std::stri
   return so;
 }
 
+Config ReportFrame::Effective() const {
+  Config effective = config;
+  report::ApplyReportArgs(args, effective);
+  return effective;
+}
+
+report::SessionOptions ReportFrame::SessionOptions(const char* keep_option) const {
+  return SessionOptionsFrom(options, cwd, keep_option);
+}
+
+Result<report::Session*> ReportFrame::Open(Config effective, const report::SessionOptions& so) {
+  session.emplace(std::move(effective), so, report::Sink{}, timings);
+  ShowNotices();
+  if (Status loaded = session->LoadData(); !loaded) return loaded.error();
+  return &*session;
+}
+
+void ReportFrame::ShowNotices() {
+  if (!session) return;
+  const auto& notices = session->notices();
+  for (; notices_shown_ < notices.size(); ++notices_shown_) std::fprintf(stderr, "%s\n", notices[notices_shown_].c_str());
+}
+
+int ReportFrame::Fail(const Error& error) const { return report::PrintError(error); }
+
+int ReportFrame::Judge(double total) const {
+  auto status = report::CheckFailUnder(total, args, config);
+  if (!status) return Fail(status.error());
+  return *status;
+}
+
+int RunReportCommand(const Parsed& options, const std::function<int(ReportFrame&)>& body) {
+  if (auto bad = CheckAnalysisOption(options)) return *bad;
+  ReportFrame f(options);
+  std::optional<Config> config = LoadCommandConfig(options, f.cwd, f.timings);
+  int rc = kErr;
+  if (config) {
+    f.config = std::move(*config);
+    f.args = ReportArgsFrom(options);
+    rc = body(f);
+  }
+  if (options.flag("timings")) f.timings.Print(stderr);
+  return rc;
+}
+
 void NoticePrinter::operator()() {
   const auto& notices = session_.notices();
   for (; shown_ < notices.size(); ++shown_) std::fprintf(stderr, "%s\n", notices[shown_].c_str());

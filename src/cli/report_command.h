@@ -1,7 +1,9 @@
 // What the report commands (report, json, xml, lcov, all, html) share around their writer:
 // the --analysis check, the configuration, the report arguments and Session options from the
-// command line, and covalesce's own notices printed as they come.
+// command line, and covalesce's own notices printed as they come. ReportFrame puts them
+// together, so that a command's file says only what is its own.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -43,5 +45,49 @@ class NoticePrinter {
   const report::Session& session_;
   size_t shown_ = 0;
 };
+
+// The frame a report command runs in. RunReportCommand checks --analysis, reads the config
+// (its error printed: exit 1), takes the report arguments from the command line, runs `body`,
+// and prints --timings on the way out, whatever the body returns.
+//
+//   int RunX(const Parsed& options) {
+//     return RunReportCommand(options, [&](ReportFrame& f) {
+//       Config effective = f.Effective();   // + the command's own overrides
+//       auto session = f.Open(std::move(effective), f.SessionOptions());
+//       if (!session) return f.Fail(session.error());
+//       ...                                  // the report itself, f.ShowNotices() as it goes
+//       return f.Judge(total);
+//     });
+//   }
+struct ReportFrame {
+  explicit ReportFrame(const Parsed& o) : options(o), cwd(CurrentDir()) {}
+
+  const Parsed& options;
+  std::string cwd;
+  Timings timings;
+  Config config;            // as loaded: fail_under is judged against it
+  report::ReportArgs args;  // from the command line
+  std::optional<report::Session> session;  // set by Open
+
+  // The config the report sees: the loaded one with the command line's report arguments
+  // applied (coverage.py's override_config).
+  Config Effective() const;
+  // SessionOptionsFrom(options, cwd, keep_option).
+  report::SessionOptions SessionOptions(const char* keep_option = "keep_combined") const;
+  // Makes the session over `effective` and loads its data (combining the shards beside the
+  // data file), printing notices as they come.
+  Result<report::Session*> Open(Config effective, const report::SessionOptions& so);
+  // Prints the session's notices not printed yet.
+  void ShowNotices();
+  // Prints coverage.py's message for `error`; its exit status.
+  int Fail(const Error& error) const;
+  // fail_under judged on `total`: the exit status (coverage.py's message printed when it fails).
+  int Judge(double total) const;
+
+ private:
+  size_t notices_shown_ = 0;
+};
+
+int RunReportCommand(const Parsed& options, const std::function<int(ReportFrame&)>& body);
 
 }  // namespace covalesce::cli

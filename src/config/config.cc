@@ -18,8 +18,8 @@
 
 #include "config_source.h"
 #include "covalesce/config.h"
-#include "os_path.h"
-#include "py_compat.h"
+#include "covalesce/os_path.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce {
 namespace {

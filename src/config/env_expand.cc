@@ -3,8 +3,8 @@
 // same alternatives: $$, $word, ${word}, ${word?}, ${word-default}. Anything else is left alone.
 #include "env_expand.h"
 
-#include "pcre.h"
-#include "py_compat.h"
+#include "covalesce/pcre.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce {
 

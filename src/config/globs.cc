@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "covalesce/path_aliases.h"
-#include "pcre.h"
-#include "py_compat.h"
+#include "covalesce/pcre.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce {
 namespace {

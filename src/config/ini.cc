@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "py_compat.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce {
 namespace {

@@ -6,9 +6,9 @@
 #include "config_source.h"
 #include "env_expand.h"
 #include "ini.h"
-#include "os_path.h"
-#include "pcre.h"
-#include "py_compat.h"
+#include "covalesce/os_path.h"
+#include "covalesce/pcre.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce {
 namespace {

@@ -1,7 +1,7 @@
 // POSIX os.path emulation for config and [paths] handling; see os_path.h. RealPath follows
 // CPython's posixpath._joinrealpath: symlinks are resolved component by component, missing
 // components are kept as written, and a symlink loop leaves the rest unresolved.
-#include "os_path.h"
+#include "covalesce/os_path.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "py_compat.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce::ospath {
 namespace {

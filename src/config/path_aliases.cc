@@ -14,9 +14,9 @@
 #include <fmt/format.h>
 
 #include "covalesce/path_aliases.h"
-#include "os_path.h"
-#include "pcre.h"
-#include "py_compat.h"
+#include "covalesce/os_path.h"
+#include "covalesce/pcre.h"
+#include "covalesce/py_compat.h"
 
 namespace covalesce {
 namespace {

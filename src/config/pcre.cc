@@ -1,6 +1,6 @@
 // PCRE2 wrapper and the Python-flavoured regex check; see pcre.h.
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "pcre.h"
+#include "covalesce/pcre.h"
 
 #include <pcre2.h>
 

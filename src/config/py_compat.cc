@@ -1,6 +1,6 @@
 // Python str/int/float/re helpers; see py_compat.h. Each function names the Python behaviour it
 // copies, since the texts it produces end up in messages compared byte for byte with coverage.py.
-#include "py_compat.h"
+#include "covalesce/py_compat.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,32 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "covalesce/utf8.h"
+
 namespace covalesce::py {
 namespace {
-
-// Decodes one UTF-8 code point at `i`; returns its length, or 0 if the bytes are invalid.
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t len = 0;
-  uint32_t v = 0, min = 0;
-  if ((c & 0xE0) == 0xC0) len = 2, v = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) len = 3, v = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) len = 4, v = c & 0x07, min = 0x10000;
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b(i + k) & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return len;
-}
 
 bool IsSpace(uint32_t cp) {
   return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||

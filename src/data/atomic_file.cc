@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace covalesce {
@@ -80,30 +81,36 @@ int SyncPath(const std::string& path, bool directory) {
   return rc == 0 ? 0 : err;
 }
 
-int WriteFileAtomically(const std::string& path, std::string_view content, bool durable) {
+int WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
+                            bool durable) {
   const std::string tmp = TempPathBeside(path);
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) return errno;
-  auto fail = [&](int err) {
-    if (fd >= 0) close(fd);
+  std::FILE* f = fdopen(fd, "wb");
+  if (!f) {
+    int err = errno;
+    close(fd);
     unlink(tmp.c_str());
     return err;
-  };
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t w = write(fd, content.data() + done, content.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno);
-    }
-    done += size_t(w);
   }
-  if (durable && fsync(fd) != 0) return fail(errno);
-  int rc = close(fd);
-  fd = -1;
-  if (rc != 0) return fail(errno);
-  if (rename(tmp.c_str(), path.c_str()) != 0) return fail(errno);
+  errno = 0;
+  bool ok = write(f);
+  int err = errno;
+  if (ok && std::fflush(f) != 0) ok = false, err = errno;
+  if (ok && durable && fsync(fileno(f)) != 0) ok = false, err = errno;
+  if (std::fclose(f) != 0 && ok) ok = false, err = errno;
+  if (ok && rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
+  if (!ok) {
+    unlink(tmp.c_str());
+    return err ? err : EIO;
+  }
   return durable ? SyncPath(DirOf(path), true) : 0;
+}
+
+int WriteFileAtomically(const std::string& path, std::string_view content, bool durable) {
+  return WriteFileAtomicallyWith(path, [&](std::FILE* f) {
+    return std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  }, durable);
 }
 
 void RemoveStaleTemps(const std::string& dir) {

@@ -56,24 +56,6 @@ std::string NativeAnalyser(std::string_view python_minor) {
          std::string(python_minor);
 }
 
-std::string ProbePythonVersion(const std::string& python) {
-  std::string cmd = "'";
-  for (char c : python) {
-    if (c == '\'') cmd += "'\\''";
-    else cmd += c;
-  }
-  cmd += "' -c 'import platform; print(platform.python_version())' 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return "";
-  char buf[128];
-  std::string out;
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  const int rc = pclose(p);
-  if (rc != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
 VersionChoice ChooseNativeVersion(const std::optional<std::string>& option,
                                   const std::optional<std::string>& config, const std::string& python) {
   VersionChoice c;

@@ -19,9 +19,10 @@
 #include <memory>
 #include <unordered_map>
 
-#include "../config/py_compat.h"
+#include "covalesce/py_compat.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"
+#include "covalesce/utf8.h"
 #include "covalesce/version.h"
 
 namespace covalesce::report {
@@ -29,30 +30,6 @@ namespace covalesce::report {
 // ---- Python's json encoder ------------------------------------------------------------------
 
 namespace {
-
-// One code point from UTF-8 at s[i] (returns its length), or an undecodable byte (cp = -1).
-size_t DecodeUtf8(std::string_view s, size_t i, int32_t* cp) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) {
-    *cp = c;
-    return 1;
-  }
-  size_t len = 0;
-  uint32_t v = 0, min = 0;
-  if ((c & 0xE0) == 0xC0) len = 2, v = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0) len = 3, v = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0) len = 4, v = c & 0x07, min = 0x10000;
-  *cp = -1;
-  if (len == 0 || i + len > s.size()) return 1;
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 1;
-    v = (v << 6) | (b(i + k) & 0x3F);
-  }
-  if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 1;
-  *cp = int32_t(v);
-  return len;
-}
 
 void AppendU(std::string& out, uint32_t unit) {
   static const char kHex[] = "0123456789abcdef";
@@ -89,6 +66,11 @@ class Rope {
   }
   void AppendTo(std::string& out) const {
     for (const Piece& p : pieces_) out += p.shared ? *p.shared : p.own;
+  }
+  // Hands every piece to `write`, then holds nothing.
+  void Drain(const TextSink& write) {
+    for (const Piece& p : pieces_) write(p.shared ? std::string_view(*p.shared) : std::string_view(p.own));
+    pieces_.clear();
   }
 
  private:
@@ -143,6 +125,11 @@ class Emitter {
   }
   void Splice(Rope&& other) {
     rope_.Splice(std::move(other));
+    out_ = &rope_.Tail();
+  }
+  // Writes out what is emitted so far (the layout state stays).
+  void Drain(const TextSink& write) {
+    rope_.Drain(write);
     out_ = &rope_.Tail();
   }
 
@@ -202,8 +189,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
       i = j;
       continue;
     }
-    int32_t cp;
-    const size_t len = DecodeUtf8(s, i, &cp);
+    uint32_t code = 0;
+    size_t len = DecodeUtf8(s, i, &code);
+    const int32_t cp = len ? int32_t(code) : -1;  // -1: a byte that is not UTF-8
+    if (!len) len = 1;
     switch (cp) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -468,28 +457,30 @@ Status FileObject(const Session& session, const FileReport& file, const JsonSett
 }  // namespace
 
 Result<double> WriteJsonReport(const Session& session, const std::vector<FileReport>& files,
-                               std::string& out, std::string_view timestamp) {
+                               const TextSink& write, std::string_view timestamp) {
   const Config& config = session.config();
   JsonSettings s;
   s.pretty = config.json_pretty_print;
   s.show_contexts = config.json_show_contexts;
   s.has_arcs = session.has_arcs();
 
-  // Each file's object on its own, in parallel; the first failure in file order wins.
-  std::vector<Rope> texts(files.size());
-  std::vector<std::optional<Error>> errors(files.size());
-  tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
-    if (Status st = FileObject(session, files[i], s, 2, texts[i]); !st) errors[i] = st.error();
-  });
+  // "files" is a dict: a name reported again keeps its first place and takes the later file's
+  // object. slots[k]: the file whose object is the k-th entry.
+  std::vector<size_t> slots;
+  std::vector<char> shown(files.size(), 0);
+  {
+    std::unordered_map<std::string_view, size_t> slot_of;
+    for (size_t i = 0; i < files.size(); ++i) {
+      auto [it, added] = slot_of.try_emplace(files[i].relative_filename, slots.size());
+      if (added) slots.push_back(i);
+      else slots[it->second] = i;
+    }
+    for (size_t i : slots) shown[i] = 1;
+  }
 
   Numbers total;
   total.precision = config.precision;
-  OrderedObject measured;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (errors[i]) return *errors[i];
-    total += files[i].analysis.numbers;
-    measured.Set(files[i].relative_filename, std::move(texts[i]));
-  }
+  for (const FileReport& f : files) total += f.analysis.numbers;
 
   Rope text;
   Emitter e(text, s.pretty, 0);
@@ -509,17 +500,44 @@ Result<double> WriteJsonReport(const Session& session, const std::vector<FileRep
   e.Close('}');
   e.Key("files");
   e.Open('{');
-  for (auto& [name, file_text] : measured.items) {
-    e.Key(name);
-    e.Splice(std::move(file_text));
+
+  // The files' objects a batch at a time, each batch in parallel, written out in order as they
+  // are done: the report is never whole in memory. The first failure in file order wins.
+  constexpr size_t kBatch = 64;
+  std::vector<Rope> texts(files.size());
+  size_t next_slot = 0;
+  for (size_t begin = 0; begin < files.size(); begin += kBatch) {
+    const size_t end = std::min(files.size(), begin + kBatch);
+    std::vector<std::optional<Error>> errors(end - begin);
+    tbb::parallel_for(begin, end, [&](size_t i) {
+      if (Status st = FileObject(session, files[i], s, 2, texts[i]); !st) errors[i - begin] = st.error();
+    });
+    for (auto& error : errors) {
+      if (error) return *error;
+    }
+    for (; next_slot < slots.size() && slots[next_slot] < end; ++next_slot) {
+      e.Key(files[slots[next_slot]].relative_filename);
+      e.Splice(std::move(texts[slots[next_slot]]));
+    }
+    for (size_t i = begin; i < end; ++i) {
+      if (!shown[i]) texts[i] = Rope();  // its name is reported again, by a later file
+    }
+    e.Drain(write);
   }
   e.Close('}');
   e.Key("totals");
   if (Status st = Summary(e, total, s.has_arcs); !st) return st.error();
   e.Close('}');
-  out.reserve(out.size() + text.size());
-  text.AppendTo(out);
+  e.Drain(write);
   return total.n_statements ? total.pc_covered() : 0.0;
+}
+
+Result<double> WriteJsonReport(const Session& session, const std::vector<FileReport>& files,
+                               std::string& out, std::string_view timestamp) {
+  const size_t before = out.size();
+  auto total = WriteJsonReport(session, files, [&](std::string_view piece) { out += piece; }, timestamp);
+  if (!total) out.resize(before);
+  return total;
 }
 
 Result<double> JsonReport(Session& session, const std::vector<std::string>& morfs, std::string& out) {

@@ -163,7 +163,7 @@ Status FileRecord(const Session& session, const FileReport& file, std::string& o
 }  // namespace
 
 Result<double> WriteLcovReport(const Session& session, const std::vector<FileReport>& files,
-                               std::string& out) {
+                               const TextSink& write) {
   // Sorted by the relative name (then the file reporter, which orders by filename).
   std::vector<const FileReport*> order;
   order.reserve(files.size());
@@ -173,22 +173,36 @@ Result<double> WriteLcovReport(const Session& session, const std::vector<FileRep
     return a->filename < b->filename;
   });
 
-  std::vector<std::string> texts(order.size());
-  std::vector<std::optional<Error>> errors(order.size());
-  tbb::parallel_for(size_t(0), order.size(), [&](size_t i) {
-    if (Status st = FileRecord(session, *order[i], texts[i]); !st) errors[i] = st.error();
-  });
   Numbers total;
   total.precision = session.config().precision;
-  size_t size = 0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (errors[i]) return *errors[i];
-    total += order[i]->analysis.numbers;
-    size += texts[i].size();
+  for (const FileReport* f : order) total += f->analysis.numbers;
+
+  // A batch of records at a time, each batch in parallel, written out in order: the report is
+  // never whole in memory. The first failure in order wins.
+  constexpr size_t kBatch = 64;
+  std::vector<std::string> texts(kBatch);
+  std::vector<std::optional<Error>> errors(kBatch);
+  for (size_t begin = 0; begin < order.size(); begin += kBatch) {
+    const size_t end = std::min(order.size(), begin + kBatch);
+    tbb::parallel_for(begin, end, [&](size_t i) {
+      texts[i - begin].clear();
+      errors[i - begin].reset();
+      if (Status st = FileRecord(session, *order[i], texts[i - begin]); !st) errors[i - begin] = st.error();
+    });
+    for (size_t i = 0; i < end - begin; ++i) {
+      if (errors[i]) return *errors[i];
+    }
+    for (size_t i = 0; i < end - begin; ++i) write(texts[i]);
   }
-  out.reserve(out.size() + size);
-  for (const std::string& t : texts) out += t;
   return total.n_statements ? total.pc_covered() : 0.0;
+}
+
+Result<double> WriteLcovReport(const Session& session, const std::vector<FileReport>& files,
+                               std::string& out) {
+  const size_t before = out.size();
+  auto total = WriteLcovReport(session, files, [&](std::string_view piece) { out += piece; });
+  if (!total) out.resize(before);
+  return total;
 }
 
 Result<double> LcovReport(Session& session, const std::vector<std::string>& morfs, std::string& out) {

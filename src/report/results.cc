@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "../config/py_compat.h"
+#include "covalesce/py_compat.h"
 #include "covalesce/report.h"
 
 namespace covalesce::report {

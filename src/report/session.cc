@@ -14,9 +14,9 @@
 #include <set>
 #include <unordered_map>
 
-#include "../config/os_path.h"
-#include "../config/pcre.h"
 #include "covalesce/atomic_file.h"
+#include "covalesce/os_path.h"
+#include "covalesce/pcre.h"
 #include "covalesce/combine.h"
 #include "covalesce/consumed_inputs.h"
 #include "covalesce/data_writer.h"
@@ -689,10 +689,14 @@ std::map<LineNo, std::vector<std::string>> Session::ContextsByLineno(const FileR
   return out;
 }
 
-Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type,
-                   std::string_view content) {
+namespace {
+
+// render_report's writing: `write` puts the text into the open file (false, errno set, on an
+// error).
+Status WriteReportWith(Session& session, const std::string& output_path, std::string_view report_type,
+                       const std::function<bool(std::FILE*)>& write) {
   if (output_path == "-") {
-    std::fwrite(content.data(), 1, content.size(), stdout);
+    write(stdout);
     return ok_status();
   }
   std::string path = output_path;
@@ -709,9 +713,60 @@ Status WriteReport(Session& session, const std::string& output_path, std::string
   // so a run killed or out of disk leaves the old report, never half of a new one.
   const std::string dir = path.find('/') == std::string::npos ? "." : Dirname(AbsPath(path, session.options().cwd));
   RemoveStaleTemps(dir);
-  if (int err = WriteFileAtomically(path, content, /*durable=*/true)) return os_error(err);
+  if (int err = WriteFileAtomicallyWith(path, write, /*durable=*/true)) return os_error(err);
   session.Message("Wrote " + std::string(report_type) + " to " + output_path);
   return ok_status();
+}
+
+}  // namespace
+
+Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type,
+                   std::string_view content) {
+  return WriteReportWith(session, output_path, report_type, [&](std::FILE* f) {
+    errno = 0;
+    return std::fwrite(content.data(), 1, content.size(), f) == content.size();
+  });
+}
+
+Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type, Spool& content) {
+  return WriteReportWith(session, output_path, report_type, [&](std::FILE* f) { return content.CopyTo(f); });
+}
+
+Spool::Spool() : file_(std::tmpfile()) {}
+
+Spool::~Spool() {
+  if (file_) std::fclose(file_);
+}
+
+void Spool::Write(std::string_view text) {
+  if (!file_) {
+    memory_ += text;
+  } else if (!error_ && std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
+    error_ = errno ? errno : EIO;
+  }
+}
+
+bool Spool::CopyTo(std::FILE* f) {
+  errno = 0;
+  if (!file_) return std::fwrite(memory_.data(), 1, memory_.size(), f) == memory_.size();
+  if (error_ || std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) {
+    errno = error_ ? error_ : errno;
+    return false;
+  }
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, file_)) > 0) {
+    if (std::fwrite(buf, 1, n, f) != n) return false;
+  }
+  return !std::ferror(file_);
+}
+
+void Spool::Clear() {
+  std::string().swap(memory_);
+  if (file_) {
+    std::fclose(file_);
+    file_ = nullptr;
+  }
 }
 
 int PrintError(const Error& error) {

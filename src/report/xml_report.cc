@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "../config/os_path.h"
+#include "covalesce/os_path.h"
 #include "covalesce/discover.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"  // RenderReport
@@ -206,8 +206,8 @@ std::string XmlRate(int64_t hit, int64_t num) {
   return buf;
 }
 
-Result<XmlOutput> XmlReport(const Session& session, const std::vector<FileReport>& files,
-                            const XmlOptions& options) {
+Result<double> XmlReport(const Session& session, const std::vector<FileReport>& files, const TextSink& write,
+                         const XmlOptions& options) {
   std::optional<Timings::Phase> phase;
   if (options.timings) phase.emplace(*options.timings, "xml");
   const Config& config = session.config();
@@ -325,34 +325,16 @@ Result<XmlOutput> XmlReport(const Session& session, const std::vector<FileReport
     package.branches += class_branches;
   }
 
-  // The packages, and the totals <coverage> shows before them.
-  std::string body;
+  // The totals <coverage> shows before the packages.
   int64_t lnum_tot = 0, lhits_tot = 0, bnum_tot = 0, bhits_tot = 0;
-  size_t body_size = 0;
   for (const auto& [pkg_name, pkg] : packages) {
-    for (const auto& [_, text] : pkg.elements) body_size += text.size();
-  }
-  body.reserve(body_size + packages.size() * 160);
-  for (const auto& [pkg_name, pkg] : packages) {
-    Tag(body, minor, 2, "package")
-        .Attr("name", pkg_name)
-        .Attr("line-rate", XmlRate(pkg.hits, pkg.lines))
-        .Attr("branch-rate", has_arcs ? XmlRate(pkg.br_hits, pkg.branches) : "0")
-        .Attr("complexity", "0")
-        .Open();
-    Tag(body, minor, 3, "classes").Open();  // a package has at least one class
-    for (const auto& [_, text] : pkg.elements) body += text;
-    Close(body, 3, "classes");
-    Close(body, 2, "package");
     lhits_tot += pkg.hits;
     lnum_tot += pkg.lines;
     bhits_tot += pkg.br_hits;
     bnum_tot += pkg.branches;
   }
 
-  XmlOutput result;
-  std::string& out = result.xml;
-  out.reserve(body.size() + 4096);
+  std::string out;
   out += "<?xml version=\"1.0\" ?>\n";
   Tag coverage(out, minor, 0, "coverage");
   coverage.Attr("version", kVersion);
@@ -386,18 +368,44 @@ Result<XmlOutput> XmlReport(const Session& session, const std::vector<FileReport
     }
     Close(out, 1, "sources");
   }
+  // The packages, written out a class at a time: the document is never whole in memory.
   Tag xpackages(out, minor, 1, "packages");
   if (packages.empty()) {
     xpackages.Empty();
   } else {
     xpackages.Open();
-    out += body;
+    for (auto& [pkg_name, pkg] : packages) {
+      Tag(out, minor, 2, "package")
+          .Attr("name", pkg_name)
+          .Attr("line-rate", XmlRate(pkg.hits, pkg.lines))
+          .Attr("branch-rate", has_arcs ? XmlRate(pkg.br_hits, pkg.branches) : "0")
+          .Attr("complexity", "0")
+          .Open();
+      Tag(out, minor, 3, "classes").Open();  // a package has at least one class
+      write(out);
+      out.clear();
+      for (auto& [_, text] : pkg.elements) {
+        write(text);
+        std::string().swap(text);
+      }
+      Close(out, 3, "classes");
+      Close(out, 2, "package");
+    }
     Close(out, 1, "packages");
   }
   Close(out, 0, "coverage");
+  write(out);
 
   int64_t denom = lnum_tot + bnum_tot;
-  result.total = denom == 0 ? 0.0 : 100.0 * double(lhits_tot + bhits_tot) / double(denom);
+  return denom == 0 ? 0.0 : 100.0 * double(lhits_tot + bhits_tot) / double(denom);
+}
+
+Result<XmlOutput> XmlReport(const Session& session, const std::vector<FileReport>& files,
+                            const XmlOptions& options) {
+  XmlOutput result;
+  auto total = XmlReport(session, files, [&](std::string_view piece) { result.xml += piece; }, options);
+  if (!total) return total.error();
+  result.total = *total;
   return result;
 }
 

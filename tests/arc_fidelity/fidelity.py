@@ -20,7 +20,6 @@ with-statement rule changes at 3.12.6. coverage.py's answers are cached in
 ~/.cache/covalesce/arc-ref/, keyed as stmt-ref is, so warm runs only run covalesce.
 """
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -29,7 +28,10 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import corpus as common  # noqa: E402  (tests/corpus.py)
+
+ROOT = common.ROOT
 
 def _statement_fidelity():
     """tests/statement_fidelity/fidelity.py: stdlib_files, venv_python, the exclusion sets."""
@@ -44,7 +46,7 @@ def _statement_fidelity():
 stmt = _statement_fidelity()
 
 REFERENCE = os.path.join(HERE, "reference.py")
-CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "arc-ref")
+CACHE = os.path.join(common.CACHE_ROOT, "arc-ref")
 
 DEFAULT_PARTIAL = [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)"]
 DEFAULT_PARTIAL_ALWAYS = [r"^\s*while (True|1|False|0):", r"^\s*if (True|1|False|0):"]
@@ -67,21 +69,11 @@ FIELDS = ("arcs", "exit_counts", "no_branch", "with_jump_fixers", "arc_fragments
 
 def run_reference(python, settings, files, jobs):
     arg = json.dumps({k: settings[k] for k in ("exclude", "partial", "partial_always")})
-    chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
-
-    def run(chunk):
-        if not chunk:
-            return ""
-        return subprocess.run([python, REFERENCE, arg] + chunk, capture_output=True, text=True,
-                              check=True).stdout
-
-    import concurrent.futures
     result = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
-        for out in ex.map(run, chunks):
-            for line in out.splitlines():
-                r = json.loads(line)
-                result[r.pop("path")] = r
+    for out in common.run_chunks([python, REFERENCE, arg], files, jobs * 4, jobs):
+        for line in out.splitlines():
+            r = json.loads(line)
+            result[r.pop("path")] = r
     return result
 
 
@@ -167,24 +159,11 @@ def check(version, set_name, binary, show, jobs, list_all, corpus=None):
     python = stmt.venv_python(version)
     t0 = time.time()
     stdlib, full, cov, files = stmt.stdlib_files(python, corpus)
-    with open(REFERENCE, "rb") as f:
-        script = hashlib.sha256(f.read()).hexdigest()[:12]
-    os.makedirs(CACHE, exist_ok=True)
+    script = common.file_hash(REFERENCE)[:12]
     key = json.dumps({k: settings[k] for k in ("exclude", "partial", "partial_always")})
-    cache_path = os.path.join(CACHE, "cov%s-py%s-%s-%s.json" % (cov, full, script, stmt.text_hash(key)))
-    cache = {}
-    if os.path.exists(cache_path):
-        with open(cache_path) as f:
-            cache = json.load(f)
-    hashes = {p: stmt.file_hash(p) for p in files}
-    missing = [p for p in files if hashes[p] not in cache]
-    if missing:
-        ref = run_reference(python, settings, missing, jobs)
-        for p in missing:
-            cache[hashes[p]] = ref[p]
-        with open(cache_path + ".tmp", "w") as f:
-            json.dump(cache, f)
-        os.replace(cache_path + ".tmp", cache_path)
+    cache_path = os.path.join(CACHE, "cov%s-py%s-%s-%s.json" % (cov, full, script, common.text_hash(key)))
+    cache, hashes, computed = common.reference_answers(
+        cache_path, files, lambda missing: run_reference(python, settings, missing, jobs))
     t1 = time.time()
     ours, timing = run_native(binary, full, settings, files)
     t2 = time.time()
@@ -199,7 +178,7 @@ def check(version, set_name, binary, show, jobs, list_all, corpus=None):
     print("Python %s, %s settings%s: %d files, %d mismatching, %d errors both ways "
           "(reference %.1fs, %d computed; covalesce %.1fs)" %
           (full, set_name, " over " + stdlib if corpus else "", len(files), counts["mismatch"],
-           counts["fallback"], t1 - t0, len(missing), t2 - t1))
+           counts["fallback"], t1 - t0, computed, t2 - t1))
     for p, ref, mine in (bad if list_all else bad[:show]):
         print("  MISMATCH %s" % os.path.relpath(p, stdlib))
         if not list_all:

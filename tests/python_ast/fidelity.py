@@ -12,60 +12,28 @@ version, the dump script's hash and each file's content hash, so warm runs only 
 covalesce.
 """
 import argparse
-import concurrent.futures
 import difflib
-import hashlib
-import json
 import os
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import corpus as common  # noqa: E402  (tests/corpus.py)
+
+ROOT = common.ROOT
 DUMP = os.path.join(HERE, "dump_ast.py")
-CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "ast-ref")
-
-
-def venv_python(version):
-    return os.path.join(ROOT, ".venvs", "py" + version, "bin", "python")
-
-
-def stdlib_files(python):
-    out = subprocess.check_output(
-        [python, "-c", "import sysconfig, platform; print(sysconfig.get_paths()['stdlib']); print(platform.python_version())"],
-        text=True).split("\n")
-    stdlib, full = out[0], out[1]
-    files = []
-    for root, dirs, names in os.walk(stdlib):
-        dirs[:] = sorted(d for d in dirs if d != "site-packages")
-        for n in sorted(names):
-            if n.endswith(".py"):
-                files.append(os.path.join(root, n))
-    return stdlib, full, files
-
-
-def file_hash(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+CACHE = os.path.join(common.CACHE_ROOT, "ast-ref")
 
 
 def reference_digests(python, files):
     """CPython's dump digest per file, in parallel chunks."""
-    chunks = [files[i::8] for i in range(8)]
     result = {}
-
-    def run(chunk):
-        if not chunk:
-            return ""
-        return subprocess.run([python, DUMP, "--digest"] + chunk, capture_output=True, text=True,
-                              check=True).stdout
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        for out in ex.map(run, chunks):
-            for line in out.splitlines():
-                digest, path = line.split("  ", 1)
-                result[path] = digest
+    for out in common.run_chunks([python, DUMP, "--digest"], files, 8, os.cpu_count() or 2):
+        for line in out.splitlines():
+            digest, path = line.split("  ", 1)
+            result[path] = digest
     return result
 
 
@@ -90,31 +58,19 @@ def first_difference(binary, python, version, path, context):
 
 
 def check(version, binary, show, context, list_all):
-    python = venv_python(version)
+    python = common.venv_python(version)
     t0 = time.time()
-    stdlib, full, files = stdlib_files(python)
-    script_hash = file_hash(DUMP)[:12]
-    os.makedirs(CACHE, exist_ok=True)
+    stdlib, full, _, files = common.stdlib_files(python)
+    script_hash = common.file_hash(DUMP)[:12]
     cache_path = os.path.join(CACHE, "py%s-%s.json" % (full, script_hash))
-    cache = {}
-    if os.path.exists(cache_path):
-        with open(cache_path) as f:
-            cache = json.load(f)
-    hashes = {p: file_hash(p) for p in files}
-    missing = [p for p in files if hashes[p] not in cache]
-    if missing:
-        ref = reference_digests(python, missing)
-        for p in missing:
-            cache[hashes[p]] = ref[p]
-        with open(cache_path + ".tmp", "w") as f:
-            json.dump(cache, f)
-        os.replace(cache_path + ".tmp", cache_path)
+    cache, hashes, computed = common.reference_answers(cache_path, files,
+                                                       lambda missing: reference_digests(python, missing))
     t1 = time.time()
     ours = covalesce_digests(binary, version, files)
     t2 = time.time()
     bad = [p for p in files if ours.get(p) != cache[hashes[p]]]
     print("Python %s: %d files under %s, %d mismatching (reference %.1fs, %d computed; covalesce %.1fs)" %
-          (full, len(files), stdlib, len(bad), t1 - t0, len(missing), t2 - t1))
+          (full, len(files), stdlib, len(bad), t1 - t0, computed, t2 - t1))
     for p in (bad if list_all else bad[:show]):
         print("  MISMATCH %s" % os.path.relpath(p, stdlib))
         if not list_all:

@@ -18,8 +18,6 @@ version, the interpreter's full version, reference.py's hash, the settings and e
 content hash, so warm runs only run covalesce.
 """
 import argparse
-import concurrent.futures
-import hashlib
 import json
 import os
 import subprocess
@@ -28,9 +26,12 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+import corpus as common  # noqa: E402  (tests/corpus.py)
+
+ROOT = common.ROOT
 REFERENCE = os.path.join(HERE, "reference.py")
-CACHE = os.path.join(os.path.expanduser("~"), ".cache", "covalesce", "stmt-ref")
+CACHE = os.path.join(common.CACHE_ROOT, "stmt-ref")
 
 DEFAULT_EXCLUDE = [
     r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
@@ -51,55 +52,20 @@ SETTINGS = {
 FIELDS = ("statements", "excluded", "multiline", "num_lines", "regions")
 
 
-def venv_python(version):
-    return os.path.join(ROOT, ".venvs", "py" + version, "bin", "python")
-
-
-def stdlib_files(python, corpus=None):
-    """The interpreter's stdlib directory (or `corpus`), its version, coverage.py's version,
-    and every .py file below the directory (site-packages skipped unless it is the corpus)."""
-    out = subprocess.check_output(
-        [python, "-c", "import sysconfig, platform, coverage; print(sysconfig.get_paths()['stdlib']); "
-                       "print(platform.python_version()); print(coverage.__version__)"],
-        text=True).split("\n")
-    stdlib, full, cov = out[0], out[1], out[2]
-    if corpus:
-        stdlib = os.path.abspath(corpus)
-    files = []
-    for root, dirs, names in os.walk(stdlib):
-        dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
-        for n in sorted(names):
-            if n.endswith(".py"):
-                files.append(os.path.join(root, n))
-    return stdlib, full, cov, files
-
-
-def file_hash(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def text_hash(text):
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+venv_python = common.venv_python
+stdlib_files = common.stdlib_files
+file_hash = common.file_hash
+text_hash = common.text_hash
 
 
 def run_reference(python, settings, files, jobs):
     """coverage.py's results per path, from parallel chunks of files."""
     arg = json.dumps({"exclude": settings["exclude"]})
-    chunks = [files[i::jobs * 4] for i in range(jobs * 4)]
-
-    def run(chunk):
-        if not chunk:
-            return ""
-        return subprocess.run([python, REFERENCE, arg] + chunk, capture_output=True, text=True,
-                              check=True).stdout
-
     result = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
-        for out in ex.map(run, chunks):
-            for line in out.splitlines():
-                r = json.loads(line)
-                result[r.pop("path")] = r
+    for out in common.run_chunks([python, REFERENCE, arg], files, jobs * 4, jobs):
+        for line in out.splitlines():
+            r = json.loads(line)
+            result[r.pop("path")] = r
     return result
 
 
@@ -182,24 +148,11 @@ def check(version, set_name, binary, show, jobs, list_all, corpus=None):
     python = venv_python(version)
     t0 = time.time()
     stdlib, full, cov, files = stdlib_files(python, corpus)
-    with open(REFERENCE, "rb") as f:
-        script = hashlib.sha256(f.read()).hexdigest()[:12]
-    os.makedirs(CACHE, exist_ok=True)
+    script = common.file_hash(REFERENCE)[:12]
     cache_path = os.path.join(CACHE, "cov%s-py%s-%s-%s.json" % (
         cov, full, script, text_hash(json.dumps(settings["exclude"]))))
-    cache = {}
-    if os.path.exists(cache_path):
-        with open(cache_path) as f:
-            cache = json.load(f)
-    hashes = {p: file_hash(p) for p in files}
-    missing = [p for p in files if hashes[p] not in cache]
-    if missing:
-        ref = run_reference(python, settings, missing, jobs)
-        for p in missing:
-            cache[hashes[p]] = normalize_error(ref[p], p)
-        with open(cache_path + ".tmp", "w") as f:
-            json.dump(cache, f)
-        os.replace(cache_path + ".tmp", cache_path)
+    cache, hashes, computed = common.reference_answers(
+        cache_path, files, lambda missing: run_reference(python, settings, missing, jobs), normalize_error)
     t1 = time.time()
     ours, timing = run_native(binary, version, settings, files)
     t2 = time.time()
@@ -216,7 +169,7 @@ def check(version, set_name, binary, show, jobs, list_all, corpus=None):
             fallbacks.append((p, mine))
     print("Python %s, %s exclusions%s: %d files, %d mismatching, %d parse errors left to the fallback "
           "(reference %.1fs, %d computed; covalesce %.1fs)" %
-          (full, set_name, " over " + stdlib if corpus else "", len(files), counts["mismatch"], counts["fallback"], t1 - t0, len(missing), t2 - t1))
+          (full, set_name, " over " + stdlib if corpus else "", len(files), counts["mismatch"], counts["fallback"], t1 - t0, computed, t2 - t1))
     for p, ref, mine in (bad if list_all else bad[:show]):
         print("  MISMATCH %s" % os.path.relpath(p, stdlib))
         if not list_all:

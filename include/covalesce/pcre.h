@@ -1,7 +1,7 @@
 // A small RAII wrapper over PCRE2 for the regexes coverage.py writes in Python `re` syntax: the
 // [paths] prefix regexes, the glob tokenizer, $VAR expansion, and the validity check of the
 // [report] regex lists. Compiled as UTF + Unicode properties, '\n' newlines, like Python's str
-// patterns. Private to src/config.
+// patterns. Used by src/config and src/report.
 #pragma once
 #include <memory>
 #include <optional>

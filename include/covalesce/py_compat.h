@@ -1,6 +1,6 @@
 // Small pieces of Python's str/int/float/re behaviour that coverage.py's config and path code
 // leans on: repr() quoting (debug lines and error texts show Python reprs), str.strip(),
-// str.splitlines(), int()/float() parsing and re.escape(). Private to src/config.
+// str.splitlines(), int()/float() parsing and re.escape(). Used by src/config and src/report.
 #pragma once
 #include <optional>
 #include <string>

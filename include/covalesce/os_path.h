@@ -1,7 +1,7 @@
 // The os.path behaviour coverage.py's file handling rests on, on a POSIX host: posixpath.join /
 // normpath / abspath / realpath / expanduser, ntpath.isabs (which changed in Python 3.13), and
 // os.path.exists. Paths relative to `cwd` are resolved against it rather than the process's
-// directory, so nothing depends on global state. Private to src/config.
+// directory, so nothing depends on global state. Used by src/config and src/report.
 #pragma once
 #include <string>
 #include <string_view>
