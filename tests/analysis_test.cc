@@ -80,6 +80,22 @@ TEST(AnalysisJson, RoundTripsErrors) {
   EXPECT_FALSE(back->ok());
 }
 
+// Found by fuzz/analysis_json_fuzz.cc: a text whose fields ToJson could not write back
+// (branch fields without "arcs", tokens without "source_lines", analysis fields beside an
+// error, plugin fields without a plugin) was accepted and changed on a round trip; no writer
+// makes one, so it is unreadable.
+TEST(AnalysisJson, RejectsShapesNoWriterMakes) {
+  const std::string head = R"({"path":"/p/a.py","filename":"/p/a.py","should_be_python":true)";
+  const std::string body = R"(,"statements":[1],"excluded":[],"multiline":[],"num_lines":1,"regions":[])";
+  EXPECT_TRUE(FromJson(head + body + "}").ok());
+  EXPECT_TRUE(FromJson(head + body + R"(,"arcs":[[1,-1]],"exit_counts":[[1,1]],"no_branch":[],"with_jump_fixers":[],"arc_fragments":[]})").ok());
+  EXPECT_FALSE(FromJson(head + body + R"(,"exit_counts":[[1,1]]})").ok());
+  EXPECT_FALSE(FromJson(head + body + R"(,"tokens":[[["key","x"]]]})").ok());
+  EXPECT_FALSE(FromJson(head + R"(,"relative_filename":"a.py")" + body + "}").ok());
+  EXPECT_FALSE(FromJson(head + R"(,"error":{"kind":"other","type":"E","message":"m"})" + body + "}").ok());
+  EXPECT_TRUE(FromJson(head + R"(,"error":{"kind":"other","type":"E","message":"m"}})").ok());
+}
+
 TEST(AnalysisJson, ReadsTheHelpersOutput) {
   // A line as the helper prints it: spacing, field order and unknown fields are free.
   auto fa = FromJson(R"({"filename": "/a.py", "path": "a.py", "new_field": {"x": [1]},

@@ -4,10 +4,12 @@
 // on the line CPython reports. Plus tokenizer, decoding and version-gating unit tests. The
 // whole-stdlib comparison is scripts/ast-fidelity.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -330,4 +332,114 @@ TEST(PythonParser, StdlibSampleKeepsTokenBoundaries) {
     ASSERT_FALSE(out.failed) << name;
     CheckTokenBoundaries(ss.str(), PyVersion::k313, out.tree.module);
   }
+}
+
+namespace {
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string NestedIfs(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += std::string(size_t(i), ' ') + "if 1:\n";
+  return out + std::string(size_t(n), ' ') + "pass\n";
+}
+
+// Runs fn on a thread with a 1 MiB stack, a quarter of a oneTBB worker's.
+void OnSmallStack(const std::function<void()>& fn) {
+  struct Job {
+    const std::function<void()>* fn;
+    static void* Run(void* p) {
+      (*static_cast<Job*>(p)->fn)();
+      return nullptr;
+    }
+  } job{&fn};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, size_t(1) << 20);
+  pthread_t t;
+  ASSERT_EQ(pthread_create(&t, &attr, &Job::Run, &job), 0);
+  pthread_join(t, nullptr);
+  pthread_attr_destroy(&attr);
+}
+
+}  // namespace
+
+// CPython's tokenizer limits, at and just past each one (found by fuzzing: 5000 nested
+// brackets overflowed the stack). When the pinned interpreters are present, CPython's dump
+// is the expectation; otherwise the texts CPython 3.11-3.13 give.
+TEST(PythonParser, TokenizerLimitsAreCPythons) {
+  struct Case {
+    std::string src;
+    PyVersion since;
+    int line;  // 0: accepted
+    const char* message;
+  };
+  const Case cases[] = {
+      {Repeat("(", 200) + Repeat(")", 200) + "\n", PyVersion::k311, 0, ""},
+      {Repeat("(", 201) + Repeat(")", 201) + "\n", PyVersion::k311, 1, "too many nested parentheses"},
+      {"x = [\n" + Repeat("{", 200) + "\n", PyVersion::k311, 2, "too many nested parentheses"},
+      {NestedIfs(99), PyVersion::k311, 0, ""},
+      {NestedIfs(100), PyVersion::k311, 101, "too many levels of indentation"},
+      {Repeat("f\"{", 149) + "1" + Repeat("}\"", 149) + "\n", PyVersion::k312, 0, ""},
+      {Repeat("f\"{", 150) + "1" + Repeat("}\"", 150) + "\n", PyVersion::k312, 1, "too many nested f-strings"},
+  };
+  for (const Case& c : cases) {
+    for (PyVersion v : kAll) {
+      if (v < c.since) continue;
+      SCOPED_TRACE(c.src.substr(0, 40) + " on " + PyVersionName(v));
+      ParseOutcome out = ParseModule(c.src, v);
+      EXPECT_EQ(out.failed, c.line != 0) << out.error.message;
+      if (c.line) {
+        EXPECT_EQ(out.error.lineno, c.line);
+        EXPECT_EQ(out.error.message, c.message);
+      }
+      std::string ref = CPythonDump(c.src, v);
+      if (!ref.empty()) EXPECT_EQ(DumpOutcome(out, v), ref);
+    }
+  }
+}
+
+// Sources that nest thousands deep parse (or fail cleanly past the parser's limit) and dump
+// without overflowing even a small thread stack: deep work moves to a large stack of its own.
+// (Found by fuzzing: unary chains, lambdas, elif chains and long operator chains overflowed
+// the stack in the parser or the dump.) Every construct here at 2900 levels is within what
+// CPython 3.11-3.13 parse; dumps (which grow with the square of the depth) are taken at 1000.
+TEST(PythonParser, DeepSourcesNeverOverflowTheStack) {
+  const std::function<std::string(int)> nested[] = {
+      [](int n) { return Repeat("-", n) + "1\n"; },
+      [](int n) { return Repeat("not ", n) + "1\n"; },
+      [](int n) { return Repeat("1 if 2 else ", n) + "1\n"; },
+      [](int n) { return Repeat("lambda: ", n) + "1\n"; },
+      [](int n) { return Repeat("2**", n) + "1\n"; },
+      [](int n) { return "if a: pass\n" + Repeat("elif a: pass\n", n); },
+      [](int n) { return Repeat("(-", n / 15) + "1" + Repeat(")", n / 15) + "\n"; },
+      [](int n) { return "1" + Repeat(" + 1", n) + "\n"; },
+      [](int n) { return "x" + Repeat(".y", n) + "\n"; },
+      [](int n) { return "f" + Repeat("()", n) + "\n"; },
+  };
+  OnSmallStack([&] {
+    for (const auto& make : nested) {
+      for (PyVersion v : kAll) {
+        const std::string src = make(2900);
+        SCOPED_TRACE(src.substr(0, 30) + " on " + PyVersionName(v));
+        ParseOutcome out = ParseModule(src, v);
+        EXPECT_FALSE(out.failed) << out.error.message;
+        ParseOutcome small = ParseModule(make(1000), v);
+        EXPECT_NE(DumpOutcome(small, v).find("Module"), std::string::npos);
+      }
+    }
+    // Left-associative chains nest as deep as they are long (3.11 parses 100000 with a high
+    // recursion limit).
+    EXPECT_FALSE(ParseModule("1" + Repeat(" + 1", 50000) + "\n", PyVersion::k311).failed);
+    // Past 6000 levels CPython's parser gives up too (MemoryError: too complex to parse).
+    for (const std::string& src : {Repeat("-", 7000) + "1\n", Repeat("lambda: ", 7000) + "1\n"}) {
+      ParseOutcome out = ParseModule(src, PyVersion::k313);
+      EXPECT_TRUE(out.failed);
+      EXPECT_EQ(out.error.message, "too complex to parse (nested too deeply)");
+    }
+  });
 }

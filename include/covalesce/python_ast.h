@@ -372,6 +372,7 @@ struct ParseOutcome {
   ParsedModule tree;           // valid when !error
   bool failed = false;
   SyntaxErrorInfo error;
+  bool deep = false;           // the tree may be too deep to walk on a pool thread's stack
 };
 
 // Decodes (BOM, PEP 263 cookie), tokenizes and parses `source` (raw file bytes) as `version`.

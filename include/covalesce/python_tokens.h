@@ -5,6 +5,7 @@
 // same lines it does.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,5 +63,12 @@ struct TokenStream {
 // Tokenizes decoded text. Under 3.11 an f-string is one String token; from 3.12 it is
 // FStringStart, FStringMiddle / replacement-field tokens, FStringEnd (PEP 701).
 bool Tokenize(std::string_view text, PyVersion version, TokenStream& out, SyntaxErrorInfo& err);
+
+// Whether parsing these tokens, or walking the tree they make, may recurse deeper than a
+// pool thread's stack allows (a logical line of hundreds of tokens, a long 'elif' chain).
+bool MayNestDeeply(const std::vector<Token>& tokens);
+// Runs fn on a thread with a 256 MiB stack (address space, touched only as used) and waits.
+// fn must not throw.
+void RunWithLargeStack(const std::function<void()>& fn);
 
 }  // namespace covalesce::py

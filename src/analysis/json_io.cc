@@ -286,6 +286,22 @@ bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
   });
 }
 
+// Whether fa has the shape every writer gives (ToJson, the helper): plugin fields with a
+// plugin, nothing but the error with an error, branch fields with "arcs", tokens with
+// "source_lines". Anything else ToJson could not write back, so it is not ours.
+bool WriterShape(const FileAnalysis& fa) {
+  if (fa.plugin.empty() && (!fa.relative_filename.empty() || !fa.region_kinds.empty())) return false;
+  if (!fa.ok() && (!fa.statements.empty() || !fa.excluded.empty() || !fa.multiline.empty() ||
+                   !fa.regions.empty() || fa.num_lines != 0 || fa.has_arcs || fa.has_source)) {
+    return false;
+  }
+  if (!fa.has_arcs && (!fa.exit_counts.empty() || !fa.no_branch.empty() || !fa.with_jump_fixers.empty() ||
+                       !fa.arc_fragments.empty())) {
+    return false;
+  }
+  return fa.has_source || fa.tokens.empty();
+}
+
 }  // namespace
 
 std::string ToJson(const FileAnalysis& fa) {
@@ -410,7 +426,7 @@ Result<FileAnalysis> FromJson(std::string_view json) {
   od::document doc;
   od::value root;
   FileAnalysis fa;
-  if (parser.iterate(padded).get(doc) || doc.get_value().get(root) || !ReadAnalysis(root, fa)) {
+  if (parser.iterate(padded).get(doc) || doc.get_value().get(root) || !ReadAnalysis(root, fa) || !WriterShape(fa)) {
     std::string head(json.substr(0, 80));
     return Error{"Unreadable analysis JSON: " + head + (json.size() > 80 ? "..." : "")};
   }

@@ -252,6 +252,8 @@ void ShardMerger::SeedFromTarget(const Shard& target) { impl_->SeedFromTarget(ta
 Status ShardMerger::Merge(Shard& shard) { return impl_->Merge(shard); }
 CoverageData ShardMerger::Finish() { return impl_->Finish(); }
 
+namespace {
+
 // A combine input or target: slipcover JSON when it starts like JSON, else coverage.py's SQLite.
 Result<Shard> ReadInput(const std::string& path, const SlipcoverReadOptions& slipcover) {
   if (IsJsonFile(path)) return ReadSlipcoverShard(path, slipcover);

@@ -107,7 +107,7 @@ class PageFile {
       } else if (t <= 6) {
         static const size_t kLen[] = {0, 1, 2, 3, 4, 6, 8};
         len = kLen[t];
-        if (body + len > end) return false;
+        if (len > size_t(end - body)) return false;
         int64_t x = int8_t(body[0]);  // sign from the first byte
         for (size_t k = 1; k < len; ++k) x = (x << 8) | body[k];
         v.kind = Value::kInt;
@@ -119,14 +119,15 @@ class PageFile {
         v.kind = Value::kInt;
         v.i = int64_t(t - 8);
       } else if (t >= 12) {
+        // A length up to 2^63 from a corrupt header: compared, never added to a pointer.
         len = size_t((t - 12) / 2);
         v.kind = (t & 1) ? Value::kText : Value::kBlob;
-        if (body + len > end) return false;
+        if (len > size_t(end - body)) return false;
         v.bytes = std::string_view(reinterpret_cast<const char*>(body), len);
       } else {
         return false;
       }
-      if (body + len > end) return false;
+      if (len > size_t(end - body)) return false;
       body += len;
       if (have < ncols) out[have] = v;
       ++have;
@@ -164,7 +165,7 @@ class PageFile {
       if (!Varint(p, page_end, payload) || !Varint(p, page_end, rowid)) return false;
       const uint64_t max_local = usable_ - 35;
       if (payload <= max_local) {
-        if (p + payload > page_end) return false;
+        if (payload > uint64_t(page_end - p)) return false;
         if (!row(int64_t(rowid), std::string_view(reinterpret_cast<const char*>(p), payload))) return false;
         continue;
       }
@@ -172,7 +173,7 @@ class PageFile {
       const uint64_t min_local = (uint64_t(usable_ - 12) * 32 / 255) - 23;
       uint64_t local = min_local + (payload - min_local) % (usable_ - 4);
       if (local > max_local) local = min_local;
-      if (p + local + 4 > page_end) return false;
+      if (local + 4 > uint64_t(page_end - p)) return false;
       overflow_.assign(reinterpret_cast<const char*>(p), local);
       uint32_t next = Be32(p + local);
       while (overflow_.size() < payload) {
@@ -265,7 +266,8 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   if (!db.Open()) return std::nullopt;
 
   // sqlite_schema (page 1): type, name, tbl_name, rootpage, sql.
-  std::unordered_map<std::string_view, uint32_t> roots;
+  // Names copied: a spilled row's bytes live in a buffer the next spilled row overwrites.
+  std::unordered_map<std::string, uint32_t> roots;
   int tables = 0;
   bool ok = db.ScanTable(1, [&](int64_t, std::string_view rec) {
     Value v[5];
@@ -274,7 +276,7 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
     if (v[0].kind == Value::kText && v[0].bytes == "table") {
       ++tables;
       if (v[3].kind != Value::kInt) return false;
-      roots[v[1].bytes] = uint32_t(v[3].i);
+      roots[std::string(v[1].bytes)] = uint32_t(v[3].i);
     }
     return true;
   });
@@ -308,13 +310,14 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   if (!scan("meta", 2, [&](int64_t, Value* v) {
         if (v[0].kind == Value::kText && v[0].bytes == "has_arcs") {
           // coverage.py: bool(int(value)); anything but a plain integer text goes the slow way.
+          // A digit string is true when any digit is not 0 (it may not fit in 64 bits).
           if (v[1].kind != Value::kText || v[1].bytes.empty()) return false;
-          int64_t x = 0;
+          bool nonzero = false;
           for (char c : v[1].bytes) {
             if (c < '0' || c > '9') return false;
-            x = x * 10 + (c - '0');
+            nonzero |= c != '0';
           }
-          shard.meta_has_arcs = x != 0;
+          shard.meta_has_arcs = nonzero;
         }
         return true;
       })) {
@@ -347,7 +350,8 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
 
   shard.line_offsets.push_back(0);
   if (!scan("line_bits", 3, [&](int64_t, Value* v) {
-        if (v[2].kind != Value::kBlob) return false;
+        // Ids stored as another type (text '1 ', a real) SQLite converts; this reader declines.
+        if (v[0].kind != Value::kInt || v[1].kind != Value::kInt || v[2].kind != Value::kBlob) return false;
         uint32_t f = lookup(file_ids, v[0]), c = lookup(context_ids, v[1]);
         if (f == kMissing || c == kMissing) return true;  // dropped, as coverage.py's joins do
         shard.line_file.push_back(f);

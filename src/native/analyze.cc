@@ -127,26 +127,6 @@ using py::Kind;
 // Trees deeper than this are walked on a thread with a large stack.
 constexpr int kDeepTree = 200;
 
-void RunWithLargeStack(const std::function<void()>& fn) {
-  struct Job {
-    const std::function<void()>* fn;
-    static void* Run(void* p) {
-      (*static_cast<Job*>(p)->fn)();
-      return nullptr;
-    }
-  } job{&fn};
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, size_t(256) << 20);  // address space only, until touched
-  pthread_t thread;
-  if (pthread_create(&thread, &attr, &Job::Run, &job) == 0) {
-    pthread_join(thread, nullptr);
-  } else {
-    fn();  // no thread to be had: try on this one
-  }
-  pthread_attr_destroy(&attr);
-}
-
 // A small dense set of line numbers.
 struct LineSet {
   std::vector<char> bits;
@@ -219,18 +199,28 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   }
   py::Arena arena;
   const py::ModuleNode* module = nullptr;
+  bool deep = false;  // parse and walks may recurse too deep for this thread's stack
   {
     std::vector<py::Token> toks;
     toks.reserve(ts.tokens.size());
     for (const py::Token& t : ts.tokens)
       if (t.kind != py::Tok::Comment && t.kind != py::Tok::NL) toks.push_back(t);
+    deep = py::MayNestDeeply(toks);
     py::Parser parser(text, std::move(toks), version, arena);
-    try {
-      module = parser.ParseFile();
-    } catch (const py::ParseFail& f) {
+    std::optional<py::ParseFail> failed;
+    auto parse = [&] {
+      try {
+        module = parser.ParseFile();
+      } catch (const py::ParseFail& f) {
+        failed = f;
+      }
+    };
+    if (deep) py::RunWithLargeStack(parse);
+    else parse();
+    if (failed) {
       SetError(r, FileAnalysis::ErrorKind::kNotPython, "NotPython",
-               NotPythonMessage(fa.filename, f.info.message, f.info.lineno), true,
-               "syntax error at line " + std::to_string(f.info.lineno));
+               NotPythonMessage(fa.filename, failed->info.message, failed->info.lineno), true,
+               "syntax error at line " + std::to_string(failed->info.lineno));
       return r;
     }
   }
@@ -267,7 +257,7 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
     }
     fa.regions = native::CodeRegions(module);
   };
-  if (facts.depth_bound > kDeepTree) RunWithLargeStack(walks);
+  if (deep || facts.depth_bound > kDeepTree) py::RunWithLargeStack(walks);
   else walks();
   if (ce.recursion) {
     SetError(r, FileAnalysis::ErrorKind::kOther, "RecursionError", ce.message, true,
@@ -359,7 +349,7 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   if (settings.branch) {  // arcs.cc: PythonParser.arcs(), exit_counts(), no_branch_lines()
     std::string unsupported;
     auto branches = [&] { unsupported = native::AnalyzeArcs(module, raw, arc_rules, fa); };
-    if (facts.depth_bound > kDeepTree) RunWithLargeStack(branches);
+    if (deep || facts.depth_bound > kDeepTree) py::RunWithLargeStack(branches);
     else branches();
     if (!unsupported.empty()) {
       r.fallback = true;
@@ -462,7 +452,10 @@ Result<std::vector<LineNo>> NativeRawStatements(std::string_view source_bytes, s
   if (native::DecodeLikeCoverage(source_bytes, src, why) != DecodeStatus::kOk) return Error{why};
   py::ParseOutcome outcome = py::ParseModule(src.text, *v);
   if (outcome.failed) return Error{outcome.error.message + " at line " + std::to_string(outcome.error.lineno)};
-  return native::RawStatementLines(outcome.tree.module, native::RulesFor(*v));
+  if (!outcome.deep) return native::RawStatementLines(outcome.tree.module, native::RulesFor(*v));
+  std::vector<LineNo> lines;  // the walk recurses as deep as the tree
+  py::RunWithLargeStack([&] { lines = native::RawStatementLines(outcome.tree.module, native::RulesFor(*v)); });
+  return lines;
 }
 
 }  // namespace covalesce

@@ -95,14 +95,19 @@ ParseOutcome ParseModule(std::string_view source, PyVersion version) {
   toks.reserve(ts.tokens.size());
   for (const Token& t : ts.tokens)
     if (t.kind != Tok::Comment && t.kind != Tok::NL) toks.push_back(t);
+  out.deep = MayNestDeeply(toks);
   Parser parser(text, std::move(toks), version, *arena);
-  try {
-    out.tree.module = parser.ParseFile();
-  } catch (const ParseFail& f) {
-    out.failed = true;
-    out.error = f.info;
-    return out;
-  }
+  auto parse = [&] {
+    try {
+      out.tree.module = parser.ParseFile();
+    } catch (const ParseFail& f) {
+      out.failed = true;
+      out.error = f.info;
+    }
+  };
+  if (out.deep) RunWithLargeStack(parse);
+  else parse();
+  if (out.failed) return out;
   out.tree.arena = std::move(arena);
   return out;
 }

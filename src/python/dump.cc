@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "covalesce/python_ast.h"
+#include "covalesce/python_tokens.h"
 
 namespace covalesce::py {
 namespace {
@@ -536,7 +537,10 @@ std::string DumpOutcome(const ParseOutcome& outcome, PyVersion version) {
     int line = outcome.error.lineno;
     return "SyntaxError line " + (line < 0 ? std::string("None") : std::to_string(line)) + "\n";
   }
-  return DumpAst(outcome.tree.module, version);
+  if (!outcome.deep) return DumpAst(outcome.tree.module, version);
+  std::string dump;  // the dump recurses as deep as the tree
+  RunWithLargeStack([&] { dump = DumpAst(outcome.tree.module, version); });
+  return dump;
 }
 
 }  // namespace covalesce::py

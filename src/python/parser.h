@@ -196,11 +196,26 @@ class Parser {
   void FString311(const Token& t, std::vector<StrPiece>& pieces);
   Node* ParseSubExpression311(std::string_view expr, int line, int col, size_t off);
 
+  // The recursion guard. CPython's parser gives up past 6000 levels of its rules (MAXSTACK: a
+  // MemoryError, "too complex to parse"); each construct that nests here (an expression, a
+  // 'not', a unary operator, an 'elif') costs CPython at least one level, so a source CPython
+  // parses never reaches the limit, and no source exhausts the stack.
+  static constexpr int kMaxNesting = 6000;
+  struct Nest {
+    Parser& p;
+    explicit Nest(Parser& parser) : p(parser) {
+      if (p.nesting_ >= kMaxNesting) p.Fail(p.T().lineno, "too complex to parse (nested too deeply)");
+      ++p.nesting_;
+    }
+    ~Nest() { --p.nesting_; }
+  };
+
   std::string_view src_;
   std::vector<Token> toks_;
   PyVersion v_;
   Arena& a_;
   size_t p_ = 0;
+  int nesting_ = 0;
   int fstring_depth_ = 0;
   std::string str_scratch_;  // Strings()' decoding buffer, reused from literal to literal
 };

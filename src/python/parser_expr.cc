@@ -94,6 +94,7 @@ Node* Parser::NamedExpression() {
 }
 
 Node* Parser::Expression() {
+  Nest nest(*this);
   if (AtKw(Kw::Lambda)) return Lambda();
   size_t start = p_;
   Node* body = Disjunction();
@@ -149,6 +150,7 @@ Node* Parser::Conjunction() {
 
 Node* Parser::Inversion() {
   if (AtKw(Kw::Not)) {
+    Nest nest(*this);
     size_t start = p_++;
     auto* u = a_.make<UnaryOpNode>();
     u->kind = Kind::UnaryOp;
@@ -235,6 +237,7 @@ Node* Parser::Factor() {
     case Tok::Tilde: op = UnaryOpKind::Invert; break;
     default: return Power();
   }
+  Nest nest(*this);
   size_t start = p_++;
   auto* u = a_.make<UnaryOpNode>();
   u->kind = Kind::UnaryOp;

@@ -295,6 +295,7 @@ Arguments* Parser::Parameters(Tok close, bool lambda) {
 }
 
 Node* Parser::IfStmt(size_t start) {
+  Nest nest(*this);  // an 'elif' is an If nested in the orelse
   ++p_;  // 'if' or 'elif'
   auto* n = a_.make<IfNode>();
   n->kind = Kind::If;

@@ -516,6 +516,7 @@ Node* Parser::ParseSubExpression311(std::string_view expr, int line, int col, si
   }
   Parser sub_parser(text, std::move(toks), PyVersion::k311, a_);
   sub_parser.fstring_depth_ = fstring_depth_ + 1;
+  sub_parser.nesting_ = nesting_;
   Node* e = sub_parser.StarExpressions();
   if (!sub_parser.At(Tok::EndMarker)) sub_parser.FailHere("f-string: invalid syntax");
   return e;

@@ -33,6 +33,12 @@ struct StrSpecialTable {
 };
 constexpr StrSpecialTable kStrSpecial;
 
+// CPython's tokenizer limits (Parser/tokenizer.h): MAXLEVEL open brackets, MAXINDENT
+// indentation levels (the stack includes column 0), MAXFSTRINGLEVEL nested f-strings (3.12+).
+constexpr size_t kMaxLevel = 200;
+constexpr size_t kMaxIndent = 100;
+constexpr size_t kMaxFStringLevel = 150;
+
 // Keyword of a name (Kw::None_ if none): a switch on the first character, then at most four
 // comparisons, because every Name token is looked up.
 Kw KeywordOf(std::string_view s) {
@@ -309,6 +315,7 @@ class Lexer {
     if (col == indents_.back()) {
       if (altcol != alt_.back()) Fail(lineno_, "inconsistent use of tabs and spaces in indentation");
     } else if (col > indents_.back()) {
+      if (indents_.size() >= kMaxIndent) Fail(lineno_, "too many levels of indentation");
       if (altcol <= alt_.back()) Fail(lineno_, "inconsistent use of tabs and spaces in indentation");
       indents_.push_back(col);
       alt_.push_back(altcol);
@@ -387,6 +394,7 @@ class Lexer {
     int start_line = lineno_;
     if (fstr && v_ >= PyVersion::k312) {
       i_ += triple ? 3 : 1;
+      if (fstack_.size() + 2 > kMaxFStringLevel) Fail(lineno_, "too many nested f-strings");
       Emit(Tok::FStringStart, start, i_);
       fstack_.push_back(FMode{q, triple, raw, FState::Literal, start_line, {}});
       return;
@@ -517,7 +525,7 @@ class Lexer {
 
   void OpenParen(char c) {
     // CPython's tokenizer: MAXLEVEL (200) brackets open at once, then a SyntaxError.
-    if (paren_ >= 200) Fail(lineno_, "too many nested parentheses");
+    if (size_t(paren_) >= kMaxLevel) Fail(lineno_, "too many nested parentheses");
     ++paren_;
     parens_.push_back({c, lineno_});
   }
