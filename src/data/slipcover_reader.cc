@@ -201,7 +201,8 @@ std::vector<SlipcoverArc> MapSlipcoverBranches(const SlipcoverFile& file,
   size_t dropped = 0;
   auto matches = [](int32_t slip_to, int32_t cov_to) { return slip_to == 0 ? cov_to < 0 : slip_to == cov_to; };
 
-  for (auto [f, t] : file.executed_branches) {
+  for (auto [f, t_binding] : file.executed_branches) {
+    const int32_t t = t_binding;  // a plain variable: clang 14 cannot capture a structured binding
     const std::vector<int32_t>* d = dests_of(f);
     if (!d) {
       ++dropped;
