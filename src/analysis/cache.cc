@@ -89,7 +89,11 @@ Result<std::unique_ptr<AnalysisCache>> AnalysisCache::Open(const std::string& di
     case Opened::kDamaged:
       if (Status s = cache->Rebuild(); !s) return s.error();
       break;
-    case Opened::kFailed: return Error{"Couldn't open the analysis cache '" + cache->path_ + "': " + why};
+    case Opened::kFailed:
+      // An existing file SQLite will not use (a mangled header: "unsupported file format") is
+      // damage too: the cache is only ever a copy, so it is rebuilt rather than trusted.
+      if (access(cache->path_.c_str(), F_OK) == 0 && cache->Rebuild()) break;
+      return Error{"Couldn't open the analysis cache '" + cache->path_ + "': " + why};
   }
   return cache;
 }
