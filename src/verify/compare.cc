@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "covalesce/utf8.h"
 #include "covalesce/verify.h"
 
 namespace covalesce::verify {
@@ -34,24 +35,6 @@ size_t StringEnd(std::string_view s, size_t p) {
     else if (s[i] == '"') return i + 1;
   }
   return std::string_view::npos;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += char(cp);
-  } else if (cp < 0x800) {
-    out += char(0xC0 | (cp >> 6));
-    out += char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += char(0xE0 | (cp >> 12));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  } else {
-    out += char(0xF0 | (cp >> 18));
-    out += char(0x80 | ((cp >> 12) & 0x3F));
-    out += char(0x80 | ((cp >> 6) & 0x3F));
-    out += char(0x80 | (cp & 0x3F));
-  }
 }
 
 // A JSON string token's value as UTF-8, whose byte order is Python's str order.
