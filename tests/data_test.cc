@@ -215,6 +215,36 @@ TEST(PageReader, IdsStoredAsTextAreLeftToSqlite) {
   ExpectReadersAgree(dir / "l", false);
 }
 
+TEST(PageReader, ASchemaOtherThanCoveragePysIsLeftToSqlite) {
+  // SQLite reads columns by the names in the CREATE text; the page reader read them by
+  // position, so a healthy file whose line_bits text names its first two columns the other
+  // way round gave other rows than SQLite (found by the shard_reader fuzzer).
+  TempDir dir;
+  CoverageData lines;
+  lines.contexts = {"", "ctx"};
+  lines.files = {FileCoverage{"/src/a.py", "", {1}, {LineBitmap{0x0e}}, {}, {}}};
+  ASSERT_TRUE(WriteDataFile(lines, dir / "l", "7.17.3").ok());
+  ExpectReadersAgree(dir / "l", true);
+  ExecSql(dir / "l", {"PRAGMA writable_schema=ON",
+                      "UPDATE sqlite_master SET sql = 'CREATE TABLE line_bits (context_id integer, file_id integer, "
+                      "numbits blob, unique (context_id, file_id))' WHERE name = 'line_bits'"});
+  ExpectReadersAgree(dir / "l", false);
+  auto swapped = ReadShard(dir / "l");
+  ASSERT_TRUE(swapped.ok());
+  EXPECT_TRUE(swapped->line_file.empty());  // file_id 2 and context_id 1: no such file, dropped
+
+  // coverage.py's own text, comments and indentation included, is read directly; so is a
+  // file with one more object in its schema only through SQLite.
+  WriteArcShard(dir / "c");
+  ExecSql(dir / "c", {"PRAGMA writable_schema=ON",
+                      "UPDATE sqlite_master SET sql = 'CREATE TABLE tracer (\n    -- A row per file.\n    file_id "
+                      "integer primary key,\n    tracer text,\n    foreign key (file_id) references file (id)\n)' "
+                      "WHERE name = 'tracer'"});
+  ExpectReadersAgree(dir / "c", true);
+  ExecSql(dir / "c", {"CREATE TABLE extra (x)"});
+  ExpectReadersAgree(dir / "c", false);
+}
+
 TEST(PageReader, HasArcsBeyondSixtyFourBits) {
   // bool(int('18446744073709551616')) is True; the page reader's int64 used to wrap to 0
   // (and overflow a signed integer on the way).

@@ -21,6 +21,7 @@
 
 #include "covalesce/kernels.h"
 #include "covalesce/shard_reader.h"
+#include "page_writer.h"
 
 namespace covalesce {
 namespace {
@@ -51,6 +52,33 @@ bool Varint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
   if (p >= end) return false;
   out = (v << 8) | *p++;
   return true;
+}
+
+// A CREATE statement reduced to what SQLite's parser sees: `--` comments dropped, runs of
+// white space made one space, and no space beside a parenthesis or a comma. coverage.py's
+// SCHEMA text (with its comments and indentation) and covalesce's own one-line text reduce
+// to the same string; anything else (columns renamed, reordered or retyped, another table
+// name) does not.
+std::string ReduceSql(std::string_view sql) {
+  std::string out;
+  bool space = false;
+  auto punct = [](char c) { return c == '(' || c == ')' || c == ','; };
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+      space = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty() && !punct(out.back()) && !punct(c)) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
 }
 
 // One column value of a record.
@@ -265,22 +293,35 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   PageFile db(m.data, m.size);
   if (!db.Open()) return std::nullopt;
 
-  // sqlite_schema (page 1): type, name, tbl_name, rootpage, sql.
+  // sqlite_schema (page 1): type, name, tbl_name, rootpage, sql. SQLite reads columns by
+  // the names in each table's CREATE text, this reader by position: so it reads only a file
+  // whose schema is exactly coverage.py's (the same objects, each CREATE text the same up to
+  // comments and spacing). Any other schema, however healthy, goes to the SQLite API
+  // (found by the shard_reader fuzzer: a CREATE text with two columns swapped).
   // Names copied: a spilled row's bytes live in a buffer the next spilled row overwrites.
+  static const std::unordered_map<std::string, std::string> expected = [] {
+    std::unordered_map<std::string, std::string> m;
+    for (const TableSql& t : CoverageSchema()) m[t.type + '\0' + t.name + '\0' + t.table] = ReduceSql(t.sql);
+    return m;
+  }();
   std::unordered_map<std::string, uint32_t> roots;
-  int tables = 0;
+  size_t objects = 0;
   bool ok = db.ScanTable(1, [&](int64_t, std::string_view rec) {
     Value v[5];
     size_t n;
-    if (!db.Columns(rec, v, 5, n) || n < 5) return false;
-    if (v[0].kind == Value::kText && v[0].bytes == "table") {
-      ++tables;
-      if (v[3].kind != Value::kInt) return false;
-      roots[std::string(v[1].bytes)] = uint32_t(v[3].i);
+    if (!db.Columns(rec, v, 5, n) || n != 5) return false;
+    if (v[0].kind != Value::kText || v[1].kind != Value::kText || v[2].kind != Value::kText) return false;
+    if (v[3].kind != Value::kInt) return false;
+    auto it = expected.find(std::string(v[0].bytes) + '\0' + std::string(v[1].bytes) + '\0' + std::string(v[2].bytes));
+    if (it == expected.end()) return false;
+    if (it->second.empty() ? v[4].kind != Value::kNull : v[4].kind != Value::kText || ReduceSql(v[4].bytes) != it->second) {
+      return false;
     }
+    ++objects;
+    if (v[0].bytes == "table" && !roots.emplace(std::string(v[1].bytes), uint32_t(v[3].i)).second) return false;
     return true;
   });
-  if (!ok) return std::nullopt;
+  if (!ok || objects != expected.size()) return std::nullopt;  // a duplicate or a missing object
   for (const char* t : {"coverage_schema", "meta", "file", "context", "line_bits", "arc", "tracer"}) {
     if (!roots.count(t)) return std::nullopt;
   }
