@@ -222,44 +222,60 @@ Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileA
     rows[i].second = ToJson(*entries[i].second);
     rows[i].first = analysis::Sha256Hex({rows[i].second});
   });
-  sqlite3* db = Sql(db_);
-  if (!db) return Error{"The analysis cache '" + path_ + "' is not open"};
-  auto failed = [&](int rc) -> Status {
-    std::string why = sqlite3_errmsg(db);
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (Damaged(rc)) {
-      if (Status s = Rebuild(); !s) return s;
+  // Damage that only a write finds (Open's check reads the schema, not every page) rebuilds
+  // the cache; the batch is then written once more into the fresh file (found by the
+  // analysis_cache fuzzer: a mangled page under the analysis table).
+  bool rebuilt = false;
+  auto attempt = [&]() -> Status {
+    sqlite3* db = Sql(db_);
+    if (!db) return Error{"The analysis cache '" + path_ + "' is not open"};
+    // `layout`: a statement of ours does not prepare, so the file holds another layout than
+    // Open's check saw (a mangled CREATE text): damage too (found by the fuzzer).
+    auto failed = [&](int rc, bool layout = false) -> Status {
+      std::string why = layout ? "statement does not prepare (" + std::string(sqlite3_errstr(rc)) + ")" : sqlite3_errmsg(db);
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (layout || Damaged(rc)) {
+        if (Status s = Rebuild(); !s) return s;
+        rebuilt = true;
+      }
+      return Error{"Couldn't write the analysis cache '" + path_ + "': " + why};
+    };
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return failed(rc);
+    {
+      int64_t today = Today();
+      Stmt put(db, "INSERT OR REPLACE INTO analysis(key, digest, value, day) VALUES(?1, ?2, ?3, ?4)");
+      Stmt touch(db, "UPDATE analysis SET day = ?2 WHERE key = ?1");
+      Stmt prune(db, "DELETE FROM analysis WHERE day < ?1");
+      for (Stmt* st : {&put, &touch, &prune}) {
+        if (st->rc() != SQLITE_OK) return failed(st->rc(), /*layout=*/true);
+      }
+      for (size_t i = 0; i < entries.size(); ++i) {
+        put.Bind(1, entries[i].first);
+        put.Bind(2, rows[i].first);
+        sqlite3_bind_blob(put.get(), 3, rows[i].second.data(), int(rows[i].second.size()), SQLITE_STATIC);
+        sqlite3_bind_int64(put.get(), 4, today);
+        if ((rc = sqlite3_step(put.get())) != SQLITE_DONE) return failed(rc);
+        sqlite3_reset(put.get());
+      }
+      for (const std::string& key : stale_) {
+        touch.Bind(1, key);
+        sqlite3_bind_int64(touch.get(), 2, today);
+        if ((rc = sqlite3_step(touch.get())) != SQLITE_DONE) return failed(rc);
+        sqlite3_reset(touch.get());
+      }
+      sqlite3_bind_int64(prune.get(), 1, today - kKeepDays);
+      if ((rc = sqlite3_step(prune.get())) != SQLITE_DONE) return failed(rc);
     }
-    return Error{"Couldn't write the analysis cache '" + path_ + "': " + why};
+    if ((rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK) return failed(rc);
+    return ok_status();
   };
-  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return failed(rc);
-  {
-    int64_t today = Today();
-    Stmt put(db, "INSERT OR REPLACE INTO analysis(key, digest, value, day) VALUES(?1, ?2, ?3, ?4)");
-    Stmt touch(db, "UPDATE analysis SET day = ?2 WHERE key = ?1");
-    Stmt prune(db, "DELETE FROM analysis WHERE day < ?1");
-    for (Stmt* st : {&put, &touch, &prune}) {
-      if (st->rc() != SQLITE_OK) return failed(st->rc());
-    }
-    for (size_t i = 0; i < entries.size(); ++i) {
-      put.Bind(1, entries[i].first);
-      put.Bind(2, rows[i].first);
-      sqlite3_bind_blob(put.get(), 3, rows[i].second.data(), int(rows[i].second.size()), SQLITE_STATIC);
-      sqlite3_bind_int64(put.get(), 4, today);
-      if ((rc = sqlite3_step(put.get())) != SQLITE_DONE) return failed(rc);
-      sqlite3_reset(put.get());
-    }
-    for (const std::string& key : stale_) {
-      touch.Bind(1, key);
-      sqlite3_bind_int64(touch.get(), 2, today);
-      if ((rc = sqlite3_step(touch.get())) != SQLITE_DONE) return failed(rc);
-      sqlite3_reset(touch.get());
-    }
-    sqlite3_bind_int64(prune.get(), 1, today - kKeepDays);
-    if ((rc = sqlite3_step(prune.get())) != SQLITE_DONE) return failed(rc);
+  Status st = attempt();
+  if (!st && rebuilt) {
+    rebuilt = false;
+    st = attempt();
   }
-  if ((rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK) return failed(rc);
+  if (!st) return st;
   stale_.clear();
   return ok_status();
 }
