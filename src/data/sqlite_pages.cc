@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -299,32 +300,32 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   // comments and spacing). Any other schema, however healthy, goes to the SQLite API
   // (found by the shard_reader fuzzer: a CREATE text with two columns swapped).
   // Names copied: a spilled row's bytes live in a buffer the next spilled row overwrites.
-  static const std::unordered_map<std::string, std::string> expected = [] {
-    std::unordered_map<std::string, std::string> m;
-    for (const TableSql& t : CoverageSchema()) m[t.type + '\0' + t.name + '\0' + t.table] = ReduceSql(t.sql);
-    return m;
+  const std::vector<TableSql>& schema = CoverageSchema();
+  static const std::vector<std::string> reduced = [] {
+    std::vector<std::string> r;
+    for (const TableSql& t : CoverageSchema()) r.push_back(ReduceSql(t.sql));
+    return r;
   }();
+  std::vector<bool> seen(schema.size());
   std::unordered_map<std::string, uint32_t> roots;
-  size_t objects = 0;
   bool ok = db.ScanTable(1, [&](int64_t, std::string_view rec) {
     Value v[5];
     size_t n;
     if (!db.Columns(rec, v, 5, n) || n != 5) return false;
     if (v[0].kind != Value::kText || v[1].kind != Value::kText || v[2].kind != Value::kText) return false;
     if (v[3].kind != Value::kInt) return false;
-    auto it = expected.find(std::string(v[0].bytes) + '\0' + std::string(v[1].bytes) + '\0' + std::string(v[2].bytes));
-    if (it == expected.end()) return false;
-    if (it->second.empty() ? v[4].kind != Value::kNull : v[4].kind != Value::kText || ReduceSql(v[4].bytes) != it->second) {
+    size_t i = 0;
+    while (i < schema.size() && !(v[0].bytes == schema[i].type && v[1].bytes == schema[i].name && v[2].bytes == schema[i].table)) ++i;
+    if (i == schema.size() || seen[i]) return false;  // an object coverage.py never makes, or a duplicate
+    if (reduced[i].empty() ? v[4].kind != Value::kNull : v[4].kind != Value::kText || ReduceSql(v[4].bytes) != reduced[i]) {
       return false;
     }
-    ++objects;
-    if (v[0].bytes == "table" && !roots.emplace(std::string(v[1].bytes), uint32_t(v[3].i)).second) return false;
+    seen[i] = true;
+    if (v[0].bytes == "table") roots[std::string(v[1].bytes)] = uint32_t(v[3].i);
     return true;
   });
-  if (!ok || objects != expected.size()) return std::nullopt;  // a duplicate or a missing object
-  for (const char* t : {"coverage_schema", "meta", "file", "context", "line_bits", "arc", "tracer"}) {
-    if (!roots.count(t)) return std::nullopt;
-  }
+  // Every object present: the seven tables' roots are all known below.
+  if (!ok || std::find(seen.begin(), seen.end(), false) != seen.end()) return std::nullopt;
 
   Shard shard;
   shard.path = path;
