@@ -187,7 +187,7 @@ TEST(NativeAnalysis, StatementsDocstringsAndMultiline) {
   const FileAnalysis& fa = r.analysis;
   ASSERT_TRUE(fa.ok()) << fa.error;
   EXPECT_EQ(fa.statements, (V{3, 5, 8}));
-  EXPECT_EQ(fa.multiline, (std::map<LineNo, LineNo>{{1, 1}, {2, 1}, {3, 3}, {4, 3}, {5, 5}, {6, 5}}));
+  EXPECT_EQ(fa.multiline, (LineMap<LineNo>{{1, 1}, {2, 1}, {3, 3}, {4, 3}, {5, 5}, {6, 5}}));
   EXPECT_EQ(fa.num_lines, 8);
   ASSERT_EQ(fa.regions.size(), 1u);
   EXPECT_EQ(fa.regions[0].name, "f");

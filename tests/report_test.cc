@@ -266,7 +266,7 @@ for line in sys.stdin:
     }
     for (LineNo l : st) if (rng() % 3) run.push_back(l);
     std::vector<Arc> arcs, ran;
-    std::map<LineNo, int> exits;
+    LineMap<int> exits;
     for (LineNo l : st) {
       int k = 1 + int(rng() % 3);
       std::set<LineNo> dests;

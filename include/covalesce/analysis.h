@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "covalesce/line_map.h"
 #include "covalesce/result.h"
 #include "covalesce/timings.h"
 
@@ -107,7 +108,7 @@ struct FileAnalysis {
 
   std::vector<LineNo> statements;  // sorted, first lines, exclusions removed
   std::vector<LineNo> excluded;    // sorted, first lines (may include non-statement lines)
-  std::map<LineNo, LineNo> multiline;  // line -> first line of its multi-line statement
+  LineMap<LineNo> multiline;       // line -> first line of its multi-line statement
   std::vector<Region> regions;     // discovery order (a class before its methods)
   int num_lines = 0;               // len(source.splitlines())
 

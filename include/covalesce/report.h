@@ -77,7 +77,7 @@ struct Analysis {
   bool has_arcs = false;
   std::vector<LineNo> statements, excluded, executed, missing;
   std::vector<Arc> arc_possibilities, arcs_executed;
-  std::map<LineNo, int> exit_counts;
+  LineMap<int> exit_counts;
   std::vector<LineNo> no_branch;
   Numbers numbers;
 
@@ -90,7 +90,7 @@ struct Analysis {
   static Analysis FromSets(std::string filename, bool has_arcs, std::vector<LineNo> statements,
                            std::vector<LineNo> excluded, std::vector<LineNo> executed,
                            std::vector<Arc> arc_possibilities, std::vector<Arc> arcs_executed,
-                           std::map<LineNo, int> exit_counts, std::vector<LineNo> no_branch,
+                           LineMap<int> exit_counts, std::vector<LineNo> no_branch,
                            int precision);
 
   std::vector<Arc> ArcsMissing() const;

@@ -212,6 +212,18 @@ bool Read(od::value& v, std::map<K, V>& out) {
   });
 }
 
+template <typename V>
+bool Read(od::value& v, LineMap<V>& out) {  // as a std::map: a repeated line's last value kept
+  out.clear();
+  return ForEach(v, [&](od::value& e) {
+    LineNo k;
+    V val;
+    if (!ReadPair(e, k, val)) return false;
+    out[k] = std::move(val);
+    return true;
+  });
+}
+
 bool Read(od::value& v, std::pair<std::string, std::string>& out) {
   return ReadPair(v, out.first, out.second);
 }

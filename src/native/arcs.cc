@@ -166,7 +166,7 @@ struct Unsupported {
 
 class ArcAnalyzer {
  public:
-  ArcAnalyzer(const std::vector<LineNo>& raw, const std::map<LineNo, LineNo>& multiline, const ArcRules& rules,
+  ArcAnalyzer(const std::vector<LineNo>& raw, const LineMap<LineNo>& multiline, const ArcRules& rules,
               FileAnalysis& fa)
       : rules_(rules), fa_(fa) {
     LineNo max_line = 1;
@@ -630,7 +630,7 @@ std::string AnalyzeArcs(const py::ModuleNode* module, const std::vector<LineNo>&
 }
 
 std::vector<LineNo> NoBranchLines(const PyRegex* regex, std::string_view text,
-                                  const std::map<LineNo, LineNo>& multiline) {
+                                  const LineMap<LineNo>& multiline) {
   auto first = [&](LineNo l) {
     auto it = multiline.find(l);
     return it == multiline.end() ? l : it->second;

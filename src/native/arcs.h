@@ -34,6 +34,6 @@ std::string AnalyzeArcs(const py::ModuleNode* module, const std::vector<LineNo>&
 // `regex` (partial_branches + partial_branches_always, joined) matches, as lines_matching
 // finds them; a null regex is the empty pattern, which matches every line.
 std::vector<LineNo> NoBranchLines(const PyRegex* regex, std::string_view text,
-                                  const std::map<LineNo, LineNo>& multiline);
+                                  const LineMap<LineNo>& multiline);
 
 }  // namespace covalesce::native

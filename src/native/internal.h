@@ -66,7 +66,7 @@ std::string JoinRegex(const std::vector<std::string>& regexes);
 
 // ---- tokens.cc: PythonParser._raw_parse's token pass ----------------------------------------
 struct TokenFacts {
-  std::map<LineNo, LineNo> multiline;  // multiline_map_from_tokens
+  LineMap<LineNo> multiline;  // multiline_map_from_tokens
   std::vector<LineNo> excluded;        // raw excluded + suite exclusion, before first_lines
   bool empty = true;                   // no significant token at all
   // A bound on the depth of the syntax tree: every level of an expression takes an operator,

@@ -170,7 +170,7 @@ std::string FormatFailUnderMsg(double total, double fail_under, int precision) {
 Analysis Analysis::FromSets(std::string filename, bool has_arcs, std::vector<LineNo> statements,
                             std::vector<LineNo> excluded, std::vector<LineNo> executed,
                             std::vector<Arc> arc_possibilities, std::vector<Arc> arcs_executed,
-                            std::map<LineNo, int> exit_counts, std::vector<LineNo> no_branch,
+                            LineMap<int> exit_counts, std::vector<LineNo> no_branch,
                             int precision) {
   Analysis a;
   a.filename = std::move(filename);
@@ -217,7 +217,7 @@ Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool h
     if (Contains(fa.statements, l)) executed.push_back(l);
   }
   std::vector<Arc> possible, arcs_executed;
-  std::map<LineNo, int> exit_counts;
+  LineMap<int> exit_counts;
   std::vector<LineNo> no_branch;
   if (has_arcs) {
     possible = fa.arcs;
@@ -240,7 +240,7 @@ Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool h
     }
     SortUnique(new_arcs);
     arcs_executed = fa.TranslateArcs(new_arcs);
-    exit_counts = std::map<LineNo, int>(fa.exit_counts.begin(), fa.exit_counts.end());
+    exit_counts = LineMap<int>(fa.exit_counts.begin(), fa.exit_counts.end());
     no_branch = fa.no_branch;
   }
   return FromSets(std::move(filename), has_arcs, fa.statements, fa.excluded, std::move(executed),
@@ -314,7 +314,7 @@ namespace covalesce::report {
 struct AnalysisNarrower::Impl {
   struct Region {
     std::vector<Arc> possible, executed;  // sets, sorted at the end of each AddRegions
-    std::map<LineNo, int> exit_counts;
+    LineMap<int> exit_counts;
   };
   const Analysis& analysis;
   std::map<std::vector<LineNo>, Region> regions;  // keyed by the sorted, unique lines
@@ -371,7 +371,7 @@ Analysis AnalysisNarrower::Narrow(std::vector<LineNo> lines) const {
     return out;
   };
   std::vector<Arc> possible, executed;
-  std::map<LineNo, int> exit_counts;
+  LineMap<int> exit_counts;
   std::vector<LineNo> no_branch;
   if (a.has_arcs) {
     auto it = impl_->regions.find(lines);
