@@ -621,7 +621,7 @@ class RegionNumbers {
     return Analysis::FromSets(std::string(), arcs, keep(a_.statements), keep(a_.excluded), keep(a_.executed),
                               arcs ? possible_[size_t(id)] : std::vector<Arc>{},
                               arcs ? executed_[size_t(id)] : std::vector<Arc>{},
-                              arcs ? exits_[size_t(id)] : std::map<LineNo, int>{},
+                              arcs ? exits_[size_t(id)] : LineMap<int>{},
                               arcs ? keep(a_.no_branch) : std::vector<LineNo>{}, a_.numbers.precision)
         .numbers;
   }
@@ -632,7 +632,7 @@ class RegionNumbers {
   std::vector<int> ids_;
   int outside_id_ = 0;
   std::vector<std::vector<Arc>> possible_, executed_;
-  std::vector<std::map<LineNo, int>> exits_;
+  std::vector<LineMap<int>> exits_;
 };
 
 // The function and class rows of one file (write_region_index_pages, one file's part).
@@ -710,8 +710,16 @@ std::string Title(std::string s) {
   return s;
 }
 
-std::string RenderIndex(const Ctx& c, const IndexPage& page, const std::vector<const IndexPage*>& all,
-                        const std::string& timestamp) {
+// Streamed into `f` a few rows at a time: the function index of a large project runs to
+// megabytes, and building it whole set the HTML report's peak memory.
+bool WriteIndex(const Ctx& c, const IndexPage& page, const std::vector<const IndexPage*>& all,
+                const std::string& timestamp, std::FILE* f) {
+  constexpr size_t kFlushAt = 64 * 1024;
+  auto flush = [f](std::string& text) {
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    text.clear();
+    return ok;
+  };
   const bool region = page.noun != "file";
   const Shown total = ShowNumbers(page.totals);
   std::string out;
@@ -769,6 +777,7 @@ std::string RenderIndex(const Ctx& c, const IndexPage& page, const std::vector<c
       out += "<td>" + std::to_string(r.nums.n_branches) + "</td><td>" + std::to_string(r.nums.n_partial_branches) + "</td>";
     }
     out += "<td>" + r.nums.pc_covered_str().value() + "%</td></tr>\n";
+    if (out.size() >= kFlushAt && !flush(out)) return false;
   }
   out += "</tbody>\n<tfoot><tr class=\"total\" data-file=\"Total\"";
   AppendNumberAttrs(out, page.totals);
@@ -799,7 +808,7 @@ std::string RenderIndex(const Ctx& c, const IndexPage& page, const std::vector<c
   out += kCoverageVersion;
   out += " compatible), created at " + timestamp + ". Click a heading to sort; <kbd>/</kbd> filters.</footer>\n"
          "</body>\n</html>\n";
-  return out;
+  return flush(out);
 }
 
 // ---- the manifest ----------------------------------------------------------------------------
@@ -1110,7 +1119,9 @@ Result<HtmlResult> WriteHtmlReport(const Session& session, const std::vector<Fil
   const Clock::time_point index_start = Clock::now();
   const std::string stamp = LocalTimestamp();
   for (const IndexPage* p : all) {
-    if (Status s = WriteAtomically(Join(c.dir, p->filename), RenderIndex(c, *p, all, stamp)); !s) return s.error();
+    const std::string path = Join(c.dir, p->filename);
+    auto write = [&](std::FILE* f) { return WriteIndex(c, *p, all, stamp, f); };
+    if (int err = WriteFileAtomicallyWith(path, write, /*durable=*/false)) return OsError(err, path);
   }
   if (Status s = WriteAtomically(manifest_path, ManifestText(now)); !s) return s.error();
   result.busy.emplace_back("index", std::chrono::duration<double>(Clock::now() - index_start).count());
