@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Time the whole post-test stage: coverage.py's five steps against `covalesce all`.
+"""Time the whole post-test stage: coverage.py's six steps against `covalesce all`.
 
 coverage.py (in temp dir A), each step its own process, as a CI script runs them:
 
@@ -8,12 +8,15 @@ coverage.py (in temp dir A), each step its own process, as a CI script runs them
     coverage json -i      --rcfile RC --data-file .coverage
     coverage xml -i       --rcfile RC --data-file .coverage
     coverage lcov -i      --rcfile RC --data-file .coverage
+    coverage html -i      --rcfile RC --data-file .coverage
 
 covalesce (in temp dir B), twice: first with a cold analysis cache (B holds no
 .covalesce_cache), then warm (the shards copied in again, the combined data file and
-the reports deleted, the cache from the cold run kept):
+the reports deleted, htmlcov/ too, the cache from the cold run kept):
 
-    covalesce all -m -i --timings --rcfile RC --data-file .coverage --python PY
+    covalesce all -m -i --timings --reports=report,json,xml,lcov,html --rcfile RC --data-file .coverage --python PY
+
+(--no-html: the first five steps, and `all` without html.)
 
 RC is the workload's `coveragerc` (the config the shards were recorded with). -i because the
 standard-library workload measures a path that is now a directory (Lib/test), which every
@@ -31,15 +34,15 @@ blanked. Exit status: 0 when they agree, 1 on a mismatch, 2 when a tool fails.
 --workload DIR takes any workload built the same way (e.g. a lines-only one) with its
 `coveragerc` inside; --rcfile overrides.
 
-`covalesce all` runs with --reports=report,json,xml,lcov here, the five steps above. The HTML
-report is timed on its own afterwards (skip with --no-html), on copies of the combined data:
+Then the HTML report alone (skip with --no-html), on copies of the combined data, against
+coverage html's step above:
 
-    coverage html -i --rcfile RC --data-file .coverage                   (in H)
     covalesce html -i --timings --rcfile RC --data-file .coverage ...     (in C: cold cache,
         then warm with htmlcov deleted, then an incremental rerun with htmlcov kept)
 
-with both htmlcov directories' sizes, and the pages compared line by line (statuses,
-annotations, index rows: tests/differential/html_pages.py) unless --no-html-check.
+with both htmlcov directories' sizes. The pages of `all`'s cold run and of `html`'s are
+compared with coverage.py's line by line (statuses, annotations, index rows:
+tests/differential/html_pages.py) unless --no-html-check.
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ from compare_combine import build_launcher, child_env  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_WORKLOAD = Path.home() / ".cache/covalesce/workload/stdlib-339"
-STEPS = [["combine"], ["report", "-m", "-i"], ["json", "-i"], ["xml", "-i"], ["lcov", "-i"]]
+STEPS = [["combine"], ["report", "-m", "-i"], ["json", "-i"], ["xml", "-i"], ["lcov", "-i"], ["html", "-i"]]
+# covalesce all's --reports for the same steps (without html with --no-html).
+ALL_REPORTS = "report,json,xml,lcov,html"
 
 
 def run_timed(cmd: list[str], cwd: Path, launcher: str | None, stdout_path: Path) -> dict:
@@ -132,20 +137,50 @@ def dir_size(d: Path) -> tuple[int, int]:
     return sum(p.stat().st_size for p in files), len(files)
 
 
+def html_differences(ref_dir: Path, our_dir: Path) -> tuple[int, int, list[str]]:
+    """coverage.py's htmlcov against covalesce's: pages, line statuses and annotations, index rows."""
+    sys.path.insert(0, str(REPO / "tests" / "differential"))
+    import html_pages as hp
+    bad, lines = [], 0
+    if hp.pages(ref_dir) != hp.pages(our_dir):
+        bad.append("page names")
+    for page in hp.pages(ref_dir):
+        if not (our_dir / page).exists():
+            continue
+        ref, ours = hp.ref_page(ref_dir / page), hp.our_page(our_dir / page)
+        ours.pop("attrs")
+        lines += len(ref["lines"])
+        if [x[:4] for x in ref["lines"]] != [x[:4] for x in ours["lines"]] or ref["file"] != ours["file"]:
+            bad.append(page)
+    for index in ("index.html", "function_index.html", "class_index.html"):
+        if hp.ref_index(ref_dir / index) != hp.our_index(our_dir / index):
+            bad.append(index)
+    return len(hp.pages(ref_dir)), lines, bad
+
+
 def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], python: str, args,
-                 launcher) -> dict | None:
-    """coverage html against covalesce html (cold, warm, incremental) on the combined data."""
+                 launcher, ref: tuple[dict, Path] | None = None) -> dict | None:
+    """coverage html against covalesce html (cold, warm, incremental) on the combined data.
+
+    `ref`: coverage html's timing and htmlcov from the pipeline run, when it was one of its
+    steps on the same combined data (not run again)."""
     H, C = tmp / "H", tmp / "C"
-    for d in (H, C):
-        d.mkdir()
-        shutil.copyfile(combined, d / ".coverage")
+    C.mkdir()
+    shutil.copyfile(combined, C / ".coverage")
     out: dict = {}
-    print(f"\ncoverage html -i ({tools['coverage']}):", flush=True)
-    r = run_timed([tools["coverage"], "html", "-i", *common], H, launcher, H / "stdout.html")
-    if r["rc"] not in (0, 2):
-        print(f"coverage html failed (rc {r['rc']}):\n{r['stderr'][-2000:]}", file=sys.stderr)
-        return None
-    size, count = dir_size(H / "htmlcov")
+    if ref:
+        r, ref_dir = ref
+        print(f"\ncoverage html -i: the pipeline's step", flush=True)
+    else:
+        H.mkdir()
+        shutil.copyfile(combined, H / ".coverage")
+        ref_dir = H / "htmlcov"
+        print(f"\ncoverage html -i ({tools['coverage']}):", flush=True)
+        r = run_timed([tools["coverage"], "html", "-i", *common], H, launcher, H / "stdout.html")
+        if r["rc"] not in (0, 2):
+            print(f"coverage html failed (rc {r['rc']}):\n{r['stderr'][-2000:]}", file=sys.stderr)
+            return None
+    size, count = dir_size(ref_dir)
     out["coverage"] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size, "files": count}
     print(f"  {r['wall_s']:8.3f} s  {r['maxrss_kib'] / 1024:7.1f} MiB; htmlcov {size / 2**20:.1f} MiB in {count} files",
           flush=True)
@@ -168,27 +203,9 @@ def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], pyth
     print(f"htmlcov size: coverage.py {out['coverage']['bytes'] / 2**20:.1f} MiB, covalesce "
           f"{out['warm']['bytes'] / 2**20:.1f} MiB ({out['size_ratio']:.1f}x smaller)")
     if not args.no_html_check:
-        sys.path.insert(0, str(REPO / "tests" / "differential"))
-        import html_pages as hp
-        ref_dir, our_dir = H / "htmlcov", C / "htmlcov"
-        bad, lines = [], 0
-        if hp.pages(ref_dir) != hp.pages(our_dir):
-            bad.append("page names")
-        for page in hp.pages(ref_dir):
-            if not (our_dir / page).exists():
-                continue
-            ref, ours = hp.ref_page(ref_dir / page), hp.our_page(our_dir / page)
-            ours.pop("attrs")
-            lines += len(ref["lines"])
-            if [x[:4] for x in ref["lines"]] != [x[:4] for x in ours["lines"]] or ref["file"] != ours["file"]:
-                bad.append(page)
-        for index in ("index.html", "function_index.html", "class_index.html"):
-            if hp.ref_index(ref_dir / index) != hp.our_index(our_dir / index):
-                bad.append(index)
-        out["pages"] = len(hp.pages(ref_dir))
-        out["lines_compared"] = lines
+        out["pages"], out["lines_compared"], bad = html_differences(ref_dir, C / "htmlcov")
         out["mismatching_files"] = bad
-        print(f"html: {out['pages']} pages, {lines} lines and 3 indexes compared: "
+        print(f"html: {out['pages']} pages, {out['lines_compared']} lines and 3 indexes compared: "
               f"{'identical statuses, annotations and numbers' if not bad else 'DIFFER: ' + ', '.join(bad[:10])}")
     return out
 
@@ -244,7 +261,8 @@ def main() -> int:
         # coverage.py, step by step.
         steps = []
         print(f"coverage.py 7.17.3, {len(shards)} shards ({tools['coverage']}):", flush=True)
-        for i, step in enumerate(STEPS[:1] if args.html_only else STEPS):
+        chosen = STEPS[:1] if args.html_only else STEPS[:5] if args.no_html else STEPS
+        for i, step in enumerate(chosen):
             r = run_timed([tools["coverage"], *step, *common], A, launcher, A / f"stdout.{i}")
             if r["rc"] not in (0, 2):
                 print(f"coverage {' '.join(step)} failed (rc {r['rc']}):\n{r['stderr'][-2000:]}",
@@ -275,7 +293,9 @@ def main() -> int:
                 if args.no_warm:
                     break
                 fresh_copy(B, shards)
-            cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", "--reports=report,json,xml,lcov", *common,
+                shutil.rmtree(B / "htmlcov", ignore_errors=True)  # every page written again
+            reports = "report,json,xml,lcov" if args.no_html else ALL_REPORTS
+            cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", f"--reports={reports}", *common,
                    f"--python={python}", f"--analysis={args.analysis}"]
             r = run_timed(cmd, B, launcher, B / f"stdout.{label}")
             if r["rc"] not in (0, 2):
@@ -290,11 +310,13 @@ def main() -> int:
             if label == "cold":
                 outputs_cold = {n: normalized(B, n) for n in ("coverage.json", "coverage.xml", "coverage.lcov")}
                 stdout_cold = (B / "stdout.cold").read_text(errors="surrogateescape")
+                if not args.no_html and not args.no_html_check:
+                    shutil.copytree(B / "htmlcov", tmp / "htmlcov.cold")
         res["covalesce"] = runs
 
         # The outputs must agree.
         mismatches = []
-        ref_stdout = "".join((A / f"stdout.{i}").read_text(errors="surrogateescape") for i in range(5))
+        ref_stdout = "".join((A / f"stdout.{i}").read_text(errors="surrogateescape") for i in range(len(chosen)))
         ref_stdout = re.sub(r"^Coverage failure: .*\n", "", ref_stdout, flags=re.M)
         ours_stdout = re.sub(r"^Coverage failure: .*\n", "", stdout_cold, flags=re.M)
         if ours_stdout != ref_stdout:
@@ -312,8 +334,16 @@ def main() -> int:
             print(f"covalesce all ({label}):  {r['wall_s']:8.3f} s, peak RSS {r['maxrss_kib'] / 1024:.1f} MiB; "
                   f"{ratio:.1f}x faster end to end")
         print(f"outputs: {'identical (timestamps and tool versions aside)' if not mismatches else 'DIFFER: ' + ', '.join(mismatches)}")
+        if not args.no_html and not args.no_html_check:
+            pages, lines, bad = html_differences(A / "htmlcov", tmp / "htmlcov.cold")
+            print(f"htmlcov of `all`: {pages} pages, {lines} lines and 3 indexes compared: "
+                  f"{'identical statuses, annotations and numbers' if not bad else 'DIFFER: ' + ', '.join(bad[:10])}")
+            if bad:
+                mismatches.append("htmlcov of all")
         if not args.no_html:
-            html = compare_html(tmp, A / ".coverage", tools, common, python, args, launcher)
+            # `covalesce html` alone, on the same combined data as coverage html's step.
+            html = compare_html(tmp, A / ".coverage", tools, common, python, args, launcher,
+                                ref=(steps[-1], A / "htmlcov"))
             if html is None:
                 return 2
             res["html"] = html
