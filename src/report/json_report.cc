@@ -19,6 +19,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "covalesce/json_text.h"
 #include "covalesce/py_compat.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"
@@ -193,23 +194,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
     size_t len = DecodeUtf8(s, i, &code);
     const int32_t cp = len ? int32_t(code) : -1;  // -1: a byte that is not UTF-8
     if (!len) len = 1;
-    switch (cp) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case -1: AppendU(out, 0xDC00 | c); break;  // surrogateescape's lone surrogate
-      default:
-        if (cp >= 0x10000) {
-          const uint32_t v = uint32_t(cp) - 0x10000;
-          AppendU(out, 0xD800 | (v >> 10));
-          AppendU(out, 0xDC00 | (v & 0x3FF));
-        } else {
-          AppendU(out, uint32_t(cp));
-        }
+    if (cp == -1) {
+      AppendU(out, 0xDC00 | c);  // surrogateescape's lone surrogate
+    } else if (const char* escape = JsonShortEscape(uint32_t(cp))) {
+      out += escape;
+    } else if (cp >= 0x10000) {
+      const uint32_t v = uint32_t(cp) - 0x10000;
+      AppendU(out, 0xD800 | (v >> 10));
+      AppendU(out, 0xDC00 | (v & 0x3FF));
+    } else {
+      AppendU(out, uint32_t(cp));
     }
     i += len;
   }

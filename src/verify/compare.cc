@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "covalesce/utf8.h"
+#include "covalesce/json_text.h"
 #include "covalesce/verify.h"
 
 namespace covalesce::verify {
@@ -39,35 +39,8 @@ size_t StringEnd(std::string_view s, size_t p) {
 
 // A JSON string token's value as UTF-8, whose byte order is Python's str order.
 std::string DecodeJsonString(std::string_view token) {
-  std::string out;
-  for (size_t i = 1; i + 1 < token.size(); ++i) {
-    char c = token[i];
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    char e = token[++i];
-    switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'u': {
-        uint32_t cp = uint32_t(std::strtoul(std::string(token.substr(i + 1, 4)).c_str(), nullptr, 16));
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && token.compare(i + 1, 2, "\\u") == 0) {
-          uint32_t lo = uint32_t(std::strtoul(std::string(token.substr(i + 3, 4)).c_str(), nullptr, 16));
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          i += 6;
-        }
-        AppendUtf8(out, cp);
-        break;
-      }
-      default: out += e;
-    }
-  }
-  return out;
+  size_t i = 1;  // past the opening quote
+  return JsonUnquote(token, i, EscapedByte::kSurrogate).value_or("");
 }
 
 // The "contexts" object starting at text[p] == '{' rewritten in covalesce's order (entries by
