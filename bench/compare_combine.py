@@ -23,6 +23,7 @@ mismatch, 2 when a tool fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -138,6 +139,43 @@ def build_launcher() -> str | None:
     return str(exe)
 
 
+def workload_shards(ap: argparse.ArgumentParser, workload: Path) -> list[Path]:
+    """The workload's .coverage.* shards, sorted; an argparse error where there are none."""
+    shards = sorted(p for p in workload.glob(".coverage.*") if p.is_file())
+    if not shards:
+        ap.error(f"no .coverage.* shards in {workload} (build them with scripts/make-workload)")
+    return shards
+
+
+def resolve_tools(ap: argparse.ArgumentParser, coverage: str, covalesce: str) -> dict:
+    """Each tool's executable by absolute path: the tools run with a temp copy as cwd."""
+    tools = {}
+    for name, path in {"coverage": coverage, "covalesce": covalesce}.items():
+        found = os.path.abspath(path) if os.sep in path else shutil.which(path)
+        if not found or not (os.path.isfile(found) and os.access(found, os.X_OK)):
+            ap.error(f"--{name} {path}: not an executable")
+        tools[name] = found
+    return tools
+
+
+def copy_shards(d: Path, shards: list[Path]) -> None:
+    for s in shards:
+        shutil.copyfile(s, d / s.name)
+
+
+@contextlib.contextmanager
+def temp_dir(prefix: str, parent: Path | None, keep: bool, kept_note: str):
+    """A new temporary directory, removed afterwards unless `keep` (then kept_note names it)."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        yield tmp
+    finally:
+        if keep:
+            print(f"{kept_note} {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def child_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     return env
@@ -198,26 +236,16 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
-    shards = sorted(p for p in args.workload.glob(".coverage.*") if p.is_file())
-    if not shards:
-        ap.error(f"no .coverage.* shards in {args.workload} (build them with scripts/make-workload)")
-    tools = {"coverage": args.coverage, "covalesce": args.covalesce}
-    for name, path in tools.items():
-        # The tools run with the temp copy as cwd: resolve relative paths now.
-        found = os.path.abspath(path) if os.sep in path else shutil.which(path)
-        if not found or not (os.path.isfile(found) and os.access(found, os.X_OK)):
-            ap.error(f"--{name} {path}: not an executable")
-        tools[name] = found
+    shards = workload_shards(ap, args.workload)
+    tools = resolve_tools(ap, args.coverage, args.covalesce)
     verify_py = args.verify_python or str(Path(tools["coverage"]).parent / "python")
 
-    tmp = Path(tempfile.mkdtemp(prefix="covalesce-cmp-", dir=args.tmp))
-    dirs = {"coverage": tmp / "A", "covalesce": tmp / "B"}
     rc = 0
-    try:
+    with temp_dir("covalesce-cmp-", args.tmp, args.keep_temp, "temp copies kept in") as tmp:
+        dirs = {"coverage": tmp / "A", "covalesce": tmp / "B"}
         for d in dirs.values():
             d.mkdir()
-            for s in shards:
-                shutil.copyfile(s, d / s.name)
+            copy_shards(d, shards)
         total_bytes = sum(s.stat().st_size for s in shards)
         copies_b = sorted(dirs["covalesce"].glob(".coverage.*"))
 
@@ -291,11 +319,6 @@ def main() -> int:
             args.json.write_text(json.dumps(res, indent=1) + "\n")
         rc = 1 if v["mismatches"] else 0
         return rc
-    finally:
-        if args.keep_temp:
-            print(f"temp copies kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_combine import build_launcher, child_env  # noqa: E402
+from compare_combine import (build_launcher, child_env, copy_shards, resolve_tools, temp_dir,  # noqa: E402
+                             workload_shards)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_WORKLOAD = Path.home() / ".cache/covalesce/workload/stdlib-339"
@@ -128,8 +129,7 @@ def fresh_copy(d: Path, shards: list[Path]) -> None:
     for name in (".coverage", "coverage.json", "coverage.xml", "coverage.lcov"):
         if (d / name).exists():
             (d / name).unlink()
-    for s in shards:
-        shutil.copyfile(s, d / s.name)
+    copy_shards(d, shards)
 
 
 def dir_size(d: Path) -> tuple[int, int]:
@@ -231,29 +231,21 @@ def main() -> int:
                     help="only `coverage combine`, then the coverage html / covalesce html comparison")
     args = ap.parse_args()
 
-    shards = sorted(p for p in args.workload.glob(".coverage.*") if p.is_file())
-    if not shards:
-        ap.error(f"no .coverage.* shards in {args.workload} (build them with scripts/make-workload)")
+    shards = workload_shards(ap, args.workload)
     rcfile = (args.rcfile or args.workload / "coveragerc").resolve()
     if not rcfile.is_file():
         ap.error(f"no rcfile {rcfile}")
-    tools = {"coverage": args.coverage, "covalesce": args.covalesce}
-    for name, path in tools.items():
-        found = os.path.abspath(path) if os.sep in path else shutil.which(path)
-        if not found or not (os.path.isfile(found) and os.access(found, os.X_OK)):
-            ap.error(f"--{name} {path}: not an executable")
-        tools[name] = found
+    tools = resolve_tools(ap, args.coverage, args.covalesce)
     python = args.python or str(Path(tools["coverage"]).parent / "python")
 
-    tmp = Path(tempfile.mkdtemp(prefix="covalesce-pipe-", dir=args.tmp))
-    A, B = tmp / "A", tmp / "B"
     launcher = build_launcher()
     if not launcher:
         print("note: no C compiler; peak RSS includes this Python's high-water mark", file=sys.stderr)
     common = [f"--rcfile={rcfile}", "--data-file", ".coverage"]
     res: dict = {"workload": str(args.workload), "shards": len(shards), "rcfile": str(rcfile),
                  "analysis": args.analysis}
-    try:
+    with temp_dir("covalesce-pipe-", args.tmp, args.keep_temp, "temp copies kept in") as tmp:
+        A, B = tmp / "A", tmp / "B"
         for d in (A, B):
             d.mkdir()
             fresh_copy(d, shards)
@@ -352,11 +344,6 @@ def main() -> int:
         if args.json:
             args.json.write_text(json.dumps(res, indent=1) + "\n")
         return 1 if mismatches else 0
-    finally:
-        if args.keep_temp:
-            print(f"temp copies kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,6 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -137,8 +136,7 @@ def differences(a: dict, b: dict) -> list[str]:
 
 def run_size(total: int, nodes: int, per_node: int, base: list[Path], root: str, args, launcher,
              ref_python: str) -> dict:
-    work = Path(tempfile.mkdtemp(prefix=f"covalesce-fanin-{total}-", dir=args.tmp))
-    try:
+    with cc.temp_dir(f"covalesce-fanin-{total}-", args.tmp, args.keep_temp, "kept") as work:
         nodes_dir = work / "nodes"
         t0 = time.perf_counter()
         jobs = [(k, per_node, [str(b) for b in base], root, str(nodes_dir)) for k in range(nodes)]
@@ -202,11 +200,6 @@ def run_size(total: int, nodes: int, per_node: int, base: list[Path], root: str,
         res["fanin_vs_one"] = differences(dumps[0], dumps[1])
         res["coverage_vs_one"] = differences(dumps[0], dumps[2]) if len(dumps) > 2 else None
         return res
-    finally:
-        if args.keep_temp:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> int:

@@ -63,6 +63,16 @@ def json_report(path: Path) -> dict:
     return j
 
 
+def timed_on_copy(d: Path, shards: list[Path], cmd: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
+    """`cmd` run in a new directory `d` holding copies of the shards: its wall time and result."""
+    d.mkdir()
+    for s in shards:
+        shutil.copyfile(s, d / s.name)
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, cwd=d, capture_output=True, text=True, env=env)
+    return time.perf_counter() - t0, r
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--modules", type=int, default=40)
@@ -125,25 +135,16 @@ def main() -> int:
         shards = sorted(kept.glob(".coverage.*"))
         plain = []
         for i in range(args.repeat):
-            d = work / f"plain{i}"
-            d.mkdir()
-            for s in shards:
-                shutil.copyfile(s, d / s.name)
-            t0 = time.perf_counter()
-            r = subprocess.run([exe, *report_args], cwd=d, capture_output=True, text=True, env=env)
-            plain.append(time.perf_counter() - t0)
+            seconds, r = timed_on_copy(work / f"plain{i}", shards, [exe, *report_args], env)
+            plain.append(seconds)
             if r.returncode not in (0, 2):
                 print(f"plain all rc {r.returncode}:\n{r.stdout}\n{r.stderr}")
                 return 2
         combine_only = []
         for i in range(args.repeat):
-            d = work / f"combine{i}"
-            d.mkdir()
-            for s in shards:
-                shutil.copyfile(s, d / s.name)
-            t0 = time.perf_counter()
-            subprocess.run([exe, "combine", "-q"], cwd=d, check=True, env=env)
-            combine_only.append(time.perf_counter() - t0)
+            seconds, r = timed_on_copy(work / f"combine{i}", shards, [exe, "combine", "-q"], env)
+            r.check_returncode()
+            combine_only.append(seconds)
         same = json_report(data / "coverage.json") == json_report(work / "plain0" / "coverage.json")
         tail_watch = (t_watch - t_last) + (t_reports - t_all)
         res = {"modules": len(modules), "shards": len(shards), "jobs": args.jobs,

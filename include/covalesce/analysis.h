@@ -214,6 +214,9 @@ Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& 
 std::string ToJson(const FileAnalysis& analysis);
 Result<FileAnalysis> FromJson(std::string_view json);
 std::string JsonQuote(std::string_view text);  // a JSON string, escaped as ToJson does
+// The statement fields of ToJson, which `debug statements` prints too:
+// ,"statements":[n],"excluded":[n],"multiline":[[line,first]],"num_lines":n,"regions":[{...}]
+void AppendStatementFields(std::string& out, const FileAnalysis& fa);
 
 // The on-disk cache, one SQLite database in WAL mode shared by concurrent runs. Keys are
 // sha256 digests of (settings fingerprint, path, source bytes); values are ToJson() text

@@ -26,6 +26,8 @@ std::string Lower(std::string_view s);
 // would raise ValueError.
 std::optional<long long> ParseInt(std::string_view s);
 std::optional<double> ParseFloat(std::string_view s);
+// `s` with a backslash before each of its characters that is one of `special`.
+std::string BackslashEach(std::string_view s, std::string_view special);
 // re.escape(s).
 std::string ReEscape(std::string_view s);
 // Offset of the first byte that is not valid UTF-8, or nullopt.

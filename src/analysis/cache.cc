@@ -16,6 +16,7 @@
 #include <fstream>
 
 #include "covalesce/analysis.h"
+#include "covalesce/hex.h"
 #include "covalesce/version.h"
 #include "internal.h"
 
@@ -30,13 +31,7 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
   for (std::string_view p : parts) EVP_DigestUpdate(ctx, p.data(), p.size());
   EVP_DigestFinal_ex(ctx, digest, &len);
   EVP_MD_CTX_free(ctx);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return LowerHex(digest, len);
 }
 
 }  // namespace analysis

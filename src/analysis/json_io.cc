@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "covalesce/analysis.h"
+#include "covalesce/json_text.h"
 #include "internal.h"
 
 namespace covalesce {
@@ -26,20 +27,15 @@ namespace {
 void PutString(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (const char* escape = JsonShortEscape(byte)) {
+      out += escape;
+    } else if (byte < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", byte);
+      out += buf;
+    } else {
+      out += c;  // UTF-8 as it is
     }
   }
   out += '"';
@@ -52,32 +48,68 @@ void PutOptString(std::string& out, std::optional<std::string_view> s) {
 
 void PutInt(std::string& out, long long n) { out += std::to_string(n); }
 
-void PutPair(std::string& out, const Arc& p) {
+// [a, b], each written by `put`.
+template <typename T, typename Put>
+void PutTwo(std::string& out, const T& a, const T& b, Put put) {
   out += '[';
-  PutInt(out, p.first);
+  put(out, a);
   out += ',';
-  PutInt(out, p.second);
+  put(out, b);
   out += ']';
 }
 
-void PutLines(std::string& out, const std::vector<LineNo>& lines) {
-  out += '[';
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (i) out += ',';
-    PutInt(out, lines[i]);
-  }
-  out += ']';
-}
+void PutPair(std::string& out, const Arc& p) { PutTwo(out, p.first, p.second, PutInt); }
 
-template <typename Map>
-void PutIntMap(std::string& out, const Map& m) {
+// A JSON array of `items`, each written by `put`.
+template <typename Items, typename Put>
+void PutList(std::string& out, const Items& items, Put put) {
   out += '[';
   bool first = true;
-  for (const auto& [k, v] : m) {
+  for (const auto& item : items) {
     if (!first) out += ',';
     first = false;
-    PutPair(out, {k, v});
+    put(out, item);
   }
+  out += ']';
+}
+
+void PutLines(std::string& out, const std::vector<LineNo>& lines) { PutList(out, lines, PutInt); }
+
+// A map of line numbers (or a list of pairs) as a list of [key, value] pairs; a generic
+// lambda, so that it can be handed to PutField as it is.
+constexpr auto PutIntMap = [](std::string& out, const auto& pairs) {
+  PutList(out, pairs, [](std::string& o, const auto& kv) { PutPair(o, {kv.first, kv.second}); });
+};
+
+// An object's member after its first: ,"name": and the value, as `put` writes it.
+template <typename Value, typename Put>
+void PutField(std::string& out, std::string_view name, const Value& value, Put put) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  put(out, value);
+}
+
+void PutStringPair(std::string& out, const std::pair<std::string, std::string>& p) {
+  PutTwo(out, p.first, p.second, PutString);
+}
+
+void PutRegion(std::string& out, const Region& r) {
+  out += "{\"kind\":";
+  PutString(out, r.kind);
+  PutField(out, "name", r.name, PutString);
+  PutField(out, "start", r.start, PutInt);
+  PutField(out, "lines", r.lines, PutLines);
+  out += '}';
+}
+
+// A with statement's raw arc and its replacement, or null where the arc is dropped.
+void PutJumpFixer(std::string& out, const std::pair<const Arc, std::optional<Arc>>& fixer) {
+  out += '[';
+  PutPair(out, fixer.first);
+  out += ',';
+  if (fixer.second) PutPair(out, *fixer.second);
+  else out += "null";
   out += ']';
 }
 
@@ -111,7 +143,16 @@ bool Read(od::value& v, LineNo& out) {
 
 bool Read(od::value& v, bool& out) { return !v.get_bool().get(out); }
 
-bool Read(od::value& v, std::optional<std::string>& out) {
+// Overloads used by the templates below, declared before them.
+bool Read(od::value& v, Arc& out);
+bool Read(od::value& v, Region& out);
+bool Read(od::value& v, std::pair<std::string, std::string>& out);
+template <typename T>
+bool Read(od::value& v, std::vector<T>& out);
+
+// null, or a value of the type inside.
+template <typename T>
+bool Read(od::value& v, std::optional<T>& out) {
   bool null = false;
   if (v.is_null().get(null)) return false;
   if (null) {
@@ -121,14 +162,6 @@ bool Read(od::value& v, std::optional<std::string>& out) {
   out.emplace();
   return Read(v, *out);
 }
-
-// Overloads used by the templates below, declared before them.
-bool Read(od::value& v, Arc& out);
-bool Read(od::value& v, std::optional<Arc>& out);
-bool Read(od::value& v, Region& out);
-bool Read(od::value& v, std::pair<std::string, std::string>& out);
-template <typename T>
-bool Read(od::value& v, std::vector<T>& out);
 
 // Calls each(value&) for every element of an array.
 template <typename F>
@@ -154,17 +187,6 @@ bool ReadPair(od::value& v, A& a, B& b) {
 }
 
 bool Read(od::value& v, Arc& out) { return ReadPair(v, out.first, out.second); }
-
-bool Read(od::value& v, std::optional<Arc>& out) {
-  bool null = false;
-  if (v.is_null().get(null)) return false;
-  if (null) {
-    out.reset();
-    return true;
-  }
-  out.emplace();
-  return Read(v, *out);
-}
 
 // [[[a, b], [[cause|null, action|null], ...]], ...]: each text stored once per file.
 bool Read(od::value& v, ArcFragments& out) {
@@ -321,77 +343,31 @@ std::string ToJson(const FileAnalysis& fa) {
   o.reserve(256 + fa.statements.size() * 8 + fa.arcs.size() * 16);
   o += "{\"path\":";
   PutString(o, fa.path);
-  o += ",\"filename\":";
-  PutString(o, fa.filename);
+  PutField(o, "filename", fa.filename, PutString);
   o += fa.should_be_python ? ",\"should_be_python\":true" : ",\"should_be_python\":false";
   if (!fa.plugin.empty()) {
-    o += ",\"plugin\":";
-    PutString(o, fa.plugin);
-    o += ",\"relative_filename\":";
-    PutString(o, fa.relative_filename);
-    o += ",\"region_kinds\":[";
-    for (size_t i = 0; i < fa.region_kinds.size(); ++i) {
-      o += i ? ",[" : "[";
-      PutString(o, fa.region_kinds[i].first);
-      o += ',';
-      PutString(o, fa.region_kinds[i].second);
-      o += ']';
-    }
-    o += ']';
+    PutField(o, "plugin", fa.plugin, PutString);
+    PutField(o, "relative_filename", fa.relative_filename, PutString);
+    o += ",\"region_kinds\":";
+    PutList(o, fa.region_kinds, PutStringPair);
   }
   if (!fa.ok()) {
     o += ",\"error\":{\"kind\":\"";
     o += KindName(fa.error_kind);
     o += "\",\"type\":";
     PutString(o, fa.error_type);
-    o += ",\"message\":";
-    PutString(o, fa.error);
+    PutField(o, "message", fa.error, PutString);
     return o += "}}";
   }
-  o += ",\"statements\":";
-  PutLines(o, fa.statements);
-  o += ",\"excluded\":";
-  PutLines(o, fa.excluded);
-  o += ",\"multiline\":";
-  PutIntMap(o, fa.multiline);
-  o += ",\"num_lines\":";
-  PutInt(o, fa.num_lines);
-  o += ",\"regions\":[";
-  for (size_t i = 0; i < fa.regions.size(); ++i) {
-    const Region& r = fa.regions[i];
-    o += i ? ",{\"kind\":" : "{\"kind\":";
-    PutString(o, r.kind);
-    o += ",\"name\":";
-    PutString(o, r.name);
-    o += ",\"start\":";
-    PutInt(o, r.start);
-    o += ",\"lines\":";
-    PutLines(o, r.lines);
-    o += '}';
-  }
-  o += ']';
+  AppendStatementFields(o, fa);
   if (fa.has_arcs) {
-    o += ",\"arcs\":[";
-    for (size_t i = 0; i < fa.arcs.size(); ++i) {
-      if (i) o += ',';
-      PutPair(o, fa.arcs[i]);
-    }
-    o += "],\"exit_counts\":";
-    PutIntMap(o, fa.exit_counts);
-    o += ",\"no_branch\":";
-    PutLines(o, fa.no_branch);
-    o += ",\"with_jump_fixers\":[";
-    bool first = true;
-    for (const auto& [from, to] : fa.with_jump_fixers) {
-      o += first ? "[" : ",[";
-      first = false;
-      PutPair(o, from);
-      o += ',';
-      if (to) PutPair(o, *to);
-      else o += "null";
-      o += ']';
-    }
-    o += "],\"arc_fragments\":[";
+    o += ",\"arcs\":";
+    PutList(o, fa.arcs, PutPair);
+    PutField(o, "exit_counts", fa.exit_counts, PutIntMap);
+    PutField(o, "no_branch", fa.no_branch, PutLines);
+    o += ",\"with_jump_fixers\":";
+    PutList(o, fa.with_jump_fixers, PutJumpFixer);
+    o += ",\"arc_fragments\":[";
     const auto& frags = fa.arc_fragments.entries();  // sorted: an arc's fragments together
     for (size_t i = 0; i < frags.size();) {
       o += i ? ",[" : "[";
@@ -409,24 +385,10 @@ std::string ToJson(const FileAnalysis& fa) {
     o += ']';
   }
   if (fa.has_source) {
-    o += ",\"source_lines\":[";
-    for (size_t i = 0; i < fa.source_lines.size(); ++i) {
-      if (i) o += ',';
-      PutString(o, fa.source_lines[i]);
-    }
-    o += "],\"tokens\":[";
-    for (size_t i = 0; i < fa.tokens.size(); ++i) {
-      o += i ? ",[" : "[";
-      for (size_t j = 0; j < fa.tokens[i].size(); ++j) {
-        o += j ? ",[" : "[";
-        PutString(o, fa.tokens[i][j].first);
-        o += ',';
-        PutString(o, fa.tokens[i][j].second);
-        o += ']';
-      }
-      o += ']';
-    }
-    o += ']';
+    o += ",\"source_lines\":";
+    PutList(o, fa.source_lines, PutString);
+    o += ",\"tokens\":";
+    PutList(o, fa.tokens, [](std::string& out, const auto& line) { PutList(out, line, PutStringPair); });
   }
   return o += '}';
 }
@@ -443,6 +405,15 @@ Result<FileAnalysis> FromJson(std::string_view json) {
     return Error{"Unreadable analysis JSON: " + head + (json.size() > 80 ? "..." : "")};
   }
   return fa;
+}
+
+void AppendStatementFields(std::string& out, const FileAnalysis& fa) {
+  PutField(out, "statements", fa.statements, PutLines);
+  PutField(out, "excluded", fa.excluded, PutLines);
+  PutField(out, "multiline", fa.multiline, PutIntMap);
+  PutField(out, "num_lines", fa.num_lines, PutInt);
+  out += ",\"regions\":";
+  PutList(out, fa.regions, PutRegion);
 }
 
 std::string JsonQuote(std::string_view s) {

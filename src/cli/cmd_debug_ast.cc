@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "covalesce/hex.h"
 #include "covalesce/python_ast.h"
 
 namespace covalesce::cli {
@@ -21,13 +22,7 @@ std::string Sha256Hex(const std::string& s) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
+  return LowerHex(md, len);
 }
 
 bool ReadFile(const std::string& path, std::string& out) {

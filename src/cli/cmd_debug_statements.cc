@@ -43,27 +43,7 @@ std::string StatementsJson(const NativeResult& r, const std::vector<LineNo>* raw
     if (r.fallback) out += ",\"fallback\":" + JsonQuote(r.fallback_reason);
     return out + "}";
   }
-  out += ",\"statements\":";
-  Ints(out, fa.statements);
-  out += ",\"excluded\":";
-  Ints(out, fa.excluded);
-  out += ",\"multiline\":[";
-  bool first = true;
-  for (const auto& [line, start] : fa.multiline) {
-    if (!first) out += ',';
-    first = false;
-    out += '[' + std::to_string(line) + ',' + std::to_string(start) + ']';
-  }
-  out += "],\"num_lines\":" + std::to_string(fa.num_lines) + ",\"regions\":[";
-  for (size_t i = 0; i < fa.regions.size(); ++i) {
-    const Region& g = fa.regions[i];
-    if (i) out += ',';
-    out += "{\"kind\":" + JsonQuote(g.kind) + ",\"name\":" + JsonQuote(g.name) + ",\"start\":" + std::to_string(g.start) +
-           ",\"lines\":";
-    Ints(out, g.lines);
-    out += '}';
-  }
-  out += ']';
+  AppendStatementFields(out, fa);
   if (raw) {
     out += ",\"raw\":";
     Ints(out, *raw);

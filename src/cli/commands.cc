@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 namespace covalesce::cli {
@@ -29,63 +30,54 @@ OptionSpec TimingsOption() {
 
 int RunReport(const Parsed& options);  // cmd_report.cc
 
-// The options of coverage.py's one-file report commands (json, lcov), with its help texts,
-// and the options covalesce's report commands add after coverage.py's.
-OptionSpec OneFileReportOption(const std::string& name) {
-  if (name == "contexts") {
-    return {"", "--contexts", "contexts", T::kString, "REGEX1,REGEX2,...",
-            "Only display data from lines covered in the given contexts. Accepts Python regexes, "
-            "which must be quoted."};
-  }
-  if (name == "data-file") {
-    return {"", "--data-file", "data_file", T::kString, "INFILE",
-            "Read coverage data for report generation from this file. Defaults to '.coverage'. "
-            "[env: COVERAGE_FILE]"};
-  }
-  if (name == "fail-under") {
-    return {"", "--fail-under", "fail_under", T::kFloat, "MIN",
-            "Exit with a status of 2 if the total coverage is less than MIN."};
-  }
-  if (name == "ignore-errors") {
-    return {"-i", "--ignore-errors", "ignore_errors", T::kFlag, "", "Ignore errors while reading source files."};
-  }
-  if (name == "include") {
-    return {"", "--include", "include", T::kString, "PAT1,PAT2,...",
-            "Include only files whose paths match one of these patterns. Accepts shell-style "
-            "wildcards, which must be quoted."};
-  }
-  if (name == "keep-combined") {
-    return {"", "--keep-combined", "keep_combined", T::kFlag, "",
-            "Keep original coverage files, otherwise they are deleted after combining."};
-  }
-  if (name == "omit") {
-    return {"", "--omit", "omit", T::kString, "PAT1,PAT2,...",
-            "Omit files whose paths match one of these patterns. Accepts shell-style wildcards, "
-            "which must be quoted."};
-  }
-  if (name == "quiet") {
-    return {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."};
-  }
-  if (name == "analysis") {
-    return {"", "--analysis", "analysis", T::kString, "KIND",
-            "How source files are analysed: 'native' (covalesce's own parser, the default; files it "
-            "cannot answer exactly go to 'python' with a notice) or 'python' (coverage.py's own "
-            "parser, run by --python)."};
-  }
-  if (name == "no-cache") {
-    return {"", "--no-cache", "no_cache", T::kFlag, "",
-            "Neither read nor write the analysis cache (.covalesce_cache beside the data file)."};
-  }
-  if (name == "python") {
-    return {"", "--python", "python", T::kString, "EXE",
-            "The Python interpreter, with coverage.py installed, for --analysis=python and the "
-            "files native analysis hands over. Defaults to 'python3'."};
-  }
-  if (name == "python-version") {
-    return {"", "--python-version", "python_version", T::kString, "X.Y",
-            "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13; others use "
-            "--analysis=python). Defaults to [covalesce] python_version, else the version of "
-            "--python, else 3.13."};
+// The options coverage.py's report commands share, with its help texts, and the options
+// covalesce's report commands add after coverage.py's; looked up by long name without "--".
+OptionSpec ReportOption(std::string_view name) {
+  static const std::vector<OptionSpec> options = {
+      {"", "--contexts", "contexts", T::kString, "REGEX1,REGEX2,...",
+       "Only display data from lines covered in the given contexts. Accepts Python regexes, "
+       "which must be quoted."},
+      {"", "--data-file", "data_file", T::kString, "INFILE",
+       "Read coverage data for report generation from this file. Defaults to '.coverage'. "
+       "[env: COVERAGE_FILE]"},
+      {"", "--fail-under", "fail_under", T::kFloat, "MIN",
+       "Exit with a status of 2 if the total coverage is less than MIN."},
+      {"-i", "--ignore-errors", "ignore_errors", T::kFlag, "", "Ignore errors while reading source files."},
+      {"", "--include", "include", T::kString, "PAT1,PAT2,...",
+       "Include only files whose paths match one of these patterns. Accepts shell-style "
+       "wildcards, which must be quoted."},
+      {"", "--keep-combined", "keep_combined", T::kFlag, "",
+       "Keep original coverage files, otherwise they are deleted after combining."},
+      {"", "--omit", "omit", T::kString, "PAT1,PAT2,...",
+       "Omit files whose paths match one of these patterns. Accepts shell-style wildcards, "
+       "which must be quoted."},
+      {"", "--precision", "precision", T::kInt, "N",
+       "Number of digits after the decimal point to display for reported coverage "
+       "percentages."},
+      {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."},
+      {"-m", "--show-missing", "show_missing", T::kFlag, "",
+       "Show line numbers of statements in each module that weren't executed."},
+      {"", "--show-contexts", "show_contexts", T::kFlag, "", "Show contexts for covered lines."},
+      {"", "--skip-covered", "skip_covered", T::kFlag, "", "Skip files with 100% coverage."},
+      {"", "--no-skip-covered", "skip_covered", T::kFalseFlag, "", "Disable --skip-covered."},
+      {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
+      // covalesce's own.
+      {"", "--analysis", "analysis", T::kString, "KIND",
+       "How source files are analysed: 'native' (covalesce's own parser, the default; files it "
+       "cannot answer exactly go to 'python' with a notice) or 'python' (coverage.py's own "
+       "parser, run by --python)."},
+      {"", "--no-cache", "no_cache", T::kFlag, "",
+       "Neither read nor write the analysis cache (.covalesce_cache beside the data file)."},
+      {"", "--python", "python", T::kString, "EXE",
+       "The Python interpreter, with coverage.py installed, for --analysis=python and the "
+       "files native analysis hands over. Defaults to 'python3'."},
+      {"", "--python-version", "python_version", T::kString, "X.Y",
+       "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13; others use "
+       "--analysis=python). Defaults to [covalesce] python_version, else the version of "
+       "--python, else 3.13."},
+  };
+  for (const OptionSpec& o : options) {
+    if (std::string_view(o.long_name).substr(2) == name) return o;
   }
   return {};
 }
@@ -105,21 +97,18 @@ const std::vector<Command>& Commands() {
         "write every report the configuration asks for ([covalesce] reports; default: report, "
         "json, xml, lcov, html) from that one analysis, in parallel. Stands in for 'coverage "
         "combine; coverage report; coverage json; coverage xml; coverage lcov; coverage html'.",
-        {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
-         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
+        {ReportOption("contexts"), ReportOption("data-file"), ReportOption("fail-under"),
+         ReportOption("ignore-errors"), ReportOption("include"),
          {"", "--keep", "keep", T::kFlag, "",
           "Keep original coverage files, otherwise they are deleted after combining."},
-         OneFileReportOption("omit"),
+         ReportOption("omit"),
          {"", "--quick", "quick", T::kFlag, "", "Write only the terminal report and the JSON report."},
-         OneFileReportOption("quiet"),
+         ReportOption("quiet"),
          {"", "--reports", "reports", T::kString, "REPORT1,REPORT2,...",
           "The reports to write: report, json, xml, lcov, html. Defaults to [covalesce] reports, else "
           "all."},
-         {"-m", "--show-missing", "show_missing", T::kFlag, "",
-          "Show line numbers of statements in each module that weren't executed."},
-         DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
-         OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
-         TimingsOption()}},
+         ReportOption("show-missing"), DebugOption(), HelpOption(), RcfileOption(), ReportOption("analysis"),
+         ReportOption("no-cache"), ReportOption("python"), ReportOption("python-version"), TimingsOption()}},
        RunAll,
        "Combine, then write every configured report in one pass."},
       {{"combine",
@@ -133,8 +122,7 @@ const std::vector<Command>& Commands() {
          DataFileOption(),
          {"", "--keep", "keep", T::kFlag, "",
           "Keep original coverage files, otherwise they are deleted."},
-         {"-q", "--quiet", "quiet", T::kFlag, "", "Don't print messages about what is happening."},
-         DebugOption(), HelpOption(), RcfileOption(),
+         ReportOption("quiet"), DebugOption(), HelpOption(), RcfileOption(),
          {"", "--watch", "watch", T::kFlag, "",
           "Combine shards as their writers finish them, while the tests still run, until an end "
           "condition (--until, --pid, --workers, --until-idle) or SIGINT/SIGTERM; then write the "
@@ -172,102 +160,58 @@ const std::vector<Command>& Commands() {
         "[options] [modules]",
         "Create an HTML report of coverage results. Each file gets its own page, with the "
         "source decorated to show executed, excluded, and missed lines.",
-        {OneFileReportOption("contexts"),
+        {ReportOption("contexts"),
          {"-d", "--directory", "directory", T::kString, "DIR", "Write the output files to DIR."},
-         OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
-         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
-         OneFileReportOption("keep-combined"), OneFileReportOption("omit"),
-         {"", "--precision", "precision", T::kInt, "N",
-          "Number of digits after the decimal point to display for reported coverage "
-          "percentages."},
-         OneFileReportOption("quiet"),
-         {"", "--show-contexts", "show_contexts", T::kFlag, "", "Show contexts for covered lines."},
-         {"", "--skip-covered", "skip_covered", T::kFlag, "", "Skip files with 100% coverage."},
-         {"", "--no-skip-covered", "skip_covered", T::kFalseFlag, "", "Disable --skip-covered."},
-         {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
+         ReportOption("data-file"), ReportOption("fail-under"),
+         ReportOption("ignore-errors"), ReportOption("include"),
+         ReportOption("keep-combined"), ReportOption("omit"), ReportOption("precision"),
+         ReportOption("quiet"), ReportOption("show-contexts"), ReportOption("skip-covered"),
+         ReportOption("no-skip-covered"), ReportOption("skip-empty"),
          {"", "--title", "title", T::kString, "TITLE", "A text string to use as the title on the HTML."},
-         DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
-         OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
-         TimingsOption()}},
+         DebugOption(), HelpOption(), RcfileOption(), ReportOption("analysis"),
+         ReportOption("no-cache"), ReportOption("python"), ReportOption("python-version"), TimingsOption()}},
        RunHtml,
        "Create an HTML report."},
       {{"json",
         "[options] [modules]",
         "Generate a JSON report of coverage results.",
-        {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
-         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
-         OneFileReportOption("keep-combined"), OneFileReportOption("omit"),
+        {ReportOption("contexts"), ReportOption("data-file"), ReportOption("fail-under"),
+         ReportOption("ignore-errors"), ReportOption("include"),
+         ReportOption("keep-combined"), ReportOption("omit"),
          {"-o", "", "outfile", T::kString, "OUTFILE",
           "Write the JSON report to this file. Defaults to 'coverage.json'"},
          {"", "--pretty-print", "pretty_print", T::kFlag, "", "Format the JSON for human readers."},
-         OneFileReportOption("quiet"),
-         {"", "--show-contexts", "show_contexts", T::kFlag, "", "Show contexts for covered lines."},
-         DebugOption(), HelpOption(), RcfileOption(), OneFileReportOption("analysis"),
-         OneFileReportOption("no-cache"), OneFileReportOption("python"), OneFileReportOption("python-version"),
-         TimingsOption()}},
+         ReportOption("quiet"), ReportOption("show-contexts"),
+         DebugOption(), HelpOption(), RcfileOption(), ReportOption("analysis"),
+         ReportOption("no-cache"), ReportOption("python"), ReportOption("python-version"), TimingsOption()}},
        RunJson,
        "Create a JSON report of coverage results."},
       {{"lcov",
         "[options] [modules]",
         "Generate an LCOV report of coverage results.",
-        {OneFileReportOption("data-file"), OneFileReportOption("fail-under"), OneFileReportOption("ignore-errors"),
-         OneFileReportOption("include"), OneFileReportOption("keep-combined"),
+        {ReportOption("data-file"), ReportOption("fail-under"), ReportOption("ignore-errors"),
+         ReportOption("include"), ReportOption("keep-combined"),
          {"-o", "", "outfile", T::kString, "OUTFILE",
           "Write the LCOV report to this file. Defaults to 'coverage.lcov'"},
-         OneFileReportOption("omit"), OneFileReportOption("quiet"), DebugOption(), HelpOption(), RcfileOption(),
-         OneFileReportOption("analysis"), OneFileReportOption("no-cache"), OneFileReportOption("python"),
-         OneFileReportOption("python-version"), TimingsOption()}},
+         ReportOption("omit"), ReportOption("quiet"), DebugOption(), HelpOption(), RcfileOption(),
+         ReportOption("analysis"), ReportOption("no-cache"), ReportOption("python"),
+         ReportOption("python-version"), TimingsOption()}},
        RunLcov,
        "Create an LCOV report of coverage results."},
       {{"report",
         "[options] [modules]",
         "Report coverage statistics on modules.",
-        {{"", "--contexts", "contexts", T::kString, "REGEX1,REGEX2,...",
-          "Only display data from lines covered in the given contexts. Accepts Python regexes, "
-          "which must be quoted."},
-         {"", "--data-file", "data_file", T::kString, "INFILE",
-          "Read coverage data for report generation from this file. Defaults to '.coverage'. "
-          "[env: COVERAGE_FILE]"},
-         {"", "--fail-under", "fail_under", T::kFloat, "MIN",
-          "Exit with a status of 2 if the total coverage is less than MIN."},
+        {ReportOption("contexts"), ReportOption("data-file"), ReportOption("fail-under"),
          {"", "--format", "format", T::kString, "FORMAT",
           "Output format, either text (default), markdown, or total."},
-         {"-i", "--ignore-errors", "ignore_errors", T::kFlag, "",
-          "Ignore errors while reading source files."},
-         {"", "--include", "include", T::kString, "PAT1,PAT2,...",
-          "Include only files whose paths match one of these patterns. Accepts shell-style "
-          "wildcards, which must be quoted."},
-         {"", "--keep-combined", "keep_combined", T::kFlag, "",
-          "Keep original coverage files, otherwise they are deleted after combining."},
-         {"", "--omit", "omit", T::kString, "PAT1,PAT2,...",
-          "Omit files whose paths match one of these patterns. Accepts shell-style wildcards, "
-          "which must be quoted."},
-         {"", "--precision", "precision", T::kInt, "N",
-          "Number of digits after the decimal point to display for reported coverage "
-          "percentages."},
+         ReportOption("ignore-errors"), ReportOption("include"), ReportOption("keep-combined"),
+         ReportOption("omit"), ReportOption("precision"),
          {"", "--sort", "sort", T::kString, "COLUMN",
           "Sort the report by the named column: name, stmts, miss, branch, brpart, or cover. "
           "Default is name."},
-         {"-m", "--show-missing", "show_missing", T::kFlag, "",
-          "Show line numbers of statements in each module that weren't executed."},
-         {"", "--skip-covered", "skip_covered", T::kFlag, "", "Skip files with 100% coverage."},
-         {"", "--no-skip-covered", "skip_covered", T::kFalseFlag, "", "Disable --skip-covered."},
-         {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
-         DebugOption(), HelpOption(), RcfileOption(),
-         {"", "--analysis", "analysis", T::kString, "KIND",
-          "How source files are analysed: 'native' (covalesce's own parser, the default; files it "
-          "cannot answer exactly go to 'python' with a notice) or 'python' (coverage.py's own "
-          "parser, run by --python)."},
-         {"", "--no-cache", "no_cache", T::kFlag, "",
-          "Neither read nor write the analysis cache (.covalesce_cache beside the data file)."},
-         {"", "--python", "python", T::kString, "EXE",
-          "The Python interpreter, with coverage.py installed, for --analysis=python and the "
-          "files native analysis hands over. Defaults to 'python3'."},
-         {"", "--python-version", "python_version", T::kString, "X.Y",
-          "The Python version whose behaviour is modelled (3.11, 3.12 or 3.13; others use "
-          "--analysis=python). Defaults to [covalesce] python_version, else the version of "
-          "--python, else 3.13."},
-         TimingsOption()}},
+         ReportOption("show-missing"), ReportOption("skip-covered"), ReportOption("no-skip-covered"),
+         ReportOption("skip-empty"), DebugOption(), HelpOption(), RcfileOption(), ReportOption("analysis"),
+         ReportOption("no-cache"), ReportOption("python"), ReportOption("python-version"), TimingsOption()}},
        RunReport,
        "Report coverage stats on modules."},
       {{"verify",
@@ -278,32 +222,30 @@ const std::vector<Command>& Commands() {
         "compares every report, and prints for each 'identical' or the first lines that differ, "
         "then both wall times. Exit status 0 only when everything is identical. Inputs are never "
         "changed.",
-        {OneFileReportOption("contexts"), OneFileReportOption("data-file"), OneFileReportOption("fail-under"),
-         OneFileReportOption("ignore-errors"), OneFileReportOption("include"),
+        {ReportOption("contexts"), ReportOption("data-file"), ReportOption("fail-under"),
+         ReportOption("ignore-errors"), ReportOption("include"),
          {"", "--keep-temp", "keep_temp", T::kFlag, "",
           "Keep the temporary directory with both tools' inputs and outputs, and print its name."},
-         OneFileReportOption("omit"),
+         ReportOption("omit"),
          {"", "--reports", "reports", T::kString, "REPORT1,REPORT2,...",
           "The reports to compare: report, json, xml, lcov, html. Defaults to all."},
-         HelpOption(), RcfileOption(), OneFileReportOption("analysis"), OneFileReportOption("no-cache"),
+         HelpOption(), RcfileOption(), ReportOption("analysis"), ReportOption("no-cache"),
          {"", "--python", "python", T::kString, "EXE",
           "The Python interpreter with coverage.py installed, which runs coverage.py's side (and "
           "covalesce's exact fallback). Defaults to 'python3'."},
-         OneFileReportOption("python-version")}},
+         ReportOption("python-version")}},
        RunVerify,
        "Compare covalesce's reports with coverage.py's on your data."},
       {{"xml",
         "[options] [modules]",
         "Generate an XML report of coverage results.",
-        {OneFileReportOption("data-file"), OneFileReportOption("fail-under"), OneFileReportOption("ignore-errors"),
-         OneFileReportOption("include"), OneFileReportOption("keep-combined"), OneFileReportOption("omit"),
+        {ReportOption("data-file"), ReportOption("fail-under"), ReportOption("ignore-errors"),
+         ReportOption("include"), ReportOption("keep-combined"), ReportOption("omit"),
          {"-o", "", "outfile", T::kString, "OUTFILE",
           "Write the XML report to this file. Defaults to 'coverage.xml'"},
-         OneFileReportOption("quiet"),
-         {"", "--skip-empty", "skip_empty", T::kFlag, "", "Skip files with no code."},
-         DebugOption(), HelpOption(), RcfileOption(),
-         OneFileReportOption("analysis"), OneFileReportOption("no-cache"), OneFileReportOption("python"),
-         OneFileReportOption("python-version"), TimingsOption()}},
+         ReportOption("quiet"), ReportOption("skip-empty"), DebugOption(), HelpOption(), RcfileOption(),
+         ReportOption("analysis"), ReportOption("no-cache"), ReportOption("python"),
+         ReportOption("python-version"), TimingsOption()}},
        RunXml,
        "Create an XML report of coverage results."},
   };

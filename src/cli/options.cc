@@ -36,6 +36,14 @@ std::optional<std::string> Store(const OptionSpec& o, const std::string& opt, co
 std::optional<std::string> Parse(const CommandSpec& spec, const std::vector<std::string>& argv,
                                  Parsed& out) {
   size_t i = 0;
+  // Stores an option's value: the one the argument holds after the option, else the next
+  // argument. optparse's error where there is neither or the value does not convert.
+  auto take_value = [&](const OptionSpec& o, const std::string& opt,
+                        const std::optional<std::string>& attached) -> std::optional<std::string> {
+    if (attached) return Store(o, opt, *attached, out);
+    if (i + 1 < argv.size()) return Store(o, opt, argv[++i], out);
+    return opt + " option requires 1 argument";
+  };
   for (; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a == "--") {
@@ -64,15 +72,8 @@ std::optional<std::string> Parse(const CommandSpec& spec, const std::vector<std:
       }
       const std::string& opt = match->long_name;
       if (TakesValue(*match)) {
-        std::string value;
-        if (eq != std::string::npos) {
-          value = a.substr(eq + 1);
-        } else if (i + 1 < argv.size()) {
-          value = argv[++i];
-        } else {
-          return opt + " option requires 1 argument";
-        }
-        if (auto err = Store(*match, opt, value, out)) return err;
+        const auto attached = eq != std::string::npos ? std::optional(a.substr(eq + 1)) : std::nullopt;
+        if (auto err = take_value(*match, opt, attached)) return err;
       } else {
         if (eq != std::string::npos) return opt + " option does not take a value";
         out.values[match->dest].assign(1, match->type == OptionSpec::Type::kFalseFlag ? '0' : '1');
@@ -87,15 +88,8 @@ std::optional<std::string> Parse(const CommandSpec& spec, const std::vector<std:
         }
         if (!match) return "no such option: " + opt;
         if (TakesValue(*match)) {
-          std::string value;
-          if (k + 1 < a.size()) {
-            value = a.substr(k + 1);
-          } else if (i + 1 < argv.size()) {
-            value = argv[++i];
-          } else {
-            return opt + " option requires 1 argument";
-          }
-          if (auto err = Store(*match, opt, value, out)) return err;
+          const auto attached = k + 1 < a.size() ? std::optional(a.substr(k + 1)) : std::nullopt;
+          if (auto err = take_value(*match, opt, attached)) return err;
           break;
         }
         out.values[match->dest].assign(1, match->type == OptionSpec::Type::kFalseFlag ? '0' : '1');

@@ -230,14 +230,18 @@ std::optional<double> ParseFloat(std::string_view s) {
   return neg ? -v : v;
 }
 
-std::string ReEscape(std::string_view s) {
-  static constexpr std::string_view kSpecial = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f";
+std::string BackslashEach(std::string_view s, std::string_view special) {
   std::string out;
   for (char c : s) {
-    if (kSpecial.find(c) != std::string_view::npos) out += '\\';
+    if (special.find(c) != std::string_view::npos) out += '\\';
     out += c;
   }
   return out;
+}
+
+std::string ReEscape(std::string_view s) {
+  static constexpr std::string_view kSpecial = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f";
+  return BackslashEach(s, kSpecial);
 }
 
 std::optional<size_t> InvalidUtf8At(std::string_view s) {

@@ -130,11 +130,11 @@ class TomlSource : public ConfigSource {
     auto [name, node] = Lookup(section, option);
     if (auto b = node->as_boolean()) return b->get();
     if (auto s = node->as_string()) {
-      auto v = SubstituteVariables(s->get(), env_);
-      if (!v.ok()) return v.error();
-      if (*v == "true") return true;
-      if (*v == "false") return false;
-      return TypeError(name, option, "couldn't convert to", "a boolean", py::Repr(*v));
+      return Convert<bool>(name, option, s->get(), "a boolean", [](const std::string& v) -> std::optional<bool> {
+        if (v == "true") return true;
+        if (v == "false") return false;
+        return std::nullopt;
+      });
     }
     return TypeError(name, option, "is not", "a boolean", PyRepr(*node));
   }
@@ -144,10 +144,8 @@ class TomlSource : public ConfigSource {
     if (auto i = node->as_integer()) return i->get();
     if (auto b = node->as_boolean()) return b->get() ? 1 : 0;  // Python's bool is an int
     if (auto s = node->as_string()) {
-      auto v = SubstituteVariables(s->get(), env_);
-      if (!v.ok()) return v.error();
-      if (auto i = py::ParseInt(*v)) return *i;
-      return TypeError(name, option, "couldn't convert to", "an integer", py::Repr(*v));
+      return Convert<long long>(name, option, s->get(), "an integer",
+                                [](const std::string& v) { return py::ParseInt(v); });
     }
     return TypeError(name, option, "is not", "an integer", PyRepr(*node));
   }
@@ -158,10 +156,8 @@ class TomlSource : public ConfigSource {
     if (auto i = node->as_integer()) return static_cast<double>(i->get());
     if (auto b = node->as_boolean()) return b->get() ? 1.0 : 0.0;
     if (auto s = node->as_string()) {
-      auto v = SubstituteVariables(s->get(), env_);
-      if (!v.ok()) return v.error();
-      if (auto f = py::ParseFloat(*v)) return *f;
-      return TypeError(name, option, "couldn't convert to", "a float", py::Repr(*v));
+      return Convert<double>(name, option, s->get(), "a float",
+                             [](const std::string& v) { return py::ParseFloat(v); });
     }
     return TypeError(name, option, "is not", "a float", PyRepr(*node));
   }
@@ -225,6 +221,17 @@ class TomlSource : public ConfigSource {
       values.push_back(std::move(*v));
     }
     return values;
+  }
+
+  // A string value as the type `what` names: variables substituted, then `parse`d (nullopt:
+  // it does not convert).
+  template <typename T, typename Parse>
+  Result<T> Convert(const std::string& name, const std::string& option, const std::string& text, const char* what,
+                    Parse parse) const {
+    auto v = SubstituteVariables(text, env_);
+    if (!v.ok()) return v.error();
+    if (std::optional<T> converted = parse(*v)) return *converted;
+    return TypeError(name, option, "couldn't convert to", what, py::Repr(*v));
   }
 
   Error TypeError(const std::string& name, const std::string& option, const char* verb, const char* what,

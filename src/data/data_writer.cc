@@ -103,42 +103,32 @@ Status FillThroughApi(const CoverageData& data, const std::string& tmp, const st
     }
     return true;
   });
-  ok = ok && insert_all("insert into file (id, path) values (?, ?)", [&](sqlite::Stmt& st) {
-    for (size_t i = 0; i < data.files.size(); ++i) {
-      sqlite3_bind_int64(st.get(), 1, int64_t(i) + 1);
-      const std::string& p = data.files[i].path;
-      sqlite3_bind_text(st.get(), 2, p.data(), int(p.size()), SQLITE_STATIC);
-      if (!step(st)) return false;
-    }
-    return true;
-  });
-  ok = ok && insert_all("insert into context (id, context) values (?, ?)", [&](sqlite::Stmt& st) {
-    for (size_t i = 0; i < data.contexts.size(); ++i) {
-      sqlite3_bind_int64(st.get(), 1, int64_t(i) + 1);
-      const std::string& c = data.contexts[i];
-      sqlite3_bind_text(st.get(), 2, c.data(), int(c.size()), SQLITE_STATIC);
-      if (!step(st)) return false;
-    }
-    return true;
-  });
+  // The file and context tables: (id, text) rows, ids numbered from 1 in index order.
+  auto insert_numbered = [&](const char* sql, size_t count, const auto& text_at) {
+    return insert_all(sql, [&](sqlite::Stmt& st) {
+      for (size_t i = 0; i < count; ++i) {
+        sqlite3_bind_int64(st.get(), 1, int64_t(i) + 1);
+        const std::string& text = text_at(i);
+        sqlite3_bind_text(st.get(), 2, text.data(), int(text.size()), SQLITE_STATIC);
+        if (!step(st)) return false;
+      }
+      return true;
+    });
+  };
+  ok = ok && insert_numbered("insert into file (id, path) values (?, ?)", data.files.size(),
+                             [&](size_t i) -> const std::string& { return data.files[i].path; });
+  ok = ok && insert_numbered("insert into context (id, context) values (?, ?)", data.contexts.size(),
+                             [&](size_t i) -> const std::string& { return data.contexts[i]; });
 
 
   ok = ok && insert_all("insert into line_bits (file_id, context_id, numbits) values (?, ?, ?)",
                         [&](sqlite::Stmt& st) {
-    std::vector<uint8_t> buf;
-    for (size_t f = 0; f < data.files.size(); ++f) {
-      const FileCoverage& fc = data.files[f];
-      for (uint32_t k : ContextOrder(fc.line_contexts)) {
-        const LineBitmap& bm = fc.lines[k];
-        buf.resize(bm.size() * 8);
-        size_t n = kernels::EncodeNumbits(bm.data(), bm.size(), buf.data());
-        sqlite3_bind_int64(st.get(), 1, int64_t(f) + 1);
-        sqlite3_bind_int64(st.get(), 2, int64_t(fc.line_contexts[k]) + 1);
-        sqlite3_bind_blob(st.get(), 3, n ? static_cast<const void*>(buf.data()) : "", int(n), SQLITE_STATIC);
-        if (!step(st)) return false;
-      }
-    }
-    return true;
+    return ForEachLineBitsRow(data, [&](size_t f, uint32_t context, std::string_view numbits) {
+      sqlite3_bind_int64(st.get(), 1, int64_t(f) + 1);
+      sqlite3_bind_int64(st.get(), 2, int64_t(context) + 1);
+      sqlite3_bind_blob(st.get(), 3, numbits.empty() ? "" : numbits.data(), int(numbits.size()), SQLITE_STATIC);
+      return step(st);
+    });
   });
   ok = ok && insert_all("insert into arc (file_id, context_id, fromno, tono) values (?, ?, ?, ?)",
                         [&](sqlite::Stmt& st) {

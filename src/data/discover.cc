@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "covalesce/hex.h"
+
 namespace covalesce {
 namespace {
 
@@ -187,13 +189,7 @@ Result<std::string> FileSha3Hex(const std::string& path) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx.get(), digest, &len);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return LowerHex(digest, len);
 }
 
 }  // namespace covalesce

@@ -14,6 +14,7 @@
 
 #include "covalesce/kernels.h"
 #include "covalesce/pystr.h"
+#include "id_index.h"
 #include "sqlite_util.h"
 
 namespace covalesce {
@@ -47,31 +48,6 @@ std::string FileUri(const std::string& abs_path, std::string_view query) {
 }  // namespace sqlite
 
 namespace {
-
-constexpr uint32_t kMissing = UINT32_MAX;
-
-// SQLite row id -> dense local index. Ids are almost always 1..n, so a vector serves;
-// a hash map covers anything else.
-class IdMap {
- public:
-  void add(int64_t id, uint32_t index) {
-    if (id >= 0 && id < int64_t(1) << 24) {
-      if (size_t(id) >= dense_.size()) dense_.resize(size_t(id) + 1, kMissing);
-      dense_[size_t(id)] = index;
-    } else {
-      sparse_[id] = index;
-    }
-  }
-  uint32_t get(int64_t id) const {
-    if (id >= 0 && size_t(id) < dense_.size()) return dense_[size_t(id)];
-    auto it = sparse_.find(id);
-    return it == sparse_.end() ? kMissing : it->second;
-  }
-
- private:
-  std::vector<uint32_t> dense_;
-  std::unordered_map<int64_t, uint32_t> sparse_;
-};
 
 struct Reader {
   explicit Reader(const std::string& p) : path(p), repr(PyRepr(p)) {}
@@ -145,9 +121,9 @@ Result<Shard> ReadShardSqlite(const std::string& path) {
     return r.fail();
   }
 
-  IdMap file_ids, context_ids;
+  IdIndex file_ids, context_ids;
   if (!r.query("select id, path from file", [&](sqlite::Stmt& st) {
-        file_ids.add(st.i64(0), uint32_t(shard.files.size()));
+        file_ids.Add(st.i64(0), uint32_t(shard.files.size()));
         shard.files.emplace_back(st.text(1));
       })) {
     return r.fail();
@@ -155,7 +131,7 @@ Result<Shard> ReadShardSqlite(const std::string& path) {
   shard.tracers.assign(shard.files.size(), std::string());
 
   if (!r.query("select id, context from context", [&](sqlite::Stmt& st) {
-        context_ids.add(st.i64(0), uint32_t(shard.contexts.size()));
+        context_ids.Add(st.i64(0), uint32_t(shard.contexts.size()));
         shard.contexts.emplace_back(st.text(1));
       })) {
     return r.fail();
@@ -164,7 +140,7 @@ Result<Shard> ReadShardSqlite(const std::string& path) {
   // Rows whose file or context id has no row are dropped, as coverage.py's joins drop them.
   shard.line_offsets.push_back(0);
   if (!r.query("select file_id, context_id, numbits from line_bits", [&](sqlite::Stmt& st) {
-        uint32_t f = file_ids.get(st.i64(0)), c = context_ids.get(st.i64(1));
+        uint32_t f = file_ids.Get(st.i64(0)), c = context_ids.Get(st.i64(1));
         if (f == kMissing || c == kMissing) return;
         std::string_view bits = st.blob(2);
         shard.line_file.push_back(f);
@@ -176,7 +152,7 @@ Result<Shard> ReadShardSqlite(const std::string& path) {
   }
 
   if (!r.query("select file_id, context_id, fromno, tono from arc", [&](sqlite::Stmt& st) {
-        uint32_t f = file_ids.get(st.i64(0)), c = context_ids.get(st.i64(1));
+        uint32_t f = file_ids.Get(st.i64(0)), c = context_ids.Get(st.i64(1));
         if (f == kMissing || c == kMissing) return;
         shard.arc_file.push_back(f);
         shard.arc_context.push_back(c);
@@ -186,7 +162,7 @@ Result<Shard> ReadShardSqlite(const std::string& path) {
   }
 
   if (!r.query("select file_id, tracer from tracer", [&](sqlite::Stmt& st) {
-        uint32_t f = file_ids.get(st.i64(0));
+        uint32_t f = file_ids.Get(st.i64(0));
         if (f != kMissing) shard.tracers[f] = std::string(st.text(1));
       })) {
     return r.fail();

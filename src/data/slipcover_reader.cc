@@ -26,6 +26,12 @@ constexpr int64_t kMaxLine = int64_t(1) << 26;
 
 std::string ErrorText(simdjson::error_code e) { return simdjson::error_message(e); }
 
+// The next field of an object being iterated, and its key.
+simdjson::error_code NextField(simdjson::simdjson_result<od::field> item, od::field& field, std::string_view& key) {
+  if (auto e = std::move(item).get(field)) return e;
+  return field.unescaped_key().get(key);
+}
+
 // Reads an array of line numbers into `out`; "" or the problem.
 std::string ReadLines(od::value& v, std::vector<int32_t>& out) {
   od::array arr;
@@ -70,8 +76,7 @@ std::string ReadFile(od::value& v, SlipcoverFile& file) {
   for (auto item : obj) {
     od::field field;
     std::string_view key;
-    if (auto e = std::move(item).get(field)) return ErrorText(e);
-    if (auto e = field.unescaped_key().get(key)) return ErrorText(e);
+    if (auto e = NextField(std::move(item), field, key)) return ErrorText(e);
     od::value value = field.value();
     std::string problem;
     if (key == "executed_lines") {
@@ -121,8 +126,7 @@ Result<SlipcoverData> ParseSlipcoverJson(std::string_view json) {
   for (auto item : root) {
     od::field field;
     std::string_view key;
-    if (auto e = std::move(item).get(field)) return Error{"invalid JSON: " + ErrorText(e)};
-    if (auto e = field.unescaped_key().get(key)) return Error{"invalid JSON: " + ErrorText(e)};
+    if (auto e = NextField(std::move(item), field, key)) return Error{"invalid JSON: " + ErrorText(e)};
     od::value value = field.value();
     if (key == "meta") {
       od::object meta;
@@ -130,8 +134,7 @@ Result<SlipcoverData> ParseSlipcoverJson(std::string_view json) {
       for (auto mitem : meta) {
         od::field m;
         std::string_view mkey;
-        if (auto e = std::move(mitem).get(m)) return Error{"invalid JSON: " + ErrorText(e)};
-        if (auto e = m.unescaped_key().get(mkey)) return Error{"invalid JSON: " + ErrorText(e)};
+        if (auto e = NextField(std::move(mitem), m, mkey)) return Error{"invalid JSON: " + ErrorText(e)};
         od::value mv = m.value();
         if (mkey == "software") {
           std::string_view s;
@@ -156,8 +159,7 @@ Result<SlipcoverData> ParseSlipcoverJson(std::string_view json) {
       for (auto fitem : files) {
         od::field f;
         std::string_view name;
-        if (auto e = std::move(fitem).get(f)) return Error{"files: " + ErrorText(e)};
-        if (auto e = f.unescaped_key().get(name)) return Error{"files: " + ErrorText(e)};
+        if (auto e = NextField(std::move(fitem), f, name)) return Error{"files: " + ErrorText(e)};
         od::value fv = f.value();
         SlipcoverFile file;
         file.name.assign(name);

@@ -445,25 +445,19 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
     TableTree t(f);
     IndexTree ix(f);
     int64_t rowid = 0;
-    std::vector<uint8_t> buf;
-    for (size_t fi = 0; fi < data.files.size(); ++fi) {
-      const FileCoverage& fc = data.files[fi];
-      for (uint32_t k : ContextOrder(fc.line_contexts)) {
-        const LineBitmap& bm = fc.lines[k];
-        buf.resize(bm.size() * 8);
-        size_t n = kernels::EncodeNumbits(bm.data(), bm.size(), buf.data());
-        Record r;
-        r.Int(int64_t(fi) + 1);
-        r.Int(int64_t(fc.line_contexts[k]) + 1);
-        r.Blob(std::string_view(reinterpret_cast<const char*>(buf.data()), n));
-        t.Add(++rowid, r.Bytes());
-        Record key;
-        key.Int(int64_t(fi) + 1);
-        key.Int(int64_t(fc.line_contexts[k]) + 1);
-        key.Int(rowid);
-        ix.Add(key.Bytes());
-      }
-    }
+    ForEachLineBitsRow(data, [&](size_t fi, uint32_t context, std::string_view numbits) {
+      Record r;
+      r.Int(int64_t(fi) + 1);
+      r.Int(int64_t(context) + 1);
+      r.Blob(numbits);
+      t.Add(++rowid, r.Bytes());
+      Record key;
+      key.Int(int64_t(fi) + 1);
+      key.Int(int64_t(context) + 1);
+      key.Int(rowid);
+      ix.Add(key.Bytes());
+      return true;
+    });
     roots.push_back(t.Finish());
     roots.push_back(ix.Finish());
   }

@@ -22,6 +22,7 @@
 
 #include "covalesce/kernels.h"
 #include "covalesce/shard_reader.h"
+#include "id_index.h"
 #include "page_writer.h"
 
 namespace covalesce {
@@ -224,31 +225,6 @@ class PageFile {
   std::string overflow_;
 };
 
-constexpr uint32_t kMissing = UINT32_MAX;
-
-// Row id -> dense index: ids are 1..n in practice, so a vector; a map for anything else.
-class IdIndex {
- public:
-  void Add(int64_t id, uint32_t index) {
-    if (id >= 0 && id < (int64_t(1) << 22)) {
-      if (size_t(id) >= dense_.size()) dense_.resize(size_t(id) + 1, kMissing);
-      dense_[size_t(id)] = index;
-    } else {
-      sparse_[id] = index;
-    }
-  }
-  uint32_t Get(int64_t id) const {
-    if (id >= 0 && size_t(id) < dense_.size()) return dense_[size_t(id)];
-    if (sparse_.empty()) return kMissing;
-    auto it = sparse_.find(id);
-    return it == sparse_.end() ? kMissing : it->second;
-  }
-
- private:
-  std::vector<uint32_t> dense_;
-  std::unordered_map<int64_t, uint32_t> sparse_;
-};
-
 // Decodes a record of exactly four integer columns (an arc row) without the general path.
 inline bool FourInts(std::string_view rec, int64_t out[4]) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(rec.data());
@@ -369,23 +345,17 @@ std::optional<Shard> ReadShardPages(const std::string& path) {
   // Row ids -> dense indexes. Files and contexts are INTEGER PRIMARY KEY tables: the id
   // column is stored as NULL and the value is the rowid.
   IdIndex file_ids, context_ids;
-  if (!scan("file", 2, [&](int64_t rowid, Value* v) {
-        if (v[0].kind != Value::kNull || v[1].kind != Value::kText) return false;
-        file_ids.Add(rowid, uint32_t(shard.files.size()));
-        shard.files.emplace_back(v[1].bytes);
-        return true;
-      })) {
-    return std::nullopt;
-  }
+  auto scan_names = [&](const char* table, IdIndex& ids, std::vector<std::string>& names) {
+    return scan(table, 2, [&](int64_t rowid, Value* v) {
+      if (v[0].kind != Value::kNull || v[1].kind != Value::kText) return false;
+      ids.Add(rowid, uint32_t(names.size()));
+      names.emplace_back(v[1].bytes);
+      return true;
+    });
+  };
+  if (!scan_names("file", file_ids, shard.files)) return std::nullopt;
   shard.tracers.assign(shard.files.size(), std::string());
-  if (!scan("context", 2, [&](int64_t rowid, Value* v) {
-        if (v[0].kind != Value::kNull || v[1].kind != Value::kText) return false;
-        context_ids.Add(rowid, uint32_t(shard.contexts.size()));
-        shard.contexts.emplace_back(v[1].bytes);
-        return true;
-      })) {
-    return std::nullopt;
-  }
+  if (!scan_names("context", context_ids, shard.contexts)) return std::nullopt;
   auto lookup = [](const IdIndex& m, const Value& v) {
     return v.kind == Value::kInt ? m.Get(v.i) : kMissing;
   };

@@ -270,6 +270,13 @@ class Model {
   void TryExcept(const TryNode* s);
   void TryStarExcept(const TryNode* s);
   void TryFinally(const TryNode* s);
+  // Statements under an fblock (a try body, a handler body) that break, continue and return
+  // unwind through.
+  void StmtsUnder(const FBlock& fb, const NodeList& body);
+  // An except handler's body in a block of its own, under its kHandlerCleanup fblock.
+  void HandlerBody(const ExceptHandlerNode* h);
+  // The else body of a while loop or a try statement, entered at block `from`; then `end`.
+  void ElseThenEnd(int from, const NodeList& orelse, int end);
   void Assert(const AssertNode* s);
   void JumpIf(const Node* e, int next, bool cond);
 

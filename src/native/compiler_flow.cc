@@ -42,9 +42,7 @@ void Model::While(const WhileNode* s) {
   U().loc = s->pos.lineno;
   JumpIf(s->test, body, true);
   U().fblocks.pop_back();
-  UseNext(anchor);
-  Stmts(s->orelse);
-  UseNext(end);
+  ElseThenEnd(anchor, s->orelse, end);
 }
 
 void Model::For(const ForNode* s) {
@@ -193,14 +191,30 @@ void Model::With(const WithNode* s, size_t pos) {
   U().loc = -1;  // compiler_with_except_finish starts with UNSET_LOC
 }
 
+void Model::StmtsUnder(const FBlock& fb, const NodeList& body) {
+  PushFB(fb);
+  Stmts(body);
+  U().fblocks.pop_back();
+}
+
+void Model::HandlerBody(const ExceptHandlerNode* h) {
+  const int cleanup_body = NewBlock();
+  UseNext(cleanup_body);
+  StmtsUnder({FB::kHandlerCleanup, cleanup_body, -1, h}, h->body);
+}
+
+void Model::ElseThenEnd(int from, const NodeList& orelse, int end) {
+  UseNext(from);
+  Stmts(orelse);
+  UseNext(end);
+}
+
 void Model::TryExcept(const TryNode* s) {
   const LineNo line = s->pos.lineno;
   const int body = NewBlock(), except = NewBlock(), end = NewBlock(), cleanup = NewBlock();
   Setup(except, line);
   UseNext(body);
-  PushFB({FB::kTryExcept, body});
-  Stmts(s->body);
-  U().fblocks.pop_back();
+  StmtsUnder({FB::kTryExcept, body}, s->body);
   Stmts(s->orelse);
   Jump(end);
   UseNext(except);
@@ -218,23 +232,16 @@ void Model::TryExcept(const TryNode* s) {
     }
     Line(hl);
     if (h->name.data()) {
-      const int cleanup_end = NewBlock(), cleanup_body = NewBlock();
+      const int cleanup_end = NewBlock();
       Setup(cleanup_end, hl);
-      UseNext(cleanup_body);
-      PushFB({FB::kHandlerCleanup, cleanup_body, -1, h});
-      Stmts(h->body);
-      U().fblocks.pop_back();
+      HandlerBody(h);
       EmitConst("N", 0);
       Jump(end);
       UseNext(cleanup_end);
       EmitConst("N", 0);
       Exit(0);
     } else {
-      const int cleanup_body = NewBlock();
-      UseNext(cleanup_body);
-      PushFB({FB::kHandlerCleanup, cleanup_body, -1, h});
-      Stmts(h->body);
-      U().fblocks.pop_back();
+      HandlerBody(h);
       Jump(end);
     }
     UseNext(next_handler);
@@ -253,9 +260,7 @@ void Model::TryStarExcept(const TryNode* s) {
             cleanup = NewBlock(), reraise_star = NewBlock();
   Setup(except, line);
   UseNext(body);
-  PushFB({FB::kTryExcept, body});
-  Stmts(s->body);
-  U().fblocks.pop_back();
+  StmtsUnder({FB::kTryExcept, body}, s->body);
   Jump(orelse);
   UseNext(except);
   Setup(cleanup, 0);
@@ -267,12 +272,9 @@ void Model::TryStarExcept(const TryNode* s) {
     if (h->type) Expression(h->type);
     Line(hl);
     Branch(next_handler, 0, hl);  // no match
-    const int cleanup_end = NewBlock(), cleanup_body = NewBlock();
+    const int cleanup_end = NewBlock();
     Setup(cleanup_end, hl);
-    UseNext(cleanup_body);
-    PushFB({FB::kHandlerCleanup, cleanup_body, -1, h});
-    Stmts(h->body);
-    U().fblocks.pop_back();
+    HandlerBody(h);
     if (h->name.data()) EmitConst("N", 0);
     Jump(next_handler);
     UseNext(cleanup_end);
@@ -290,9 +292,7 @@ void Model::TryStarExcept(const TryNode* s) {
   Exit(0);
   UseNext(cleanup);
   Exit(0);
-  UseNext(orelse);
-  Stmts(s->orelse);
-  UseNext(end);
+  ElseThenEnd(orelse, s->orelse, end);
 }
 
 void Model::TryFinally(const TryNode* s) {

@@ -133,6 +133,7 @@ class Parser {
   void SimpleStmts(StmtList& out);
   Node* SimpleStmt();
   NodeList Block();
+  NodeList ColonBlock();  // the ':' that opens a block, and the block
   Node* Compound();
   Node* FunctionDef(size_t start, std::vector<Node*>& decorators);
   Node* ClassDef(size_t start, std::vector<Node*>& decorators);

@@ -92,6 +92,11 @@ void Parser::SimpleStmts(StmtList& out) {
   ++p_;
 }
 
+NodeList Parser::ColonBlock() {
+  Expect(Tok::Colon);
+  return Block();
+}
+
 NodeList Parser::Block() {
   StmtList body;
   if (Eat(Tok::Newline)) {
@@ -157,8 +162,7 @@ Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
   f->args = Parameters(Tok::RPar, false);
   Expect(Tok::RPar);
   if (Eat(Tok::RArrow)) f->returns = Expression();
-  Expect(Tok::Colon);
-  f->body = Block();
+  f->body = ColonBlock();
   f->decorator_list = ToList(decorators);
   f->pos = Span(start);
   return f;
@@ -175,8 +179,7 @@ Node* Parser::ClassDef(size_t start, std::vector<Node*>& decorators) {
     ++p_;
     CallArgs(lp, c->bases, c->keywords);
   }
-  Expect(Tok::Colon);
-  c->body = Block();
+  c->body = ColonBlock();
   c->decorator_list = ToList(decorators);
   c->pos = Span(start);
   return c;
@@ -300,14 +303,12 @@ Node* Parser::IfStmt(size_t start) {
   auto* n = a_.make<IfNode>();
   n->kind = Kind::If;
   n->test = NamedExpression();
-  Expect(Tok::Colon);
-  n->body = Block();
+  n->body = ColonBlock();
   if (AtKw(Kw::Elif)) {
     std::vector<Node*> orelse{IfStmt(p_)};
     n->orelse = ToList(orelse);
   } else if (EatKw(Kw::Else)) {
-    Expect(Tok::Colon);
-    n->orelse = Block();
+    n->orelse = ColonBlock();
   }
   n->pos = Span(start);
   return n;
@@ -318,12 +319,8 @@ Node* Parser::WhileStmt() {
   auto* n = a_.make<WhileNode>();
   n->kind = Kind::While;
   n->test = NamedExpression();
-  Expect(Tok::Colon);
-  n->body = Block();
-  if (EatKw(Kw::Else)) {
-    Expect(Tok::Colon);
-    n->orelse = Block();
-  }
+  n->body = ColonBlock();
+  if (EatKw(Kw::Else)) n->orelse = ColonBlock();
   n->pos = Span(start);
   return n;
 }
@@ -337,12 +334,8 @@ Node* Parser::ForStmt(size_t start, bool async) {
   SetCtx(n->target, Ctx::Store, "assign to");
   ExpectKw(Kw::In);
   n->iter = StarExpressions();
-  Expect(Tok::Colon);
-  n->body = Block();
-  if (EatKw(Kw::Else)) {
-    Expect(Tok::Colon);
-    n->orelse = Block();
-  }
+  n->body = ColonBlock();
+  if (EatKw(Kw::Else)) n->orelse = ColonBlock();
   n->pos = Span(start);
   return n;
 }
@@ -390,19 +383,17 @@ Node* Parser::WithStmt(size_t start, bool async) {
       if (!Eat(Tok::Comma)) break;
     }
   }
-  Expect(Tok::Colon);
   n->items = ToList(items);
-  n->body = Block();
+  n->body = ColonBlock();
   n->pos = Span(start);
   return n;
 }
 
 Node* Parser::TryStmt() {
   size_t start = p_++;
-  Expect(Tok::Colon);
   auto* n = a_.make<TryNode>();
   n->kind = Kind::Try;
-  n->body = Block();
+  n->body = ColonBlock();
   std::vector<Node*> handlers;
   int star = -1;
   while (AtKw(Kw::Except)) {
@@ -425,8 +416,7 @@ Node* Parser::TryStmt() {
     } else if (is_star) {
       Fail(T().lineno, "expected one or more exception types");
     }
-    Expect(Tok::Colon);
-    h->body = Block();
+    h->body = ColonBlock();
     h->pos = Span(hs);
     handlers.push_back(h);
   }
@@ -435,13 +425,9 @@ Node* Parser::TryStmt() {
   if (AtKw(Kw::Else)) {
     if (handlers.empty()) FailHere();
     ++p_;
-    Expect(Tok::Colon);
-    n->orelse = Block();
+    n->orelse = ColonBlock();
   }
-  if (EatKw(Kw::Finally)) {
-    Expect(Tok::Colon);
-    n->finalbody = Block();
-  }
+  if (EatKw(Kw::Finally)) n->finalbody = ColonBlock();
   if (handlers.empty() && n->finalbody.empty()) Fail(T().lineno, "expected 'except' or 'finally' block");
   n->pos = Span(start);
   return n;
@@ -491,8 +477,7 @@ Node* Parser::MatchStmt() {
     c->kind = Kind::MatchCase;
     c->pattern = Patterns();
     if (EatKw(Kw::If)) c->guard = NamedExpression();
-    Expect(Tok::Colon);
-    c->body = Block();
+    c->body = ColonBlock();
     cases.push_back(c);
   }
   if (cases.empty()) FailHere();

@@ -36,7 +36,7 @@
 #include <unordered_set>
 
 #include "covalesce/atomic_file.h"
-#include "covalesce/utf8.h"
+#include "covalesce/json_text.h"
 #include "covalesce/python_tokens.h"
 #include "covalesce/report_html.h"
 #include "covalesce/report_json.h"
@@ -841,60 +841,6 @@ std::string ManifestText(const Manifest& m) {
   return out;
 }
 
-// The JSON string body starting at text[i] (just after its opening quote), decoded to UTF-8;
-// `i` ends just after the closing quote.
-std::optional<std::string> JsonUnquote(const std::string& text, size_t& i) {
-  std::string out;
-  auto hex4 = [&](size_t at, uint32_t& v) {
-    if (at + 4 > text.size()) return false;
-    v = 0;
-    for (size_t k = at; k < at + 4; ++k) {
-      char c = text[k];
-      v = v * 16 + uint32_t(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                                 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99);
-      if (v > 0xFFFF) return false;
-    }
-    return true;
-  };
-  while (i < text.size()) {
-    char c = text[i++];
-    if (c == '"') return out;
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (i >= text.size()) return std::nullopt;
-    char e = text[i++];
-    switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'u': {
-        uint32_t cp;
-        if (!hex4(i, cp)) return std::nullopt;
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && text.compare(i, 2, "\\u") == 0) {
-          uint32_t lo;
-          if (hex4(i + 2, lo) && lo >= 0xDC00 && lo < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
-          }
-        }
-        if (cp >= 0xDC80 && cp <= 0xDCFF) {  // a byte surrogateescape kept
-          out += char(cp - 0xDC00);
-        } else {
-          AppendUtf8(out, cp);
-        }
-        break;
-      }
-      default: out += e; break;  // \" \\ \/
-    }
-  }
-  return std::nullopt;
-}
-
 // Reads what ManifestText wrote; anything else (or another version) is an empty manifest.
 Manifest ReadManifest(const std::string& path) {
   Manifest m;
@@ -912,7 +858,7 @@ Manifest ReadManifest(const std::string& path) {
   size_t pos = ge;
   while ((pos = text.find("\n\"", pos)) != std::string::npos) {
     size_t i = pos + 2;
-    std::optional<std::string> name = JsonUnquote(text, i);
+    std::optional<std::string> name = JsonUnquote(text, i, EscapedByte::kByte);
     if (!name || text.compare(i, 2, ":\"") != 0) break;
     size_t ds = i + 2, de = text.find('"', ds);
     if (de == std::string::npos) break;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "covalesce/json_text.h"
 #include "covalesce/py_compat.h"
 #include "covalesce/pystr.h"
 #include "covalesce/report_json.h"
@@ -116,6 +117,10 @@ class Emitter {
     *out_ += "\": ";
   }
   void Int(int64_t v) { AppendInt(*out_, v); }
+  void KeyInt(std::string_view key, int64_t v) {
+    Key(key);
+    Int(v);
+  }
   void Float(double v) { *out_ += JsonFloat(v); }
   void Bool(bool v) { *out_ += v ? "true" : "false"; }
   void String(std::string_view s) { AppendJsonString(*out_, s); }
@@ -193,23 +198,16 @@ void AppendJsonString(std::string& out, std::string_view s) {
     size_t len = DecodeUtf8(s, i, &code);
     const int32_t cp = len ? int32_t(code) : -1;  // -1: a byte that is not UTF-8
     if (!len) len = 1;
-    switch (cp) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case -1: AppendU(out, 0xDC00 | c); break;  // surrogateescape's lone surrogate
-      default:
-        if (cp >= 0x10000) {
-          const uint32_t v = uint32_t(cp) - 0x10000;
-          AppendU(out, 0xD800 | (v >> 10));
-          AppendU(out, 0xDC00 | (v & 0x3FF));
-        } else {
-          AppendU(out, uint32_t(cp));
-        }
+    if (cp == -1) {
+      AppendU(out, 0xDC00 | c);  // surrogateescape's lone surrogate
+    } else if (const char* escape = JsonShortEscape(uint32_t(cp))) {
+      out += escape;
+    } else if (cp >= 0x10000) {
+      const uint32_t v = uint32_t(cp) - 0x10000;
+      AppendU(out, 0xD800 | (v >> 10));
+      AppendU(out, 0xDC00 | (v & 0x3FF));
+    } else {
+      AppendU(out, uint32_t(cp));
     }
     i += len;
   }
@@ -248,6 +246,15 @@ struct JsonSettings {
   bool has_arcs = false;
 };
 
+// A percentage as coverage.py's summaries give it: the number under `key`, then its display
+// string under `key` + "_display".
+void Percent(Emitter& e, const std::string& key, double pc, const std::string& display) {
+  e.Key(key);
+  e.Float(pc);
+  e.Key(key + "_display");
+  e.String(display);
+}
+
 // make_summary + make_branch_summary.
 Status Summary(Emitter& e, const Numbers& n, bool branches) {
   auto pc = n.pc_covered_str();
@@ -255,37 +262,20 @@ Status Summary(Emitter& e, const Numbers& n, bool branches) {
   auto pc_statements = n.pc_statements_str();
   if (!pc_statements) return pc_statements.error();
   e.Open('{');
-  e.Key("covered_lines");
-  e.Int(n.n_executed());
-  e.Key("num_statements");
-  e.Int(n.n_statements);
-  e.Key("percent_covered");
-  e.Float(n.pc_covered());
-  e.Key("percent_covered_display");
-  e.String(*pc);
-  e.Key("missing_lines");
-  e.Int(n.n_missing);
-  e.Key("excluded_lines");
-  e.Int(n.n_excluded);
-  e.Key("percent_statements_covered");
-  e.Float(n.pc_statements());
-  e.Key("percent_statements_covered_display");
-  e.String(*pc_statements);
+  e.KeyInt("covered_lines", n.n_executed());
+  e.KeyInt("num_statements", n.n_statements);
+  Percent(e, "percent_covered", n.pc_covered(), *pc);
+  e.KeyInt("missing_lines", n.n_missing);
+  e.KeyInt("excluded_lines", n.n_excluded);
+  Percent(e, "percent_statements_covered", n.pc_statements(), *pc_statements);
   if (branches) {
     auto pc_branches = n.pc_branches_str();
     if (!pc_branches) return pc_branches.error();
-    e.Key("num_branches");
-    e.Int(n.n_branches);
-    e.Key("num_partial_branches");
-    e.Int(n.n_partial_branches);
-    e.Key("covered_branches");
-    e.Int(n.n_executed_branches());
-    e.Key("missing_branches");
-    e.Int(n.n_missing_branches);
-    e.Key("percent_branches_covered");
-    e.Float(n.pc_branches());
-    e.Key("percent_branches_covered_display");
-    e.String(*pc_branches);
+    e.KeyInt("num_branches", n.n_branches);
+    e.KeyInt("num_partial_branches", n.n_partial_branches);
+    e.KeyInt("covered_branches", n.n_executed_branches());
+    e.KeyInt("missing_branches", n.n_missing_branches);
+    Percent(e, "percent_branches_covered", n.pc_branches(), *pc_branches);
   }
   e.Close('}');
   return ok_status();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "covalesce/py_compat.h"
 #include "covalesce/report.h"
 #include "covalesce/version.h"
 
@@ -121,12 +122,7 @@ std::string NeutralizeControl(std::string_view s, int minor) {
 
 std::string EscapeMarkdown(std::string_view s) {
   static const std::string_view kPunctuation = "!\"#$%&'()*+:;<=>?@[\\]^_`{|}~";
-  std::string out;
-  for (char c : s) {
-    if (kPunctuation.find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
+  return py::BackslashEach(s, kPunctuation);
 }
 
 int HumanCompare(std::string_view a, std::string_view b) {

@@ -57,6 +57,22 @@ bool IsCoverageException(const std::string& type) {
   return kTypes.count(type) > 0;
 }
 
+// Adds src's values (one per context id, parallel to src_contexts) to dst's: a value for a
+// context dst lacks is moved over, one for a context it has is merged into its own.
+template <typename Value, typename Merge>
+void MergeByContext(std::vector<uint32_t>& dst_contexts, std::vector<Value>& dst,
+                    const std::vector<uint32_t>& src_contexts, std::vector<Value>& src, Merge merge) {
+  for (size_t k = 0; k < src.size(); ++k) {
+    auto pos = std::find(dst_contexts.begin(), dst_contexts.end(), src_contexts[k]);
+    if (pos == dst_contexts.end()) {
+      dst_contexts.push_back(src_contexts[k]);
+      dst.push_back(std::move(src[k]));
+    } else {
+      merge(dst[size_t(pos - dst_contexts.begin())], src[k]);
+    }
+  }
+}
+
 // The data reported on, indexed by path, with the context filter applied on reads.
 struct DataView {
   CoverageData data;
@@ -322,28 +338,15 @@ Status Session::Impl::Remap() {
   for (size_t i = 0; i < in.files.size(); ++i) {
     FileCoverage& src = in.files[i];
     FileCoverage& dst = out.files[target[i]];
-    for (size_t k = 0; k < src.lines.size(); ++k) {
-      auto pos = std::find(dst.line_contexts.begin(), dst.line_contexts.end(), src.line_contexts[k]);
-      if (pos == dst.line_contexts.end()) {
-        dst.line_contexts.push_back(src.line_contexts[k]);
-        dst.lines.push_back(std::move(src.lines[k]));
-      } else {
-        LineBitmap& acc = dst.lines[size_t(pos - dst.line_contexts.begin())];
-        if (acc.size() < src.lines[k].size()) acc.resize(src.lines[k].size(), 0);
-        kernels::OrInto(acc.data(), src.lines[k].data(), src.lines[k].size());
-      }
-    }
-    for (size_t k = 0; k < src.arcs.size(); ++k) {
-      auto pos = std::find(dst.arc_contexts.begin(), dst.arc_contexts.end(), src.arc_contexts[k]);
-      if (pos == dst.arc_contexts.end()) {
-        dst.arc_contexts.push_back(src.arc_contexts[k]);
-        dst.arcs.push_back(std::move(src.arcs[k]));
-      } else {
-        ArcKeys& acc = dst.arcs[size_t(pos - dst.arc_contexts.begin())];
-        acc.insert(acc.end(), src.arcs[k].begin(), src.arcs[k].end());
-        acc.resize(kernels::SortUnique(acc.data(), acc.size()));
-      }
-    }
+    MergeByContext(dst.line_contexts, dst.lines, src.line_contexts, src.lines,
+                   [](LineBitmap& acc, const LineBitmap& more) {
+                     if (acc.size() < more.size()) acc.resize(more.size(), 0);
+                     kernels::OrInto(acc.data(), more.data(), more.size());
+                   });
+    MergeByContext(dst.arc_contexts, dst.arcs, src.arc_contexts, src.arcs, [](ArcKeys& acc, const ArcKeys& more) {
+      acc.insert(acc.end(), more.begin(), more.end());
+      acc.resize(kernels::SortUnique(acc.data(), acc.size()));
+    });
   }
   // The new data's kind comes from the rows it received, as CoverageData.update decides it.
   if (any_arcs) out.has_arcs = true;

@@ -95,16 +95,8 @@ void AppendEscaped(std::string& out, std::string_view text, bool attr, int minor
         if (!new_rules || attr) out += "&quot;";
         else out += c;
         break;
-      case '\r':
-        if (new_rules && attr) out += "&#13;";
-        else out += c;
-        break;
-      case '\n':
-        if (new_rules && attr) out += "&#10;";
-        else out += c;
-        break;
-      case '\t':
-        if (new_rules && attr) out += "&#9;";
+      case '\r': case '\n': case '\t':  // &#13; &#10; &#9;
+        if (new_rules && attr) out += "&#" + std::to_string(int(c)) + ";";
         else out += c;
         break;
       default: out += c;

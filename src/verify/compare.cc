@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "covalesce/utf8.h"
+#include "covalesce/json_text.h"
 #include "covalesce/verify.h"
 
 namespace covalesce::verify {
@@ -27,6 +27,19 @@ void SkipSpace(std::string_view s, size_t& p) {
   while (p < s.size() && (s[p] == ' ' || s[p] == '\n' || s[p] == '\r' || s[p] == '\t')) ++p;
 }
 
+// Skips the white space after a list item or object entry and, where a ',' follows, it and
+// the white space after it, keeping the first such separator in `sep` (to write the sorted
+// items with). Whether there was a ','.
+bool EatSeparator(std::string_view text, size_t& p, std::string& sep) {
+  const size_t start = p;
+  SkipSpace(text, p);
+  if (p >= text.size() || text[p] != ',') return false;
+  ++p;
+  SkipSpace(text, p);
+  if (sep.empty()) sep = text.substr(start, p - start);
+  return true;
+}
+
 // The end (one past the closing quote) of the JSON string starting at s[p] == '"'; npos if none.
 size_t StringEnd(std::string_view s, size_t p) {
   if (p >= s.size() || s[p] != '"') return std::string_view::npos;
@@ -39,35 +52,8 @@ size_t StringEnd(std::string_view s, size_t p) {
 
 // A JSON string token's value as UTF-8, whose byte order is Python's str order.
 std::string DecodeJsonString(std::string_view token) {
-  std::string out;
-  for (size_t i = 1; i + 1 < token.size(); ++i) {
-    char c = token[i];
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    char e = token[++i];
-    switch (e) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'u': {
-        uint32_t cp = uint32_t(std::strtoul(std::string(token.substr(i + 1, 4)).c_str(), nullptr, 16));
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && token.compare(i + 1, 2, "\\u") == 0) {
-          uint32_t lo = uint32_t(std::strtoul(std::string(token.substr(i + 3, 4)).c_str(), nullptr, 16));
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          i += 6;
-        }
-        AppendUtf8(out, cp);
-        break;
-      }
-      default: out += e;
-    }
-  }
-  return out;
+  size_t i = 1;  // past the opening quote
+  return JsonUnquote(token, i, EscapedByte::kSurrogate).value_or("");
 }
 
 // The "contexts" object starting at text[p] == '{' rewritten in covalesce's order (entries by
@@ -111,13 +97,7 @@ size_t SortContextsObject(std::string& text, size_t p) {
       if (item_end == std::string::npos) return std::string::npos;
       items.push_back(text.substr(p, item_end - p));
       items_last_end = p = item_end;
-      size_t sep_start = p;
-      SkipSpace(text, p);
-      if (p < text.size() && text[p] == ',') {
-        ++p;
-        SkipSpace(text, p);
-        if (item_sep.empty()) item_sep = text.substr(sep_start, p - sep_start);
-      }
+      EatSeparator(text, p, item_sep);
     }
     if (p >= text.size()) return std::string::npos;
     std::sort(items.begin(), items.end(),
@@ -128,14 +108,7 @@ size_t SortContextsObject(std::string& text, size_t p) {
     e.list = std::move(list);
     entries.push_back(std::move(e));
     last_end = ++p;
-    size_t sep_start = p;
-    SkipSpace(text, p);
-    if (p < text.size() && text[p] == ',') {
-      ++p;
-      SkipSpace(text, p);
-      if (entry_sep.empty()) entry_sep = text.substr(sep_start, p - sep_start);
-      continue;
-    }
+    if (EatSeparator(text, p, entry_sep)) continue;
     if (p < text.size() && text[p] == '}') break;
     return std::string::npos;
   }
