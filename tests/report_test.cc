@@ -81,7 +81,7 @@ TEST(FormatLines, Ranges) {
 
 TEST(FormatLines, Arcs) {
   std::vector<LineNo> statements = {1, 2, 3, 4, 5, 6, 10};
-  std::map<LineNo, std::vector<LineNo>> arcs = {{4, {6, 10, -1}}, {5, {6}}, {2, {3}}};
+  BranchArcs arcs = {{4, {6, 10, -1}}, {5, {6}}, {2, {3}}};
   // 5 is missing, so its arcs are not shown; "4->10" sorts before "4->6" as text.
   EXPECT_EQ(FormatLines(statements, {5}, &arcs), "2->3, 4->10, 4->6, 4->exit, 5");
 }
@@ -205,7 +205,7 @@ std::string PyList(const std::vector<LineNo>& v) {
   for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
   return out + "]";
 }
-std::string PyItems(const std::map<LineNo, std::vector<LineNo>>& m) {
+std::string PyItems(const BranchArcs& m) {
   std::string out = "[";
   bool first = true;
   for (const auto& [k, v] : m) {

@@ -30,6 +30,9 @@
 
 namespace covalesce::report {
 
+// A branch line's destinations (missing or taken), by line.
+using BranchArcs = LineMap<std::vector<LineNo>>;
+
 // ---- results.py -------------------------------------------------------------------------
 
 // Python's round(x, ndigits) for a float (correctly rounded, ties to even on the exact value).
@@ -61,7 +64,7 @@ struct Numbers {
 // format_lines(): "1-2, 5-11, 13-14", with "4->6" / "4->exit" for missing branch arcs
 // whose start line is not itself missing. `statements` and `lines` sorted; lines ⊆ statements.
 std::string FormatLines(const std::vector<LineNo>& statements, const std::vector<LineNo>& lines,
-                        const std::map<LineNo, std::vector<LineNo>>* arcs = nullptr);
+                        const BranchArcs* arcs = nullptr);
 
 // should_fail_under(): a fail_under outside [0, 100] is coverage.py's ConfigError
 // "fail_under=101.0 is invalid. Must be between 0 and 100.".
@@ -95,9 +98,9 @@ struct Analysis {
 
   std::vector<Arc> ArcsMissing() const;
   std::vector<LineNo> BranchLines() const;  // lines with more than one exit
-  std::map<LineNo, std::vector<LineNo>> MissingBranchArcs() const;
-  std::map<LineNo, std::vector<LineNo>> ExecutedBranchArcs() const;
-  std::map<LineNo, std::pair<int, int>> BranchStats() const;  // line -> (exits, taken)
+  BranchArcs MissingBranchArcs() const;
+  BranchArcs ExecutedBranchArcs() const;
+  LineMap<std::pair<int, int>> BranchStats() const;  // line -> (exits, taken)
   std::string MissingFormatted(bool branches = false) const;
 };
 

@@ -374,8 +374,8 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
     return m;
   };
   const std::vector<char> excluded = mark(a.excluded), missing = mark(a.missing), statements = mark(a.statements);
-  std::map<LineNo, std::vector<LineNo>> mba;
-  std::map<LineNo, std::pair<int, int>> stats;
+  BranchArcs mba;
+  LineMap<std::pair<int, int>> stats;
   if (c.has_arcs) {
     mba = a.MissingBranchArcs();
     stats = a.BranchStats();

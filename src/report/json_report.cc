@@ -147,7 +147,7 @@ class Emitter {
     Close(']');
   }
   // _convert_branch_arcs: {l1: [l2a, l2b]} as [[l1, l2a], [l1, l2b]].
-  void ArcList(const std::map<LineNo, std::vector<LineNo>>& arcs) {
+  void ArcList(const BranchArcs& arcs) {
     Open('[');
     for (const auto& [from, tos] : arcs) {
       for (LineNo to : tos) {

@@ -90,7 +90,7 @@ void Arcs(const FileReport& file, int minor, std::string& out) {
   const auto executed = a.ExecutedBranchArcs();
   const auto missing = a.MissingBranchArcs();
   static const std::vector<LineNo> kNone;
-  auto get = [](const std::map<LineNo, std::vector<LineNo>>& m, LineNo line) -> const std::vector<LineNo>& {
+  auto get = [](const BranchArcs& m, LineNo line) -> const std::vector<LineNo>& {
     auto it = m.find(line);
     return it == m.end() ? kNone : it->second;
   };

@@ -1,6 +1,7 @@
 // coverage.py's results.py: Numbers and their display, format_lines, fail-under, and the
 // per-file Analysis built from a FileAnalysis and the measured lines or arcs.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,9 +16,10 @@
 namespace covalesce::report {
 namespace {
 
+// Most lists arrive sorted (narrowed from sorted ones): check before sorting.
 template <typename T>
 void SortUnique(std::vector<T>& v) {
-  std::sort(v.begin(), v.end());
+  if (!std::is_sorted(v.begin(), v.end())) std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
@@ -27,7 +29,11 @@ bool Contains(const std::vector<T>& sorted, const T& x) {
 }
 
 // f"{x:.{p}f}": glibc's %f is correctly rounded on the exact binary value, as Python's is.
+// std::to_chars with a precision rounds the same way, without printf's format parsing.
 std::string FixedFormat(double x, int precision) {
+  char buf[400];  // the widest double in fixed notation (309 digits) plus a long precision
+  auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, precision);
+  if (r.ec == std::errc()) return std::string(buf, r.ptr);
   int n = std::snprintf(nullptr, 0, "%.*f", precision, x);
   std::string out(size_t(n) + 1, '\0');
   std::snprintf(out.data(), out.size(), "%.*f", precision, x);
@@ -105,7 +111,7 @@ Numbers& Numbers::operator+=(const Numbers& o) {
 }
 
 std::string FormatLines(const std::vector<LineNo>& statements, const std::vector<LineNo>& lines,
-                        const std::map<LineNo, std::vector<LineNo>>* arcs) {
+                        const BranchArcs* arcs) {
   std::vector<std::pair<LineNo, std::string>> items;
   // _line_ranges: runs of consecutive statements that are all in `lines`.
   LineNo start = 0, end = 0;
@@ -250,10 +256,12 @@ Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool h
 
 std::vector<Arc> Analysis::ArcsMissing() const {
   std::vector<Arc> out;
+  // Both lists are sorted: one walk along arcs_executed instead of a search per arc.
+  auto ran = arcs_executed.begin();
   for (const Arc& p : arc_possibilities) {
-    if (!Contains(arcs_executed, p) && !Contains(no_branch, p.first) && !Contains(excluded, p.second)) {
-      out.push_back(p);
-    }
+    while (ran != arcs_executed.end() && *ran < p) ++ran;
+    if (ran != arcs_executed.end() && *ran == p) continue;
+    if (!Contains(no_branch, p.first) && !Contains(excluded, p.second)) out.push_back(p);
   }
   return out;  // arc_possibilities is sorted
 }
@@ -266,8 +274,8 @@ std::vector<LineNo> Analysis::BranchLines() const {
   return out;
 }
 
-std::map<LineNo, std::vector<LineNo>> Analysis::MissingBranchArcs() const {
-  std::map<LineNo, std::vector<LineNo>> mba;
+BranchArcs Analysis::MissingBranchArcs() const {
+  BranchArcs mba;
   for (const Arc& a : ArcsMissing()) {
     auto it = exit_counts.find(a.first);
     if (it != exit_counts.end() && it->second > 1) mba[a.first].push_back(a.second);
@@ -275,19 +283,21 @@ std::map<LineNo, std::vector<LineNo>> Analysis::MissingBranchArcs() const {
   return mba;
 }
 
-std::map<LineNo, std::vector<LineNo>> Analysis::ExecutedBranchArcs() const {
-  std::map<LineNo, std::vector<LineNo>> eba;
+BranchArcs Analysis::ExecutedBranchArcs() const {
+  BranchArcs eba;
+  auto possible = arc_possibilities.begin();  // both sorted: one walk, no search per arc
   for (const Arc& a : arcs_executed) {
-    if (!Contains(arc_possibilities, a)) continue;
+    while (possible != arc_possibilities.end() && *possible < a) ++possible;
+    if (possible == arc_possibilities.end() || *possible != a) continue;
     auto it = exit_counts.find(a.first);
     if (it != exit_counts.end() && it->second > 1) eba[a.first].push_back(a.second);
   }
   return eba;
 }
 
-std::map<LineNo, std::pair<int, int>> Analysis::BranchStats() const {
+LineMap<std::pair<int, int>> Analysis::BranchStats() const {
   auto mba = MissingBranchArcs();
-  std::map<LineNo, std::pair<int, int>> stats;
+  LineMap<std::pair<int, int>> stats;
   for (const auto& [line, exits] : exit_counts) {
     if (exits <= 1) continue;
     auto it = mba.find(line);
