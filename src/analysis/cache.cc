@@ -180,33 +180,46 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
     return std::vector<std::optional<FileAnalysis>>(keys.size());
   };
   if (!db_) return found;
-  std::vector<std::pair<std::string, std::string>> rows(keys.size());  // digest, value
-  std::vector<char> hit(keys.size(), 0);
-  {
+  bool damaged = false;
+  {  // the statement is finalised before a rebuild closes the database
     Stmt get(Sql(db_), "SELECT digest, value, day FROM analysis WHERE key = ?1");
-    if (Damaged(get.rc())) return distrust();
-    if (get.rc() != SQLITE_OK) return found;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      get.Bind(1, keys[i]);
-      int rc = sqlite3_step(get.get());
-      if (rc == SQLITE_ROW) {
-        rows[i] = {std::string(get.Text(0)), std::string(get.Text(1))};
-        hit[i] = 1;
-        if (sqlite3_column_int64(get.get(), 2) < Today()) stale_.push_back(keys[i]);
-      } else if (Damaged(rc)) {
-        return distrust();
+    if (Damaged(get.rc())) damaged = true;
+    else if (get.rc() != SQLITE_OK) return found;
+    // A batch of rows at a time: their JSON texts are as large as the analyses they decode
+    // to, and holding every row's text at once set a warm run's peak memory.
+    constexpr size_t kBatch = 64;
+    std::vector<std::pair<std::string, std::string>> rows;  // digest, value
+    std::vector<char> hit;
+    for (size_t start = 0; start < keys.size() && !damaged; start += kBatch) {
+      const size_t n = std::min(kBatch, keys.size() - start);
+      rows.assign(n, {});
+      hit.assign(n, 0);
+      for (size_t j = 0; j < n; ++j) {
+        const size_t i = start + j;
+        get.Bind(1, keys[i]);
+        int rc = sqlite3_step(get.get());
+        if (rc == SQLITE_ROW) {
+          rows[j] = {std::string(get.Text(0)), std::string(get.Text(1))};
+          hit[j] = 1;
+          if (sqlite3_column_int64(get.get(), 2) < Today()) stale_.push_back(keys[i]);
+        } else if (Damaged(rc)) {
+          damaged = true;
+          break;
+        }
+        sqlite3_reset(get.get());
       }
-      sqlite3_reset(get.get());
+      if (damaged) break;
+      std::atomic<bool> undecodable = false;
+      tbb::parallel_for(size_t(0), n, [&](size_t j) {
+        if (!hit[j]) return;
+        auto& [digest, value] = rows[j];
+        auto fa = digest == analysis::Sha256Hex({value}) ? FromJson(value) : Error{"digest"};
+        if (fa) found[start + j] = std::move(*fa);
+        else undecodable = true;
+      });
+      damaged = undecodable;
     }
   }
-  std::atomic<bool> damaged = false;
-  tbb::parallel_for(size_t(0), keys.size(), [&](size_t i) {
-    if (!hit[i]) return;
-    auto& [digest, value] = rows[i];
-    auto fa = digest == analysis::Sha256Hex({value}) ? FromJson(value) : Error{"digest"};
-    if (fa) found[i] = std::move(*fa);
-    else damaged = true;
-  });
   if (damaged) return distrust();
   return found;
 }
