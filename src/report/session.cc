@@ -276,10 +276,15 @@ Status Session::LoadData() {
   }
   if (!m.options.keep_combined) {
     Timings::Phase t(m.timings, "delete");
-    for (const std::string& f : combined->deletable) {
-      if (unlink(f.c_str()) != 0 && errno != ENOENT) {
-        return Error{"Couldn't delete data file " + PyRepr(f) + ": " + std::strerror(errno)};
-      }
+    // Unlinking hundreds of shards is mostly the file system freeing their blocks (~0.3 ms
+    // each on ext4): spread over the cores. The error names the first failure in input order.
+    const std::vector<std::string>& gone = combined->deletable;
+    std::vector<int> errs(gone.size(), 0);
+    tbb::parallel_for(size_t(0), gone.size(), [&](size_t i) {
+      if (unlink(gone[i].c_str()) != 0 && errno != ENOENT) errs[i] = errno;
+    });
+    for (size_t i = 0; i < gone.size(); ++i) {
+      if (errs[i]) return Error{"Couldn't delete data file " + PyRepr(gone[i]) + ": " + std::strerror(errs[i])};
     }
   }
   if (combined->combined + combined->skipped + combined->errored > 0) {
