@@ -25,18 +25,10 @@ int RunJson(const Parsed& options) {
     if (!opened) return f.Fail(opened.error());
     report::Session& session = **opened;
 
-    Result<double> total =
-        report::RenderReport(session, output, "JSON report", [&](std::string& out) -> Result<double> {
-          if (Status st = session.SetQueryContexts(); !st) return st.error();
-          auto files = session.AnalysisToReport(f.args.morfs);
-          f.ShowNotices();
-          if (!files) return files.error();
-          Timings::Phase t(f.timings, "json");
-          return report::WriteJsonReport(session, *files, out);
-        });
-    f.ShowNotices();
-    if (!total) return f.Fail(total.error());
-    return f.Judge(*total);
+    return f.RenderFiles(session, output, "JSON report", "json", /*query_contexts=*/true,
+                         [&](const std::vector<report::FileReport>& files, std::string& out) {
+                           return report::WriteJsonReport(session, files, out);
+                         });
   });
 }
 

@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "report_command.h"
 #include "covalesce/config.h"
-#include "covalesce/report_json.h"
 #include "covalesce/report_lcov.h"
 
 namespace covalesce::cli {
@@ -27,17 +26,10 @@ int RunLcov(const Parsed& options) {
     if (!opened) return f.Fail(opened.error());
     report::Session& session = **opened;
 
-    Result<double> total =
-        report::RenderReport(session, output, "LCOV report", [&](std::string& out) -> Result<double> {
-          auto files = session.AnalysisToReport(f.args.morfs);
-          f.ShowNotices();
-          if (!files) return files.error();
-          Timings::Phase t(f.timings, "lcov");
-          return report::WriteLcovReport(session, *files, out);
-        });
-    f.ShowNotices();
-    if (!total) return f.Fail(total.error());
-    return f.Judge(*total);
+    return f.RenderFiles(session, output, "LCOV report", "lcov", /*query_contexts=*/false,
+                         [&](const std::vector<report::FileReport>& files, std::string& out) {
+                           return report::WriteLcovReport(session, files, out);
+                         });
   });
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "covalesce/report_json.h"
+
 namespace covalesce::cli {
 
 std::string CurrentDir() {
@@ -99,6 +101,23 @@ int ReportFrame::Judge(double total) const {
   auto status = report::CheckFailUnder(total, args, config);
   if (!status) return Fail(status.error());
   return *status;
+}
+
+int ReportFrame::RenderFiles(report::Session& s, const std::string& output, std::string_view report_type,
+                             const char* phase, bool query_contexts, const FileWriter& write) {
+  Result<double> total = report::RenderReport(s, output, report_type, [&](std::string& out) -> Result<double> {
+    if (query_contexts) {
+      if (Status st = s.SetQueryContexts(); !st) return st.error();
+    }
+    auto files = s.AnalysisToReport(args.morfs);
+    ShowNotices();
+    if (!files) return files.error();
+    Timings::Phase t(timings, phase);
+    return write(*files, out);
+  });
+  ShowNotices();
+  if (!total) return Fail(total.error());
+  return Judge(*total);
 }
 
 int RunReportCommand(const Parsed& options, const std::function<int(ReportFrame&)>& body) {
