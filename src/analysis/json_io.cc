@@ -222,8 +222,9 @@ bool Read(od::value& v, std::vector<T>& out) {
   return ForEach(v, [&](od::value& e) { return Read(e, out.emplace_back()); });
 }
 
-template <typename K, typename V>
-bool Read(od::value& v, std::map<K, V>& out) {
+// A list of [key, value] pairs into a std::map or a LineMap: a repeated key's last value kept.
+template <typename K, typename V, typename Map>
+bool ReadKeyed(od::value& v, Map& out) {
   out.clear();
   return ForEach(v, [&](od::value& e) {
     K k;
@@ -234,16 +235,14 @@ bool Read(od::value& v, std::map<K, V>& out) {
   });
 }
 
+template <typename K, typename V>
+bool Read(od::value& v, std::map<K, V>& out) {
+  return ReadKeyed<K, V>(v, out);
+}
+
 template <typename V>
-bool Read(od::value& v, LineMap<V>& out) {  // as a std::map: a repeated line's last value kept
-  out.clear();
-  return ForEach(v, [&](od::value& e) {
-    LineNo k;
-    V val;
-    if (!ReadPair(e, k, val)) return false;
-    out[k] = std::move(val);
-    return true;
-  });
+bool Read(od::value& v, LineMap<V>& out) {
+  return ReadKeyed<LineNo, V>(v, out);
 }
 
 bool Read(od::value& v, std::pair<std::string, std::string>& out) {
