@@ -199,6 +199,9 @@ class ArcAnalyzer {
   void BreakExits(const Starts& exits);
   void ContinueExits(const Starts& exits);
   void RaiseExits(const Starts& exits);
+  // The arcs from `exits` out of function block `b`, with the action (`why` and the function's
+  // name, made on first use and kept in `action`) that says why they leave it.
+  void FunctionExits(const Starts& exits, Block& b, const std::string*& action, const char* why);
   void ReturnExits(const Starts& exits);
 
   Starts Decorated(const Node* n, const py::NodeList& decorators);
@@ -289,11 +292,7 @@ void ArcAnalyzer::ContinueExits(const Starts& exits) {
 void ArcAnalyzer::RaiseExits(const Starts& exits) {
   for (size_t i = blocks_.size(); i-- > 0;) {
     Block& b = blocks_[i];
-    if (b.type == Block::kFunction) {
-      if (!b.raise_action) b.raise_action = &actions_.emplace_back("except from function " + b.name);
-      for (Start s : exits) AddArc(s.line, -b.start, s.cause, b.raise_action);
-      return;
-    }
+    if (b.type == Block::kFunction) return FunctionExits(exits, b, b.raise_action, "except from function ");
     if (b.type == Block::kTry) {
       if (b.handler_start)
         for (Start s : exits) AddArc(s.line, b.handler_start, s.cause);
@@ -302,14 +301,15 @@ void ArcAnalyzer::RaiseExits(const Starts& exits) {
   }
 }
 
+void ArcAnalyzer::FunctionExits(const Starts& exits, Block& b, const std::string*& action, const char* why) {
+  if (!action) action = &actions_.emplace_back(why + b.name);
+  for (Start s : exits) AddArc(s.line, -b.start, s.cause, action);
+}
+
 void ArcAnalyzer::ReturnExits(const Starts& exits) {
   for (size_t i = blocks_.size(); i-- > 0;) {
     Block& b = blocks_[i];
-    if (b.type == Block::kFunction) {
-      if (!b.return_action) b.return_action = &actions_.emplace_back("return from function " + b.name);
-      for (Start s : exits) AddArc(s.line, -b.start, s.cause, b.return_action);
-      return;
-    }
+    if (b.type == Block::kFunction) return FunctionExits(exits, b, b.return_action, "return from function ");
   }
 }
 
