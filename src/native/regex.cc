@@ -141,6 +141,19 @@ bool ContainsAny(std::string_view text, const std::vector<std::string>& choices)
   return false;
 }
 
+// The index of the ']' that closes the character class opening at p[open] (p.size() or past
+// it when nothing closes it); a ']' first in the class, or just after its '^', is a literal.
+size_t ClassEnd(std::string_view p, size_t open) {
+  size_t i = open + 1;
+  if (i < p.size() && p[i] == '^') ++i;
+  if (i < p.size() && p[i] == ']') ++i;
+  while (i < p.size() && p[i] != ']') {
+    if (p[i] == '\\') ++i;
+    ++i;
+  }
+  return i;
+}
+
 }  // namespace
 
 std::vector<std::string> RequiredChoices(std::string_view p) {
@@ -175,13 +188,7 @@ std::vector<std::string> RequiredChoices(std::string_view p) {
     if (c == '[') {  // a character class: skip it
       flush();
       last_literal = false;
-      ++i;
-      if (i < p.size() && p[i] == '^') ++i;
-      if (i < p.size() && p[i] == ']') ++i;
-      while (i < p.size() && p[i] != ']') {
-        if (p[i] == '\\') ++i;
-        ++i;
-      }
+      i = ClassEnd(p, i);
       continue;
     }
     if (c == '(') {
@@ -196,13 +203,7 @@ std::vector<std::string> RequiredChoices(std::string_view p) {
           ++j;
         } else if (d == '[') {
           simple = false;
-          ++j;
-          if (j < p.size() && p[j] == '^') ++j;
-          if (j < p.size() && p[j] == ']') ++j;
-          while (j < p.size() && p[j] != ']') {
-            if (p[j] == '\\') ++j;
-            ++j;
-          }
+          j = ClassEnd(p, j);
         } else if (d == '(') {
           simple = false;
           ++depth;
