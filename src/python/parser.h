@@ -99,6 +99,10 @@ class Parser {
     n->pos = Span(start);
     return n;
   }
+  // The nodes more than one rule builds, their parts parsed already; each spans from `start`.
+  Node* MakeAttribute(Node* value, Ident attr, size_t start);  // value.attr
+  Node* MakeBinOp(Node* left, Op op, Node* right, size_t start);
+  Node* MakeStarred(Node* value, size_t start);  // *value
   template <class N>
   N* MakeAt(Kind k, Pos pos) {
     N* n = a_.make<N>();

@@ -27,6 +27,27 @@ int BinPrec(Tok t, Op& op) {
 }
 }  // namespace
 
+Node* Parser::MakeAttribute(Node* value, Ident attr, size_t start) {
+  auto* a = Make<AttributeNode>(Kind::Attribute, start);
+  a->value = value;
+  a->attr = attr;
+  return a;
+}
+
+Node* Parser::MakeBinOp(Node* left, Op op, Node* right, size_t start) {
+  auto* b = Make<BinOpNode>(Kind::BinOp, start);
+  b->left = left;
+  b->op = op;
+  b->right = right;
+  return b;
+}
+
+Node* Parser::MakeStarred(Node* value, size_t start) {
+  auto* s = Make<StarredNode>(Kind::Starred, start);
+  s->value = value;
+  return s;
+}
+
 Node* Parser::StarExpressions() {
   size_t start = p_;
   Node* first = StarExpression();
@@ -57,11 +78,8 @@ done:
 Node* Parser::StarExpression() {
   if (At(Tok::Star)) {
     size_t start = p_++;
-    auto* s = a_.make<StarredNode>();
-    s->kind = Kind::Starred;
-    s->value = BitOr();
-    s->pos = Span(start);
-    return s;
+    Node* value = BitOr();
+    return MakeStarred(value, start);
   }
   return Expression();
 }
@@ -220,11 +238,7 @@ Node* Parser::BitOr(int min_prec) {
     if (prec == 0 || prec < min_prec) break;
     ++p_;
     Node* right = BitOr(prec + 1);
-    auto* b = Make<BinOpNode>(Kind::BinOp, start);
-    b->left = left;
-    b->op = op;
-    b->right = right;
-    left = b;
+    left = MakeBinOp(left, op, right, start);
   }
   return left;
 }
@@ -262,13 +276,8 @@ Node* Parser::Power() {
   }
   if (!At(Tok::DoubleStar)) return base;
   ++p_;
-  auto* b = a_.make<BinOpNode>();
-  b->kind = Kind::BinOp;
-  b->left = base;
-  b->op = Op::Pow;
-  b->right = Factor();
-  b->pos = Span(start);
-  return b;
+  Node* exponent = Factor();
+  return MakeBinOp(base, Op::Pow, exponent, start);
 }
 
 Node* Parser::Primary() {
@@ -277,12 +286,8 @@ Node* Parser::Primary() {
   while (true) {
     if (At(Tok::Dot)) {
       ++p_;
-      auto* a = a_.make<AttributeNode>();
-      a->kind = Kind::Attribute;
-      a->value = e;
-      a->attr = ExpectName();
-      a->pos = Span(start);
-      e = a;
+      Ident attr = ExpectName();
+      e = MakeAttribute(e, attr, start);
     } else if (At(Tok::LPar)) {
       size_t lp = p_++;
       auto* c = a_.make<CallNode>();
@@ -324,11 +329,8 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
     } else if (At(Tok::Star)) {
       if (seen_dstar) Fail(T().lineno, "iterable argument unpacking follows keyword argument unpacking");
       ++p_;
-      auto* s = a_.make<StarredNode>();
-      s->kind = Kind::Starred;
-      s->value = Expression();
-      s->pos = Span(start);
-      args.push_back(s);
+      Node* value = Expression();
+      args.push_back(MakeStarred(value, start));
     } else if (K() == Tok::Name && T(1).kind == Tok::Equal) {
       auto* k = a_.make<Keyword>();
       k->kind = Kind::Keyword;
@@ -391,11 +393,8 @@ Node* Parser::SliceItem() {
   size_t start = p_;
   if (At(Tok::Star)) {
     ++p_;
-    auto* s = a_.make<StarredNode>();
-    s->kind = Kind::Starred;
-    s->value = Expression();
-    s->pos = Span(start);
-    return s;
+    Node* value = Expression();
+    return MakeStarred(value, start);
   }
   Node* lower = nullptr;
   if (!At(Tok::Colon)) {
@@ -624,11 +623,8 @@ Node* Parser::Targets(bool stop_at_in) {
 Node* Parser::StarTarget() {
   if (At(Tok::Star)) {
     size_t start = p_++;
-    auto* s = a_.make<StarredNode>();
-    s->kind = Kind::Starred;
-    s->value = StarTarget();
-    s->pos = Span(start);
-    return s;
+    Node* value = StarTarget();
+    return MakeStarred(value, start);
   }
   return BitOr();
 }

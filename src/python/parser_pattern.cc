@@ -89,11 +89,7 @@ Node* Parser::LiteralExpr(bool allow_complex) {
     if (!At(Tok::Number)) FailHere();
     const Token& t = toks_[p_++];
     Node* imag = Number(t, p_ - 1);
-    auto* b = Make<BinOpNode>(Kind::BinOp, start);
-    b->left = e;
-    b->op = op;
-    b->right = imag;
-    e = b;
+    e = MakeBinOp(e, op, imag, start);
   }
   return e;
 }
@@ -107,12 +103,8 @@ Node* Parser::NameOrAttr() {
   n->pos = Span(start);
   Node* e = n;
   while (Eat(Tok::Dot)) {
-    auto* a = a_.make<AttributeNode>();
-    a->kind = Kind::Attribute;
-    a->value = e;
-    a->attr = ExpectName();
-    a->pos = Span(start);
-    e = a;
+    Ident attr = ExpectName();
+    e = MakeAttribute(e, attr, start);
   }
   return e;
 }
