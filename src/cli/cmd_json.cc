@@ -21,14 +21,9 @@ int RunJson(const Parsed& options) {
     if (Flag(f.options, "pretty_print")) effective.json_pretty_print = true;
     if (Flag(f.options, "show_contexts")) effective.json_show_contexts = true;
     const std::string output = effective.json_output;
-    auto opened = f.Open(std::move(effective), f.SessionOptions());
-    if (!opened) return f.Fail(opened.error());
-    report::Session& session = **opened;
-
-    return f.RenderFiles(session, output, "JSON report", "json", /*query_contexts=*/true,
-                         [&](const std::vector<report::FileReport>& files, std::string& out) {
-                           return report::WriteJsonReport(session, files, out);
-                         });
+    return f.RenderFiles(std::move(effective), f.SessionOptions(), output, "JSON report", "json", /*query_contexts=*/true,
+                         [](const report::Session& session, const std::vector<report::FileReport>& files,
+                            std::string& out) { return report::WriteJsonReport(session, files, out); });
   });
 }
 

@@ -22,14 +22,9 @@ int RunLcov(const Parsed& options) {
     Config effective = f.Effective();
     if (auto o = f.options.get("outfile")) effective.lcov_output = *o;
     const std::string output = effective.lcov_output;
-    auto opened = f.Open(std::move(effective), so);
-    if (!opened) return f.Fail(opened.error());
-    report::Session& session = **opened;
-
-    return f.RenderFiles(session, output, "LCOV report", "lcov", /*query_contexts=*/false,
-                         [&](const std::vector<report::FileReport>& files, std::string& out) {
-                           return report::WriteLcovReport(session, files, out);
-                         });
+    return f.RenderFiles(std::move(effective), so, output, "LCOV report", "lcov", /*query_contexts=*/false,
+                         [](const report::Session& session, const std::vector<report::FileReport>& files,
+                            std::string& out) { return report::WriteLcovReport(session, files, out); });
   });
 }
 

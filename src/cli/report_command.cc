@@ -103,8 +103,12 @@ int ReportFrame::Judge(double total) const {
   return *status;
 }
 
-int ReportFrame::RenderFiles(report::Session& s, const std::string& output, std::string_view report_type,
-                             const char* phase, bool query_contexts, const FileWriter& write) {
+int ReportFrame::RenderFiles(Config effective, const report::SessionOptions& so, const std::string& output,
+                             std::string_view report_type, const char* phase, bool query_contexts,
+                             const FileWriter& write) {
+  auto opened = Open(std::move(effective), so);
+  if (!opened) return Fail(opened.error());
+  report::Session& s = **opened;
   Result<double> total = report::RenderReport(s, output, report_type, [&](std::string& out) -> Result<double> {
     if (query_contexts) {
       if (Status st = s.SetQueryContexts(); !st) return st.error();
@@ -113,7 +117,7 @@ int ReportFrame::RenderFiles(report::Session& s, const std::string& output, std:
     ShowNotices();
     if (!files) return files.error();
     Timings::Phase t(timings, phase);
-    return write(*files, out);
+    return write(s, *files, out);
   });
   ShowNotices();
   if (!total) return Fail(total.error());

@@ -86,13 +86,15 @@ struct ReportFrame {
   // fail_under judged on `total`: the exit status (coverage.py's message printed when it fails).
   int Judge(double total) const;
 
-  // Writes a report that `write` makes from the analysed files, through coverage.py's
-  // render_report (RenderReport: the output file goes if the report fails), shows the notices
-  // and judges the total: json's and lcov's whole report. `query_contexts`: set [report]
-  // contexts first, inside the render, as coverage.py's json reporter does (lcov's never does).
-  using FileWriter = std::function<Result<double>(const std::vector<report::FileReport>&, std::string&)>;
-  int RenderFiles(report::Session& session, const std::string& output, std::string_view report_type,
-                  const char* phase, bool query_contexts, const FileWriter& write);
+  // Opens the session over `effective` and writes a report that `write` makes from the
+  // analysed files, through coverage.py's render_report (RenderReport: the output file goes if
+  // the report fails), shows the notices and judges the total: json's and lcov's whole report.
+  // `query_contexts`: set [report] contexts first, inside the render, as coverage.py's json
+  // reporter does (lcov's never does).
+  using FileWriter = std::function<Result<double>(const report::Session&, const std::vector<report::FileReport>&,
+                                                  std::string&)>;
+  int RenderFiles(Config effective, const report::SessionOptions& so, const std::string& output,
+                  std::string_view report_type, const char* phase, bool query_contexts, const FileWriter& write);
 
  private:
   size_t notices_shown_ = 0;
