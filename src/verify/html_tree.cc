@@ -23,6 +23,19 @@ bool IsVoid(std::string_view tag) {
   return std::any_of(std::begin(kVoid), std::end(kVoid), [&](const char* v) { return tag == v; });
 }
 
+// The code point of a named character reference DecodeEntities knows; null for any other name.
+const uint32_t* NamedEntity(std::string_view name) {
+  struct Named {
+    std::string_view name;
+    uint32_t cp;
+  };
+  static constexpr Named kNamed[] = {{"amp", '&'},   {"lt", '<'},    {"gt", '>'},
+                                     {"quot", '"'}, {"apos", '\''}, {"nbsp", 0xA0}};
+  for (const Named& n : kNamed)
+    if (n.name == name) return &n.cp;
+  return nullptr;
+}
+
 }  // namespace
 
 std::string DecodeEntities(std::string_view s) {
@@ -51,18 +64,8 @@ std::string DecodeEntities(std::string_view s) {
       unsigned long cp = std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
       if (digits.empty() || *end != '\0' || cp > 0x10FFFF) known = false;
       else AppendUtf8(out, uint32_t(cp));
-    } else if (name == "amp") {
-      out += '&';
-    } else if (name == "lt") {
-      out += '<';
-    } else if (name == "gt") {
-      out += '>';
-    } else if (name == "quot") {
-      out += '"';
-    } else if (name == "apos") {
-      out += '\'';
-    } else if (name == "nbsp") {
-      AppendUtf8(out, 0xA0);
+    } else if (const uint32_t* cp = NamedEntity(name)) {
+      AppendUtf8(out, *cp);
     } else {
       known = false;
     }
