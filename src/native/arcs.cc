@@ -206,6 +206,9 @@ class ArcAnalyzer {
 
   Starts Decorated(const Node* n, const py::NodeList& decorators);
   Starts For(const py::ForNode* n);
+  // A for or while loop's body, entered at `start` for the `enter` reason: its arcs back to
+  // `start`; returns the breaks out of it.
+  Starts LoopBody(LineNo start, const py::NodeList& body, Cause enter);
   Starts If(const py::IfNode* n);
   Starts Match(const py::MatchNode* n);
   Starts Try(const py::TryNode* n);
@@ -352,14 +355,18 @@ Starts ArcAnalyzer::Decorated(const Node* n, const py::NodeList& decorators) {
   return Starts({last, kEmpty});
 }
 
-Starts ArcAnalyzer::For(const py::ForNode* n) {
-  const LineNo start = LineFor(n->iter);
+Starts ArcAnalyzer::LoopBody(LineNo start, const py::NodeList& body, Cause enter) {
   blocks_.push_back({Block::kLoop, start, 0, {}, {}, nullptr, nullptr});
-  Starts exits = ProcessBody(n->body, Starts({start, kLoopNeverStarted}));
-  for (Start s : exits) AddArc(s.line, start, s.cause);
+  Starts ends = ProcessBody(body, Starts({start, enter}));
+  for (Start s : ends) AddArc(s.line, start, s.cause);
   Block mine = std::move(blocks_.back());
   blocks_.pop_back();
-  exits = std::move(mine.breaks);
+  return std::move(mine.breaks);
+}
+
+Starts ArcAnalyzer::For(const py::ForNode* n) {
+  const LineNo start = LineFor(n->iter);
+  Starts exits = LoopBody(start, n->body, kLoopNeverStarted);
   const Start from{start, kLoopDidntComplete};
   if (n->orelse.n) exits.Merge(ProcessBody(n->orelse, Starts(from)));
   else exits.Add(from);
@@ -418,12 +425,7 @@ Starts ArcAnalyzer::Try(const py::TryNode* n) {
 Starts ArcAnalyzer::While(const py::WhileNode* n) {
   const LineNo start = LineFor(n->test);
   const bool constant = ConstantTest(n->test).first;
-  blocks_.push_back({Block::kLoop, start, 0, {}, {}, nullptr, nullptr});
-  Starts exits = ProcessBody(n->body, Starts({start, kNeverTrue}));
-  for (Start s : exits) AddArc(s.line, start, s.cause);
-  Block mine = std::move(blocks_.back());
-  blocks_.pop_back();
-  exits = std::move(mine.breaks);
+  Starts exits = LoopBody(start, n->body, kNeverTrue);
   const Start from{start, kAlwaysTrue};
   if (n->orelse.n) exits.Merge(ProcessBody(n->orelse, Starts(from)));
   else if (!constant) exits.Add(from);
