@@ -12,6 +12,7 @@
 #include "covalesce/analysis.h"
 #include "covalesce/python_ast.h"
 #include "covalesce/python_tokens.h"
+#include "covalesce/pystr.h"
 #include "covalesce/result.h"
 
 namespace covalesce::native {
@@ -34,8 +35,8 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
 int CountSplitLines(std::string_view text);
 // text.splitlines(): the lines without their ends, at str.splitlines boundaries.
 std::vector<std::string> SplitLines(std::string_view text);
-// Python's repr() of a str given as UTF-8.
-std::string PyRepr(std::string_view s);
+// Python's repr() of a str given as UTF-8: the one in pystr.h, which the data files' messages use.
+using covalesce::PyRepr;
 
 // ---- regex.cc: Python `re` finditer over the whole text with re.MULTILINE -----------------
 // The regex is misc.join_regex(patterns): "(?:p1)|(?:p2)|...". Its leftmost match is found as
