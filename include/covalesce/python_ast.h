@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "covalesce/result.h"
@@ -378,136 +379,152 @@ struct ParseOutcome {
 // Decodes (BOM, PEP 263 cookie), tokenizes and parses `source` (raw file bytes) as `version`.
 ParseOutcome ParseModule(std::string_view source, PyVersion version);
 
-// Calls fn for each direct child node of n, in CPython's field order (None children skipped).
-// The template serves the hot walks (no std::function per call); ForEachChild wraps it.
+// Two fields every CPython tree has and covalesce never stores: `type_comment` (always None, as
+// ast.parse is called without type_comments) and Module's `type_ignores` (always []).
+struct NoneField {};
+struct EmptyListField {};
+
+template <class T>
+const T* As(const Node* n) { return static_cast<const T*>(n); }
+
+// The one table of the tree's fields: calls fn(name, value) for every field of n in the
+// `_fields` order of CPython `version`. A value is a node pointer (null: None), a List of node
+// pointers, an Ident, a List<Ident>, an Op/BoolOpKind/UnaryOpKind/Ctx/ConstKind, a List<CmpOp>,
+// an int (AnnAssign.simple and comprehension.is_async are ints in CPython too), the ConstantNode
+// itself for Constant.value, or a NoneField/EmptyListField. DumpAst prints every field; VisitChildren keeps
+// the nodes. One line per node kind, so a field is added in one place.
+template <class F>
+void ForEachField(const Node* n, PyVersion version, F&& fn) {
+  const bool k312 = version >= PyVersion::k312, k313 = version >= PyVersion::k313;
+  switch (n->kind) {
+    case Kind::Module: fn("body", As<ModuleNode>(n)->body), fn("type_ignores", EmptyListField{}); break;
+    case Kind::FunctionDef:
+    case Kind::AsyncFunctionDef:
+      if (auto* x = As<FunctionDefNode>(n)) {
+        fn("name", x->name), fn("args", x->args), fn("body", x->body), fn("decorator_list", x->decorator_list);
+        fn("returns", x->returns), fn("type_comment", NoneField{});
+        if (k312) fn("type_params", x->type_params);
+      }
+      break;
+    case Kind::ClassDef:
+      if (auto* x = As<ClassDefNode>(n)) {
+        fn("name", x->name), fn("bases", x->bases), fn("keywords", x->keywords), fn("body", x->body);
+        fn("decorator_list", x->decorator_list);
+        if (k312) fn("type_params", x->type_params);
+      }
+      break;
+    case Kind::Return: case Kind::Expr: case Kind::Await: case Kind::Yield: case Kind::YieldFrom:
+      fn("value", As<ValueNode>(n)->value);
+      break;
+    case Kind::Delete: fn("targets", As<TargetsNode>(n)->targets); break;
+    case Kind::Assign: if (auto* x = As<AssignNode>(n)) fn("targets", x->targets), fn("value", x->value), fn("type_comment", NoneField{}); break;
+    case Kind::TypeAlias: if (auto* x = As<TypeAliasNode>(n)) fn("name", x->name), fn("type_params", x->type_params), fn("value", x->value); break;
+    case Kind::AugAssign: if (auto* x = As<AugAssignNode>(n)) fn("target", x->target), fn("op", x->op), fn("value", x->value); break;
+    case Kind::AnnAssign:
+      if (auto* x = As<AnnAssignNode>(n)) fn("target", x->target), fn("annotation", x->annotation), fn("value", x->value), fn("simple", int(x->simple));
+      break;
+    case Kind::For: case Kind::AsyncFor:
+      if (auto* x = As<ForNode>(n)) fn("target", x->target), fn("iter", x->iter), fn("body", x->body), fn("orelse", x->orelse), fn("type_comment", NoneField{});
+      break;
+    case Kind::While: case Kind::If: if (auto* x = As<WhileNode>(n)) fn("test", x->test), fn("body", x->body), fn("orelse", x->orelse); break;
+    case Kind::With: case Kind::AsyncWith: if (auto* x = As<WithNode>(n)) fn("items", x->items), fn("body", x->body), fn("type_comment", NoneField{}); break;
+    case Kind::Match: fn("subject", As<MatchNode>(n)->subject), fn("cases", As<MatchNode>(n)->cases); break;
+    case Kind::Raise: fn("exc", As<RaiseNode>(n)->exc), fn("cause", As<RaiseNode>(n)->cause); break;
+    case Kind::Try: case Kind::TryStar:
+      if (auto* x = As<TryNode>(n)) fn("body", x->body), fn("handlers", x->handlers), fn("orelse", x->orelse), fn("finalbody", x->finalbody);
+      break;
+    case Kind::Assert: fn("test", As<AssertNode>(n)->test), fn("msg", As<AssertNode>(n)->msg); break;
+    case Kind::Import: fn("names", As<ImportNode>(n)->names); break;
+    case Kind::ImportFrom: if (auto* x = As<ImportFromNode>(n)) fn("module", x->module), fn("names", x->names), fn("level", x->level); break;
+    case Kind::Global: case Kind::Nonlocal: fn("names", As<GlobalNode>(n)->names); break;
+    case Kind::Pass: case Kind::Break: case Kind::Continue: break;
+    case Kind::BoolOp: fn("op", As<BoolOpNode>(n)->op), fn("values", As<BoolOpNode>(n)->values); break;
+    case Kind::NamedExpr: fn("target", As<NamedExprNode>(n)->target), fn("value", As<NamedExprNode>(n)->value); break;
+    case Kind::BinOp: if (auto* x = As<BinOpNode>(n)) fn("left", x->left), fn("op", x->op), fn("right", x->right); break;
+    case Kind::UnaryOp: fn("op", As<UnaryOpNode>(n)->op), fn("operand", As<UnaryOpNode>(n)->operand); break;
+    case Kind::Lambda: fn("args", As<LambdaNode>(n)->args), fn("body", As<LambdaNode>(n)->body); break;
+    case Kind::IfExp: if (auto* x = As<IfExpNode>(n)) fn("test", x->test), fn("body", x->body), fn("orelse", x->orelse); break;
+    case Kind::Dict: fn("keys", As<DictNode>(n)->keys), fn("values", As<DictNode>(n)->values); break;
+    case Kind::Set: fn("elts", As<EltsNode>(n)->elts); break;
+    case Kind::List: case Kind::Tuple: fn("elts", As<EltsNode>(n)->elts), fn("ctx", As<EltsNode>(n)->ctx); break;
+    case Kind::ListComp: case Kind::SetComp: case Kind::GeneratorExp:
+      fn("elt", As<CompNode>(n)->elt), fn("generators", As<CompNode>(n)->generators);
+      break;
+    case Kind::DictComp: if (auto* x = As<CompNode>(n)) fn("key", x->elt), fn("value", x->value), fn("generators", x->generators); break;
+    case Kind::Compare: if (auto* x = As<CompareNode>(n)) fn("left", x->left), fn("ops", x->ops), fn("comparators", x->comparators); break;
+    case Kind::Call: if (auto* x = As<CallNode>(n)) fn("func", x->func), fn("args", x->args), fn("keywords", x->keywords); break;
+    case Kind::FormattedValue:
+      if (auto* x = As<FormattedValueNode>(n)) fn("value", x->value), fn("conversion", x->conversion), fn("format_spec", x->format_spec);
+      break;
+    case Kind::JoinedStr: fn("values", As<JoinedStrNode>(n)->values); break;
+    // kind is the str 'u' for a u"" literal, else None.
+    case Kind::Constant: fn("value", *As<ConstantNode>(n)), fn("kind", As<ConstantNode>(n)->u_prefix ? Ident("u") : Ident()); break;
+    case Kind::Attribute: if (auto* x = As<AttributeNode>(n)) fn("value", x->value), fn("attr", x->attr), fn("ctx", x->ctx); break;
+    case Kind::Subscript: if (auto* x = As<SubscriptNode>(n)) fn("value", x->value), fn("slice", x->slice), fn("ctx", x->ctx); break;
+    case Kind::Starred: fn("value", As<StarredNode>(n)->value), fn("ctx", As<StarredNode>(n)->ctx); break;
+    case Kind::Name: fn("id", As<NameNode>(n)->id), fn("ctx", As<NameNode>(n)->ctx); break;
+    case Kind::Slice: if (auto* x = As<SliceNode>(n)) fn("lower", x->lower), fn("upper", x->upper), fn("step", x->step); break;
+    case Kind::MatchValue: fn("value", As<MatchValueNode>(n)->value); break;
+    case Kind::MatchSingleton: fn("value", As<MatchSingletonNode>(n)->value); break;
+    case Kind::MatchSequence: case Kind::MatchOr: fn("patterns", As<PatternsNode>(n)->patterns); break;
+    case Kind::MatchMapping: if (auto* x = As<MatchMappingNode>(n)) fn("keys", x->keys), fn("patterns", x->patterns), fn("rest", x->rest); break;
+    case Kind::MatchClass:
+      if (auto* x = As<MatchClassNode>(n)) fn("cls", x->cls), fn("patterns", x->patterns), fn("kwd_attrs", x->kwd_attrs), fn("kwd_patterns", x->kwd_patterns);
+      break;
+    case Kind::MatchStar: fn("name", As<MatchStarNode>(n)->name); break;
+    case Kind::MatchAs: fn("pattern", As<MatchAsNode>(n)->pattern), fn("name", As<MatchAsNode>(n)->name); break;
+    case Kind::TypeVar: case Kind::ParamSpec: case Kind::TypeVarTuple:
+      if (auto* x = As<TypeParamNode>(n)) {
+        fn("name", x->name);
+        if (n->kind == Kind::TypeVar) fn("bound", x->bound);
+        if (k313) fn("default_value", x->default_value);
+      }
+      break;
+    case Kind::ExceptHandler: if (auto* x = As<ExceptHandlerNode>(n)) fn("type", x->type), fn("name", x->name), fn("body", x->body); break;
+    case Kind::Arguments:
+      if (auto* x = As<Arguments>(n)) {
+        fn("posonlyargs", x->posonlyargs), fn("args", x->args), fn("vararg", x->vararg), fn("kwonlyargs", x->kwonlyargs);
+        fn("kw_defaults", x->kw_defaults), fn("kwarg", x->kwarg), fn("defaults", x->defaults);
+      }
+      break;
+    case Kind::Arg: if (auto* x = As<Arg>(n)) fn("arg", x->arg), fn("annotation", x->annotation), fn("type_comment", NoneField{}); break;
+    case Kind::Keyword: fn("arg", As<Keyword>(n)->arg), fn("value", As<Keyword>(n)->value); break;
+    case Kind::Alias: fn("name", As<Alias>(n)->name), fn("asname", As<Alias>(n)->asname); break;
+    case Kind::WithItem: fn("context_expr", As<WithItem>(n)->context_expr), fn("optional_vars", As<WithItem>(n)->optional_vars); break;
+    case Kind::MatchCase: if (auto* x = As<MatchCase>(n)) fn("pattern", x->pattern), fn("guard", x->guard), fn("body", x->body); break;
+    case Kind::Comprehension:
+      if (auto* x = As<Comprehension>(n)) fn("target", x->target), fn("iter", x->iter), fn("ifs", x->ifs), fn("is_async", int(x->is_async));
+      break;
+  }
+}
+
+template <class T>
+struct IsNodeListT : std::false_type {};
+template <class T>
+struct IsNodeListT<List<T*>> : std::is_base_of<Node, T> {};
+
+// Calls fn for each direct child node of n, in CPython's field order (None children skipped),
+// except Dict, whose keys and values are visited pairwise, in evaluation order. The template
+// serves the hot walks (no std::function per call); ForEachChild wraps it.
 template <class F>
 void VisitChildren(const Node* n, F&& fn) {
-  auto one = [&](const Node* c) {
-    if (c) fn(c);
-  };
-  auto many = [&](const auto& list) {
-    for (const Node* c : list) one(c);
-  };
-  switch (n->kind) {
-    case Kind::Module: many(static_cast<const ModuleNode*>(n)->body); break;
-    case Kind::FunctionDef:
-    case Kind::AsyncFunctionDef: {
-      auto* x = static_cast<const FunctionDefNode*>(n);
-      one(x->args), many(x->body), many(x->decorator_list), one(x->returns), many(x->type_params);
-      break;
+  if (n->kind == Kind::Dict) {
+    auto* x = As<DictNode>(n);
+    for (uint32_t i = 0; i < x->values.n; ++i) {
+      if (x->keys[i]) fn(x->keys[i]);
+      if (x->values[i]) fn(x->values[i]);
     }
-    case Kind::ClassDef: {
-      auto* x = static_cast<const ClassDefNode*>(n);
-      many(x->bases), many(x->keywords), many(x->body), many(x->decorator_list), many(x->type_params);
-      break;
-    }
-    case Kind::Return: case Kind::Expr: case Kind::Await: case Kind::Yield: case Kind::YieldFrom:
-      one(static_cast<const ValueNode*>(n)->value);
-      break;
-    case Kind::Delete: many(static_cast<const TargetsNode*>(n)->targets); break;
-    case Kind::Assign: many(static_cast<const AssignNode*>(n)->targets), one(static_cast<const AssignNode*>(n)->value); break;
-    case Kind::TypeAlias: {
-      auto* x = static_cast<const TypeAliasNode*>(n);
-      one(x->name), many(x->type_params), one(x->value);
-      break;
-    }
-    case Kind::AugAssign: one(static_cast<const AugAssignNode*>(n)->target), one(static_cast<const AugAssignNode*>(n)->value); break;
-    case Kind::AnnAssign: {
-      auto* x = static_cast<const AnnAssignNode*>(n);
-      one(x->target), one(x->annotation), one(x->value);
-      break;
-    }
-    case Kind::For: case Kind::AsyncFor: {
-      auto* x = static_cast<const ForNode*>(n);
-      one(x->target), one(x->iter), many(x->body), many(x->orelse);
-      break;
-    }
-    case Kind::While: case Kind::If: {
-      auto* x = static_cast<const WhileNode*>(n);
-      one(x->test), many(x->body), many(x->orelse);
-      break;
-    }
-    case Kind::With: case Kind::AsyncWith: many(static_cast<const WithNode*>(n)->items), many(static_cast<const WithNode*>(n)->body); break;
-    case Kind::Match: one(static_cast<const MatchNode*>(n)->subject), many(static_cast<const MatchNode*>(n)->cases); break;
-    case Kind::Raise: one(static_cast<const RaiseNode*>(n)->exc), one(static_cast<const RaiseNode*>(n)->cause); break;
-    case Kind::Try: case Kind::TryStar: {
-      auto* x = static_cast<const TryNode*>(n);
-      many(x->body), many(x->handlers), many(x->orelse), many(x->finalbody);
-      break;
-    }
-    case Kind::Assert: one(static_cast<const AssertNode*>(n)->test), one(static_cast<const AssertNode*>(n)->msg); break;
-    case Kind::Import: many(static_cast<const ImportNode*>(n)->names); break;
-    case Kind::ImportFrom: many(static_cast<const ImportFromNode*>(n)->names); break;
-    case Kind::BoolOp: many(static_cast<const BoolOpNode*>(n)->values); break;
-    case Kind::NamedExpr: one(static_cast<const NamedExprNode*>(n)->target), one(static_cast<const NamedExprNode*>(n)->value); break;
-    case Kind::BinOp: one(static_cast<const BinOpNode*>(n)->left), one(static_cast<const BinOpNode*>(n)->right); break;
-    case Kind::UnaryOp: one(static_cast<const UnaryOpNode*>(n)->operand); break;
-    case Kind::Lambda: one(static_cast<const LambdaNode*>(n)->args), one(static_cast<const LambdaNode*>(n)->body); break;
-    case Kind::IfExp: {
-      auto* x = static_cast<const IfExpNode*>(n);
-      one(x->test), one(x->body), one(x->orelse);
-      break;
-    }
-    case Kind::Dict: {
-      auto* x = static_cast<const DictNode*>(n);
-      for (uint32_t i = 0; i < x->values.n; ++i) one(x->keys[i]), one(x->values[i]);
-      break;
-    }
-    case Kind::Set: case Kind::List: case Kind::Tuple: many(static_cast<const EltsNode*>(n)->elts); break;
-    case Kind::ListComp: case Kind::SetComp: case Kind::GeneratorExp: case Kind::DictComp: {
-      auto* x = static_cast<const CompNode*>(n);
-      one(x->elt), one(x->value), many(x->generators);
-      break;
-    }
-    case Kind::Compare: one(static_cast<const CompareNode*>(n)->left), many(static_cast<const CompareNode*>(n)->comparators); break;
-    case Kind::Call: {
-      auto* x = static_cast<const CallNode*>(n);
-      one(x->func), many(x->args), many(x->keywords);
-      break;
-    }
-    case Kind::FormattedValue: one(static_cast<const FormattedValueNode*>(n)->value), one(static_cast<const FormattedValueNode*>(n)->format_spec); break;
-    case Kind::JoinedStr: many(static_cast<const JoinedStrNode*>(n)->values); break;
-    case Kind::Attribute: one(static_cast<const AttributeNode*>(n)->value); break;
-    case Kind::Subscript: one(static_cast<const SubscriptNode*>(n)->value), one(static_cast<const SubscriptNode*>(n)->slice); break;
-    case Kind::Starred: one(static_cast<const StarredNode*>(n)->value); break;
-    case Kind::Slice: {
-      auto* x = static_cast<const SliceNode*>(n);
-      one(x->lower), one(x->upper), one(x->step);
-      break;
-    }
-    case Kind::MatchValue: one(static_cast<const MatchValueNode*>(n)->value); break;
-    case Kind::MatchSequence: case Kind::MatchOr: many(static_cast<const PatternsNode*>(n)->patterns); break;
-    case Kind::MatchMapping: many(static_cast<const MatchMappingNode*>(n)->keys), many(static_cast<const MatchMappingNode*>(n)->patterns); break;
-    case Kind::MatchClass: {
-      auto* x = static_cast<const MatchClassNode*>(n);
-      one(x->cls), many(x->patterns), many(x->kwd_patterns);
-      break;
-    }
-    case Kind::MatchAs: one(static_cast<const MatchAsNode*>(n)->pattern); break;
-    case Kind::TypeVar: case Kind::ParamSpec: case Kind::TypeVarTuple:
-      one(static_cast<const TypeParamNode*>(n)->bound), one(static_cast<const TypeParamNode*>(n)->default_value);
-      break;
-    case Kind::ExceptHandler: one(static_cast<const ExceptHandlerNode*>(n)->type), many(static_cast<const ExceptHandlerNode*>(n)->body); break;
-    case Kind::Arguments: {
-      auto* x = static_cast<const Arguments*>(n);
-      many(x->posonlyargs), many(x->args), one(x->vararg), many(x->kwonlyargs), many(x->kw_defaults), one(x->kwarg), many(x->defaults);
-      break;
-    }
-    case Kind::Arg: one(static_cast<const Arg*>(n)->annotation); break;
-    case Kind::Keyword: one(static_cast<const Keyword*>(n)->value); break;
-    case Kind::WithItem: one(static_cast<const WithItem*>(n)->context_expr), one(static_cast<const WithItem*>(n)->optional_vars); break;
-    case Kind::MatchCase: {
-      auto* x = static_cast<const MatchCase*>(n);
-      one(x->pattern), one(x->guard), many(x->body);
-      break;
-    }
-    case Kind::Comprehension: {
-      auto* x = static_cast<const Comprehension*>(n);
-      one(x->target), one(x->iter), many(x->ifs);
-      break;
-    }
-    default: break;
+    return;
   }
+  ForEachField(n, PyVersion::k313, [&](const char*, const auto& value) {
+    using V = std::decay_t<decltype(value)>;
+    if constexpr (std::is_pointer_v<V>) {
+      if (value) fn(value);
+    } else if constexpr (IsNodeListT<V>::value) {
+      for (const Node* c : value)
+        if (c) fn(c);
+    }
+  });
 }
 
 void ForEachChild(const Node* n, const std::function<void(const Node*)>& fn);

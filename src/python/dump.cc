@@ -105,18 +105,41 @@ std::string ConstRepr(ConstKind ck) {
   }
 }
 
+const char* CtxName(Ctx c) { return c == Ctx::Load ? "Load" : c == Ctx::Store ? "Store" : "Del"; }
+const char* UnaryOpName(UnaryOpKind o) {
+  static const char* names[] = {"Invert", "Not", "UAdd", "USub"};
+  return names[size_t(o)];
+}
+
+std::string ConstantRepr(const ConstantNode& c) {
+  switch (c.ck) {
+    case ConstKind::Int: return c.big_int ? std::string(c.text) : std::to_string(c.ival);
+    case ConstKind::Float: return FloatRepr(c.fval, false);
+    case ConstKind::Complex: return FloatRepr(c.fval, true) + "j";
+    case ConstKind::Str: return QuoteStr(c.text);
+    case ConstKind::Bytes: return QuoteBytes(c.text);
+    default: return ConstRepr(c.ck);
+  }
+}
+
+// Prints one node and, through ForEachField, every field of it: one overload per kind of value.
 class Dumper {
  public:
-  Dumper(PyVersion v) : v_(v) {}
+  explicit Dumper(PyVersion v) : v_(v) {}
   std::string out;
 
+  void Emit(int depth, const std::string& prefix, const Node* n) {
+    Line(depth, prefix, Head(n));
+    ForEachField(n, v_, [&](const char* name, const auto& value) { Field(depth + 1, name, value); });
+  }
+
+ private:
   void Line(int depth, const std::string& prefix, const std::string& text) {
     out.append(size_t(depth) * 2, ' ');
     out += prefix;
     out += text;
     out += '\n';
   }
-  std::string Ident(Ident s) { return s.data() ? QuoteStr(s) : "None"; }
   std::string Head(const Node* n) {
     std::string h = KindName(n->kind);
     if (HasPosition(n->kind)) {
@@ -127,399 +150,44 @@ class Dumper {
     }
     return h;
   }
-  void Field(int d, const char* name, const std::string& scalar) { Line(d, std::string(name) + "=", scalar); }
+  static std::string Eq(const char* name) { return std::string(name) + "="; }
+  // A list field: `name=[]`, or `name=[` and one `- item` line per element.
+  template <class L, class Item>
+  void ListField(int d, const char* name, const L& list, Item item) {
+    if (list.empty()) return Line(d, Eq(name), "[]");
+    Line(d, Eq(name), "[");
+    for (const auto& e : list) item(d + 1, e);
+  }
+
+  void Text(int d, const char* name, std::string_view text) { Line(d, Eq(name), std::string(text)); }
   void Field(int d, const char* name, const Node* n) {
-    if (!n) return Line(d, std::string(name) + "=", "None");
-    Emit(d, std::string(name) + "=", n);
+    if (!n) return Line(d, Eq(name), "None");
+    Emit(d, Eq(name), n);
   }
   template <class T>
   void Field(int d, const char* name, const List<T*>& l) {
-    if (l.empty()) return Line(d, std::string(name) + "=", "[]");
-    Line(d, std::string(name) + "=", "[");
-    for (const Node* n : l) {
-      if (!n) Line(d + 1, "- ", "None");
-      else Emit(d + 1, "- ", n);
-    }
+    ListField(d, name, l, [&](int di, const Node* n) {
+      if (!n) Line(di, "- ", "None");
+      else Emit(di, "- ", n);
+    });
   }
-  void Idents(int d, const char* name, const List<std::string_view>& l) {
-    if (l.empty()) return Line(d, std::string(name) + "=", "[]");
-    Line(d, std::string(name) + "=", "[");
-    for (std::string_view s : l) Line(d + 1, "- ", QuoteStr(s));
+  void Field(int d, const char* name, const List<Ident>& l) {
+    ListField(d, name, l, [&](int di, Ident s) { Line(di, "- ", QuoteStr(s)); });
   }
-  const char* CtxName(Ctx c) { return c == Ctx::Load ? "Load" : c == Ctx::Store ? "Store" : "Del"; }
+  void Field(int d, const char* name, const List<CmpOp>& l) {
+    ListField(d, name, l, [&](int di, CmpOp o) { Line(di, "- ", CmpOpName(o)); });
+  }
+  void Field(int d, const char* name, Ident s) { Text(d, name, s.data() ? QuoteStr(s) : "None"); }
+  void Field(int d, const char* name, int v) { Text(d, name, std::to_string(v)); }
+  void Field(int d, const char* name, Op o) { Text(d, name, OpName(o)); }
+  void Field(int d, const char* name, BoolOpKind o) { Text(d, name, o == BoolOpKind::And ? "And" : "Or"); }
+  void Field(int d, const char* name, UnaryOpKind o) { Text(d, name, UnaryOpName(o)); }
+  void Field(int d, const char* name, Ctx c) { Text(d, name, CtxName(c)); }
+  void Field(int d, const char* name, ConstKind c) { Text(d, name, ConstRepr(c)); }
+  void Field(int d, const char* name, const ConstantNode& c) { Text(d, name, ConstantRepr(c)); }
+  void Field(int d, const char* name, NoneField) { Text(d, name, "None"); }
+  void Field(int d, const char* name, EmptyListField) { Text(d, name, "[]"); }
 
-  void Emit(int d, const std::string& prefix, const Node* n) {
-    Line(d, prefix, Head(n));
-    int f = d + 1;
-    bool tp = v_ >= PyVersion::k312;
-    switch (n->kind) {
-      case Kind::Module: {
-        auto* m = static_cast<const ModuleNode*>(n);
-        Field(f, "body", m->body);
-        Field(f, "type_ignores", "[]");
-        break;
-      }
-      case Kind::FunctionDef:
-      case Kind::AsyncFunctionDef: {
-        auto* x = static_cast<const FunctionDefNode*>(n);
-        Field(f, "name", Ident(x->name));
-        Field(f, "args", x->args);
-        Field(f, "body", x->body);
-        Field(f, "decorator_list", x->decorator_list);
-        Field(f, "returns", x->returns);
-        Field(f, "type_comment", "None");
-        if (tp) Field(f, "type_params", x->type_params);
-        break;
-      }
-      case Kind::ClassDef: {
-        auto* x = static_cast<const ClassDefNode*>(n);
-        Field(f, "name", Ident(x->name));
-        Field(f, "bases", x->bases);
-        Field(f, "keywords", x->keywords);
-        Field(f, "body", x->body);
-        Field(f, "decorator_list", x->decorator_list);
-        if (tp) Field(f, "type_params", x->type_params);
-        break;
-      }
-      case Kind::Return:
-      case Kind::Expr:
-      case Kind::Await:
-      case Kind::Yield:
-      case Kind::YieldFrom:
-        Field(f, "value", static_cast<const ValueNode*>(n)->value);
-        break;
-      case Kind::Delete: Field(f, "targets", static_cast<const TargetsNode*>(n)->targets); break;
-      case Kind::Assign: {
-        auto* x = static_cast<const AssignNode*>(n);
-        Field(f, "targets", x->targets);
-        Field(f, "value", x->value);
-        Field(f, "type_comment", "None");
-        break;
-      }
-      case Kind::TypeAlias: {
-        auto* x = static_cast<const TypeAliasNode*>(n);
-        Field(f, "name", x->name);
-        Field(f, "type_params", x->type_params);
-        Field(f, "value", x->value);
-        break;
-      }
-      case Kind::AugAssign: {
-        auto* x = static_cast<const AugAssignNode*>(n);
-        Field(f, "target", x->target);
-        Field(f, "op", OpName(x->op));
-        Field(f, "value", x->value);
-        break;
-      }
-      case Kind::AnnAssign: {
-        auto* x = static_cast<const AnnAssignNode*>(n);
-        Field(f, "target", x->target);
-        Field(f, "annotation", x->annotation);
-        Field(f, "value", x->value);
-        Field(f, "simple", x->simple ? "1" : "0");
-        break;
-      }
-      case Kind::For:
-      case Kind::AsyncFor: {
-        auto* x = static_cast<const ForNode*>(n);
-        Field(f, "target", x->target);
-        Field(f, "iter", x->iter);
-        Field(f, "body", x->body);
-        Field(f, "orelse", x->orelse);
-        Field(f, "type_comment", "None");
-        break;
-      }
-      case Kind::While:
-      case Kind::If: {
-        auto* x = static_cast<const WhileNode*>(n);
-        Field(f, "test", x->test);
-        Field(f, "body", x->body);
-        Field(f, "orelse", x->orelse);
-        break;
-      }
-      case Kind::With:
-      case Kind::AsyncWith: {
-        auto* x = static_cast<const WithNode*>(n);
-        Field(f, "items", x->items);
-        Field(f, "body", x->body);
-        Field(f, "type_comment", "None");
-        break;
-      }
-      case Kind::Match: {
-        auto* x = static_cast<const MatchNode*>(n);
-        Field(f, "subject", x->subject);
-        Field(f, "cases", x->cases);
-        break;
-      }
-      case Kind::Raise: {
-        auto* x = static_cast<const RaiseNode*>(n);
-        Field(f, "exc", x->exc);
-        Field(f, "cause", x->cause);
-        break;
-      }
-      case Kind::Try:
-      case Kind::TryStar: {
-        auto* x = static_cast<const TryNode*>(n);
-        Field(f, "body", x->body);
-        Field(f, "handlers", x->handlers);
-        Field(f, "orelse", x->orelse);
-        Field(f, "finalbody", x->finalbody);
-        break;
-      }
-      case Kind::Assert: {
-        auto* x = static_cast<const AssertNode*>(n);
-        Field(f, "test", x->test);
-        Field(f, "msg", x->msg);
-        break;
-      }
-      case Kind::Import: Field(f, "names", static_cast<const ImportNode*>(n)->names); break;
-      case Kind::ImportFrom: {
-        auto* x = static_cast<const ImportFromNode*>(n);
-        Field(f, "module", Ident(x->module));
-        Field(f, "names", x->names);
-        Field(f, "level", std::to_string(x->level));
-        break;
-      }
-      case Kind::Global:
-      case Kind::Nonlocal: Idents(f, "names", static_cast<const GlobalNode*>(n)->names); break;
-      case Kind::Pass:
-      case Kind::Break:
-      case Kind::Continue: break;
-      case Kind::BoolOp: {
-        auto* x = static_cast<const BoolOpNode*>(n);
-        Field(f, "op", x->op == BoolOpKind::And ? "And" : "Or");
-        Field(f, "values", x->values);
-        break;
-      }
-      case Kind::NamedExpr: {
-        auto* x = static_cast<const NamedExprNode*>(n);
-        Field(f, "target", x->target);
-        Field(f, "value", x->value);
-        break;
-      }
-      case Kind::BinOp: {
-        auto* x = static_cast<const BinOpNode*>(n);
-        Field(f, "left", x->left);
-        Field(f, "op", OpName(x->op));
-        Field(f, "right", x->right);
-        break;
-      }
-      case Kind::UnaryOp: {
-        auto* x = static_cast<const UnaryOpNode*>(n);
-        static const char* k[] = {"Invert", "Not", "UAdd", "USub"};
-        Field(f, "op", k[size_t(x->op)]);
-        Field(f, "operand", x->operand);
-        break;
-      }
-      case Kind::Lambda: {
-        auto* x = static_cast<const LambdaNode*>(n);
-        Field(f, "args", x->args);
-        Field(f, "body", x->body);
-        break;
-      }
-      case Kind::IfExp: {
-        auto* x = static_cast<const IfExpNode*>(n);
-        Field(f, "test", x->test);
-        Field(f, "body", x->body);
-        Field(f, "orelse", x->orelse);
-        break;
-      }
-      case Kind::Dict: {
-        auto* x = static_cast<const DictNode*>(n);
-        Field(f, "keys", x->keys);
-        Field(f, "values", x->values);
-        break;
-      }
-      case Kind::Set: Field(f, "elts", static_cast<const EltsNode*>(n)->elts); break;
-      case Kind::List:
-      case Kind::Tuple: {
-        auto* x = static_cast<const EltsNode*>(n);
-        Field(f, "elts", x->elts);
-        Field(f, "ctx", CtxName(x->ctx));
-        break;
-      }
-      case Kind::ListComp:
-      case Kind::SetComp:
-      case Kind::GeneratorExp: {
-        auto* x = static_cast<const CompNode*>(n);
-        Field(f, "elt", x->elt);
-        Field(f, "generators", x->generators);
-        break;
-      }
-      case Kind::DictComp: {
-        auto* x = static_cast<const CompNode*>(n);
-        Field(f, "key", x->elt);
-        Field(f, "value", x->value);
-        Field(f, "generators", x->generators);
-        break;
-      }
-      case Kind::Compare: {
-        auto* x = static_cast<const CompareNode*>(n);
-        Field(f, "left", x->left);
-        Line(f, "ops=", "[");
-        for (CmpOp o : x->ops) Line(f + 1, "- ", CmpOpName(o));
-        Field(f, "comparators", x->comparators);
-        break;
-      }
-      case Kind::Call: {
-        auto* x = static_cast<const CallNode*>(n);
-        Field(f, "func", x->func);
-        Field(f, "args", x->args);
-        Field(f, "keywords", x->keywords);
-        break;
-      }
-      case Kind::FormattedValue: {
-        auto* x = static_cast<const FormattedValueNode*>(n);
-        Field(f, "value", x->value);
-        Field(f, "conversion", std::to_string(x->conversion));
-        Field(f, "format_spec", x->format_spec);
-        break;
-      }
-      case Kind::JoinedStr: Field(f, "values", static_cast<const JoinedStrNode*>(n)->values); break;
-      case Kind::Constant: {
-        auto* x = static_cast<const ConstantNode*>(n);
-        std::string v;
-        switch (x->ck) {
-          case ConstKind::Int: v = x->big_int ? std::string(x->text) : std::to_string(x->ival); break;
-          case ConstKind::Float: v = FloatRepr(x->fval, false); break;
-          case ConstKind::Complex: v = FloatRepr(x->fval, true) + "j"; break;
-          case ConstKind::Str: v = QuoteStr(x->text); break;
-          case ConstKind::Bytes: v = QuoteBytes(x->text); break;
-          default: v = ConstRepr(x->ck);
-        }
-        Field(f, "value", v);
-        Field(f, "kind", x->u_prefix ? "'u'" : "None");
-        break;
-      }
-      case Kind::Attribute: {
-        auto* x = static_cast<const AttributeNode*>(n);
-        Field(f, "value", x->value);
-        Field(f, "attr", Ident(x->attr));
-        Field(f, "ctx", CtxName(x->ctx));
-        break;
-      }
-      case Kind::Subscript: {
-        auto* x = static_cast<const SubscriptNode*>(n);
-        Field(f, "value", x->value);
-        Field(f, "slice", x->slice);
-        Field(f, "ctx", CtxName(x->ctx));
-        break;
-      }
-      case Kind::Starred: {
-        auto* x = static_cast<const StarredNode*>(n);
-        Field(f, "value", x->value);
-        Field(f, "ctx", CtxName(x->ctx));
-        break;
-      }
-      case Kind::Name: {
-        auto* x = static_cast<const NameNode*>(n);
-        Field(f, "id", Ident(x->id));
-        Field(f, "ctx", CtxName(x->ctx));
-        break;
-      }
-      case Kind::Slice: {
-        auto* x = static_cast<const SliceNode*>(n);
-        Field(f, "lower", x->lower);
-        Field(f, "upper", x->upper);
-        Field(f, "step", x->step);
-        break;
-      }
-      case Kind::MatchValue: Field(f, "value", static_cast<const MatchValueNode*>(n)->value); break;
-      case Kind::MatchSingleton: Field(f, "value", ConstRepr(static_cast<const MatchSingletonNode*>(n)->value)); break;
-      case Kind::MatchSequence:
-      case Kind::MatchOr: Field(f, "patterns", static_cast<const PatternsNode*>(n)->patterns); break;
-      case Kind::MatchMapping: {
-        auto* x = static_cast<const MatchMappingNode*>(n);
-        Field(f, "keys", x->keys);
-        Field(f, "patterns", x->patterns);
-        Field(f, "rest", Ident(x->rest));
-        break;
-      }
-      case Kind::MatchClass: {
-        auto* x = static_cast<const MatchClassNode*>(n);
-        Field(f, "cls", x->cls);
-        Field(f, "patterns", x->patterns);
-        Idents(f, "kwd_attrs", x->kwd_attrs);
-        Field(f, "kwd_patterns", x->kwd_patterns);
-        break;
-      }
-      case Kind::MatchStar: Field(f, "name", Ident(static_cast<const MatchStarNode*>(n)->name)); break;
-      case Kind::MatchAs: {
-        auto* x = static_cast<const MatchAsNode*>(n);
-        Field(f, "pattern", x->pattern);
-        Field(f, "name", Ident(x->name));
-        break;
-      }
-      case Kind::TypeVar:
-      case Kind::ParamSpec:
-      case Kind::TypeVarTuple: {
-        auto* x = static_cast<const TypeParamNode*>(n);
-        Field(f, "name", Ident(x->name));
-        if (n->kind == Kind::TypeVar) Field(f, "bound", x->bound);
-        if (v_ >= PyVersion::k313) Field(f, "default_value", x->default_value);
-        break;
-      }
-      case Kind::ExceptHandler: {
-        auto* x = static_cast<const ExceptHandlerNode*>(n);
-        Field(f, "type", x->type);
-        Field(f, "name", Ident(x->name));
-        Field(f, "body", x->body);
-        break;
-      }
-      case Kind::Arguments: {
-        auto* x = static_cast<const Arguments*>(n);
-        Field(f, "posonlyargs", x->posonlyargs);
-        Field(f, "args", x->args);
-        Field(f, "vararg", x->vararg);
-        Field(f, "kwonlyargs", x->kwonlyargs);
-        Field(f, "kw_defaults", x->kw_defaults);
-        Field(f, "kwarg", x->kwarg);
-        Field(f, "defaults", x->defaults);
-        break;
-      }
-      case Kind::Arg: {
-        auto* x = static_cast<const Arg*>(n);
-        Field(f, "arg", Ident(x->arg));
-        Field(f, "annotation", x->annotation);
-        Field(f, "type_comment", "None");
-        break;
-      }
-      case Kind::Keyword: {
-        auto* x = static_cast<const Keyword*>(n);
-        Field(f, "arg", Ident(x->arg));
-        Field(f, "value", x->value);
-        break;
-      }
-      case Kind::Alias: {
-        auto* x = static_cast<const Alias*>(n);
-        Field(f, "name", Ident(x->name));
-        Field(f, "asname", Ident(x->asname));
-        break;
-      }
-      case Kind::WithItem: {
-        auto* x = static_cast<const WithItem*>(n);
-        Field(f, "context_expr", x->context_expr);
-        Field(f, "optional_vars", x->optional_vars);
-        break;
-      }
-      case Kind::MatchCase: {
-        auto* x = static_cast<const MatchCase*>(n);
-        Field(f, "pattern", x->pattern);
-        Field(f, "guard", x->guard);
-        Field(f, "body", x->body);
-        break;
-      }
-      case Kind::Comprehension: {
-        auto* x = static_cast<const Comprehension*>(n);
-        Field(f, "target", x->target);
-        Field(f, "iter", x->iter);
-        Field(f, "ifs", x->ifs);
-        Field(f, "is_async", x->is_async ? "1" : "0");
-        break;
-      }
-    }
-  }
-
- private:
   PyVersion v_;
 };
 
