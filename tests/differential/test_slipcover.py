@@ -355,6 +355,20 @@ def test_malformed_files(recorded, tmp_path, covalesce):
     assert sorted(os.listdir(d)) == sorted([".coverage", *BAD])
 
 
+def test_debug_shards_knows_slipcover(recorded, tmp_path, covalesce):
+    """`debug shards` parses a slipcover JSON file as slipcover JSON (counted apart) rather than
+    calling it an unreadable SQLite file; a malformed one is named with its problem."""
+    rec = version_rec(recorded, "3.11")
+    bad = tmp_path / "bad.json"
+    bad.write_text(BAD[".coverage.other.json"])
+    p = subprocess.run([covalesce, "debug", "shards", rec["slip_lines"], rec["slip_branch"], bad],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p
+    lines = p.stdout.splitlines()
+    assert lines[-1] == "3 shards: 0 read directly, 0 only through SQLite, 1 unreadable, 0 differ, 2 slipcover JSON"
+    assert lines[0] == f"{bad}: error: Couldn't use data file '{bad}': {REASONS['.coverage.other.json']}", lines
+
+
 def test_never_written_over(recorded, tmp_path, covalesce):
     """The combined data is a coverage.py data file: combine refuses to write it over a
     slipcover file, which it leaves as it was."""
