@@ -99,6 +99,19 @@ class Parser {
     n->pos = Span(start);
     return n;
   }
+  // A node made before its rule has consumed its tokens: Finish gives it its position once the
+  // rule has (from token `start` to the last token consumed) and returns it.
+  template <class N>
+  N* New(Kind k) {
+    N* n = a_.make<N>();
+    n->kind = k;
+    return n;
+  }
+  template <class N>
+  N* Finish(N* n, size_t start) {
+    n->pos = Span(start);
+    return n;
+  }
   // The nodes more than one rule builds, their parts parsed already; each spans from `start`.
   Node* MakeAttribute(Node* value, Ident attr, size_t start);  // value.attr
   Node* MakeBinOp(Node* left, Op op, Node* right, size_t start);

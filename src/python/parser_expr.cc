@@ -92,19 +92,16 @@ Node* Parser::StarNamedExpression() {
 Node* Parser::NamedExpression() {
   if (K() == Tok::Name && T(1).kind == Tok::ColonEqual && AtName()) {
     size_t start = p_;
-    auto* name = a_.make<NameNode>();
-    name->kind = Kind::Name;
+    auto* name = New<NameNode>(Kind::Name);
     name->id = NameText(T());
     ++p_;
     name->pos = Span(start);
     name->ctx = Ctx::Store;
     ++p_;
-    auto* n = a_.make<NamedExprNode>();
-    n->kind = Kind::NamedExpr;
+    auto* n = New<NamedExprNode>(Kind::NamedExpr);
     n->target = name;
     n->value = Expression();
-    n->pos = Span(start);
-    return n;
+    return Finish(n, start);
   }
   Node* e = Expression();
   if (At(Tok::ColonEqual)) Fail(T().lineno, "cannot use assignment expressions with this expression");
@@ -118,28 +115,24 @@ Node* Parser::Expression() {
   Node* body = Disjunction();
   if (AtKw(Kw::If)) {
     ++p_;
-    auto* n = a_.make<IfExpNode>();
-    n->kind = Kind::IfExp;
+    auto* n = New<IfExpNode>(Kind::IfExp);
     n->body = body;
     n->test = Disjunction();
     if (!AtKw(Kw::Else)) Fail(T().lineno, "expected 'else' after 'if' expression");
     ++p_;
     n->orelse = Expression();
-    n->pos = Span(start);
-    return n;
+    return Finish(n, start);
   }
   return body;
 }
 
 Node* Parser::Lambda() {
   size_t start = p_++;
-  auto* l = a_.make<LambdaNode>();
-  l->kind = Kind::Lambda;
+  auto* l = New<LambdaNode>(Kind::Lambda);
   l->args = Parameters(Tok::Colon, true);
   Expect(Tok::Colon);
   l->body = Expression();
-  l->pos = Span(start);
-  return l;
+  return Finish(l, start);
 }
 
 Node* Parser::Disjunction() {
@@ -170,12 +163,10 @@ Node* Parser::Inversion() {
   if (AtKw(Kw::Not)) {
     Nest nest(*this);
     size_t start = p_++;
-    auto* u = a_.make<UnaryOpNode>();
-    u->kind = Kind::UnaryOp;
+    auto* u = New<UnaryOpNode>(Kind::UnaryOp);
     u->op = UnaryOpKind::Not;
     u->operand = Inversion();
-    u->pos = Span(start);
-    return u;
+    return Finish(u, start);
   }
   return Comparison();
 }
@@ -253,12 +244,10 @@ Node* Parser::Factor() {
   }
   Nest nest(*this);
   size_t start = p_++;
-  auto* u = a_.make<UnaryOpNode>();
-  u->kind = Kind::UnaryOp;
+  auto* u = New<UnaryOpNode>(Kind::UnaryOp);
   u->op = op;
   u->operand = Factor();
-  u->pos = Span(start);
-  return u;
+  return Finish(u, start);
 }
 
 Node* Parser::Power() {
@@ -266,8 +255,7 @@ Node* Parser::Power() {
   Node* base;
   if (AtKw(Kw::Await)) {
     ++p_;
-    auto* a = a_.make<ValueNode>();
-    a->kind = Kind::Await;
+    auto* a = New<ValueNode>(Kind::Await);
     a->value = Primary();
     a->pos = Span(start);
     base = a;
@@ -290,16 +278,14 @@ Node* Parser::Primary() {
       e = MakeAttribute(e, attr, start);
     } else if (At(Tok::LPar)) {
       size_t lp = p_++;
-      auto* c = a_.make<CallNode>();
-      c->kind = Kind::Call;
+      auto* c = New<CallNode>(Kind::Call);
       c->func = e;
       CallArgs(lp, c->args, c->keywords);
       c->pos = Span(start);
       e = c;
     } else if (At(Tok::LSqb)) {
       ++p_;
-      auto* s = a_.make<SubscriptNode>();
-      s->kind = Kind::Subscript;
+      auto* s = New<SubscriptNode>(Kind::Subscript);
       s->value = e;
       s->slice = Slices();
       Expect(Tok::RSqb);
@@ -320,8 +306,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
     size_t start = p_;
     if (At(Tok::DoubleStar)) {
       ++p_;
-      auto* k = a_.make<Keyword>();
-      k->kind = Kind::Keyword;
+      auto* k = New<Keyword>(Kind::Keyword);
       k->value = Expression();
       k->pos = Span(start);
       kws.push_back(k);
@@ -332,8 +317,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
       Node* value = Expression();
       args.push_back(MakeStarred(value, start));
     } else if (K() == Tok::Name && T(1).kind == Tok::Equal) {
-      auto* k = a_.make<Keyword>();
-      k->kind = Kind::Keyword;
+      auto* k = New<Keyword>(Kind::Keyword);
       if (!AtName()) {
         if (T().kw == Kw::True || T().kw == Kw::False || T().kw == Kw::None)
           Fail(T().lineno, "cannot assign to " + std::string(Text(T())));
@@ -349,8 +333,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
       Node* e = NamedExpression();
       if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
         // f(x for x in y): the generator takes the call's parentheses.
-        auto* g = a_.make<CompNode>();
-        g->kind = Kind::GeneratorExp;
+        auto* g = New<CompNode>(Kind::GeneratorExp);
         g->elt = e;
         g->generators = ForIfClauses();
         if (!args.empty() || !kws.empty() || !At(Tok::RPar)) {
@@ -401,23 +384,20 @@ Node* Parser::SliceItem() {
     lower = NamedExpression();
     if (!At(Tok::Colon)) return lower;
   }
-  auto* s = a_.make<SliceNode>();
-  s->kind = Kind::Slice;
+  auto* s = New<SliceNode>(Kind::Slice);
   s->lower = lower;
   ++p_;  // ':'
   if (!At(Tok::Colon) && !At(Tok::Comma) && !At(Tok::RSqb)) s->upper = Expression();
   if (Eat(Tok::Colon)) {
     if (!At(Tok::Comma) && !At(Tok::RSqb)) s->step = Expression();
   }
-  s->pos = Span(start);
-  return s;
+  return Finish(s, start);
 }
 
 List<Comprehension*> Parser::ForIfClauses() {
   std::vector<Comprehension*> gens;
   while (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-    auto* c = a_.make<Comprehension>();
-    c->kind = Kind::Comprehension;
+    auto* c = New<Comprehension>(Kind::Comprehension);
     if (EatKw(Kw::Async)) c->is_async = true;
     ++p_;
     c->target = Targets(true);
@@ -444,8 +424,7 @@ Node* Parser::YieldExpr() {
         !At(Tok::RSqb))
       y->value = StarExpressions();
   }
-  y->pos = Span(start);
-  return y;
+  return Finish(y, start);
 }
 
 Node* Parser::Atom() {
@@ -498,13 +477,11 @@ Node* Parser::ParenAtom() {
   Node* first = StarNamedExpression();
   if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
-    auto* g = a_.make<CompNode>();
-    g->kind = Kind::GeneratorExp;
+    auto* g = New<CompNode>(Kind::GeneratorExp);
     g->elt = first;
     g->generators = ForIfClauses();
     Expect(Tok::RPar);
-    g->pos = Span(start);
-    return g;
+    return Finish(g, start);
   }
   if (Eat(Tok::RPar)) {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "cannot use starred expression here");
@@ -526,13 +503,11 @@ Node* Parser::ListAtom() {
     Node* first = StarNamedExpression();
     if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
       if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
-      auto* g = a_.make<CompNode>();
-      g->kind = Kind::ListComp;
+      auto* g = New<CompNode>(Kind::ListComp);
       g->elt = first;
       g->generators = ForIfClauses();
       Expect(Tok::RSqb);
-      g->pos = Span(start);
-      return g;
+      return Finish(g, start);
     }
     elts.push_back(first);
     while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(StarNamedExpression());
@@ -574,27 +549,23 @@ Node* Parser::BraceAtom() {
     ++p_;
     Node* value = Expression();
     if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-      auto* g = a_.make<CompNode>();
-      g->kind = Kind::DictComp;
+      auto* g = New<CompNode>(Kind::DictComp);
       g->elt = first;
       g->value = value;
       g->generators = ForIfClauses();
       Expect(Tok::RBrace);
-      g->pos = Span(start);
-      return g;
+      return Finish(g, start);
     }
     keys.push_back(first);
     values.push_back(value);
     return finish_dict();
   }
   if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-    auto* g = a_.make<CompNode>();
-    g->kind = Kind::SetComp;
+    auto* g = New<CompNode>(Kind::SetComp);
     g->elt = first;
     g->generators = ForIfClauses();
     Expect(Tok::RBrace);
-    g->pos = Span(start);
-    return g;
+    return Finish(g, start);
   }
   std::vector<Node*> elts{first};
   while (Eat(Tok::Comma) && !At(Tok::RBrace)) elts.push_back(StarNamedExpression());

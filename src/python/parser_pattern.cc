@@ -27,12 +27,10 @@ Node* Parser::Patterns() {
 Node* Parser::StarOrPattern() {
   if (At(Tok::Star)) {
     size_t start = p_++;
-    auto* s = a_.make<MatchStarNode>();
-    s->kind = Kind::MatchStar;
+    auto* s = New<MatchStarNode>(Kind::MatchStar);
     Ident name = ExpectName();
     if (name != "_") s->name = name;
-    s->pos = Span(start);
-    return s;
+    return Finish(s, start);
   }
   return Pattern();
 }
@@ -42,13 +40,11 @@ Node* Parser::Pattern() {
   Node* p = OrPattern();
   if (AtKw(Kw::As)) {
     ++p_;
-    auto* m = a_.make<MatchAsNode>();
-    m->kind = Kind::MatchAs;
+    auto* m = New<MatchAsNode>(Kind::MatchAs);
     m->pattern = p;
     if (AtKw(Kw::Underscore)) Fail(T().lineno, "cannot use '_' as a target");
     m->name = ExpectName();
-    m->pos = Span(start);
-    return m;
+    return Finish(m, start);
   }
   return p;
 }
@@ -97,8 +93,7 @@ Node* Parser::LiteralExpr(bool allow_complex) {
 // NAME ('.' NAME)*: a Name or an Attribute chain (Load).
 Node* Parser::NameOrAttr() {
   size_t start = p_;
-  auto* n = a_.make<NameNode>();
-  n->kind = Kind::Name;
+  auto* n = New<NameNode>(Kind::Name);
   n->id = ExpectName();
   n->pos = Span(start);
   Node* e = n;
@@ -114,11 +109,9 @@ Node* Parser::ClosedPattern() {
   const Token& t = T();
   if (t.kind == Tok::Number || t.kind == Tok::Minus || t.kind == Tok::String || t.kind == Tok::FStringStart) {
     if (t.kind == Tok::FStringStart) Fail(t.lineno, "patterns may only match literals and attribute lookups");
-    auto* m = a_.make<MatchValueNode>();
-    m->kind = Kind::MatchValue;
+    auto* m = New<MatchValueNode>(Kind::MatchValue);
     m->value = LiteralExpr(true);
-    m->pos = Span(start);
-    return m;
+    return Finish(m, start);
   }
   if (t.kind == Tok::Name && (t.kw == Kw::None || t.kw == Kw::True || t.kw == Kw::False)) {
     ++p_;
@@ -130,8 +123,7 @@ Node* Parser::ClosedPattern() {
     Node* target = NameOrAttr();
     if (At(Tok::LPar)) {
       ++p_;
-      auto* c = a_.make<MatchClassNode>();
-      c->kind = Kind::MatchClass;
+      auto* c = New<MatchClassNode>(Kind::MatchClass);
       c->cls = target;
       std::vector<Node*> pats, kwpats;
       std::vector<Ident> kwnames;
@@ -150,8 +142,7 @@ Node* Parser::ClosedPattern() {
       c->patterns = ToList(pats);
       c->kwd_attrs = ToList(kwnames);
       c->kwd_patterns = ToList(kwpats);
-      c->pos = Span(start);
-      return c;
+      return Finish(c, start);
     }
     if (target->kind == Kind::Attribute) {
       auto* m = Make<MatchValueNode>(Kind::MatchValue, start);
@@ -181,8 +172,7 @@ Node* Parser::ClosedPattern() {
   }
   if (t.kind == Tok::LBrace) {
     ++p_;
-    auto* m = a_.make<MatchMappingNode>();
-    m->kind = Kind::MatchMapping;
+    auto* m = New<MatchMappingNode>(Kind::MatchMapping);
     std::vector<Node*> keys, pats;
     while (!At(Tok::RBrace)) {
       if (Eat(Tok::DoubleStar)) {
@@ -211,8 +201,7 @@ Node* Parser::ClosedPattern() {
     Expect(Tok::RBrace);
     m->keys = ToList(keys);
     m->patterns = ToList(pats);
-    m->pos = Span(start);
-    return m;
+    return Finish(m, start);
   }
   FailHere();
 }

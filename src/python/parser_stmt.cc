@@ -57,8 +57,7 @@ Pos Parser::Span(size_t start) const {
 }
 
 ModuleNode* Parser::ParseFile() {
-  auto* m = a_.make<ModuleNode>();
-  m->kind = Kind::Module;
+  auto* m = New<ModuleNode>(Kind::Module);
   StmtList body;
   while (!At(Tok::EndMarker)) {
     if (At(Tok::Newline)) {  // a NEWLINE alone (e.g. after a lone ';'-free continuation)
@@ -154,8 +153,7 @@ Node* Parser::Compound() {
 Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
   bool async = EatKw(Kw::Async);
   ExpectKw(Kw::Def);
-  auto* f = a_.make<FunctionDefNode>();
-  f->kind = async ? Kind::AsyncFunctionDef : Kind::FunctionDef;
+  auto* f = New<FunctionDefNode>(async ? Kind::AsyncFunctionDef : Kind::FunctionDef);
   f->name = ExpectName();
   if (At(Tok::LSqb)) f->type_params = TypeParams();
   Expect(Tok::LPar);
@@ -164,14 +162,12 @@ Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
   if (Eat(Tok::RArrow)) f->returns = Expression();
   f->body = ColonBlock();
   f->decorator_list = ToList(decorators);
-  f->pos = Span(start);
-  return f;
+  return Finish(f, start);
 }
 
 Node* Parser::ClassDef(size_t start, std::vector<Node*>& decorators) {
   ExpectKw(Kw::Class);
-  auto* c = a_.make<ClassDefNode>();
-  c->kind = Kind::ClassDef;
+  auto* c = New<ClassDefNode>(Kind::ClassDef);
   c->name = ExpectName();
   if (At(Tok::LSqb)) c->type_params = TypeParams();
   if (At(Tok::LPar)) {
@@ -181,8 +177,7 @@ Node* Parser::ClassDef(size_t start, std::vector<Node*>& decorators) {
   }
   c->body = ColonBlock();
   c->decorator_list = ToList(decorators);
-  c->pos = Span(start);
-  return c;
+  return Finish(c, start);
 }
 
 NodeList Parser::TypeParams() {
@@ -228,21 +223,18 @@ NodeList Parser::TypeParams() {
 
 // Parameters of a def (annotations allowed) or a lambda, up to `close`.
 Arguments* Parser::Parameters(Tok close, bool lambda) {
-  auto* args = a_.make<Arguments>();
-  args->kind = Kind::Arguments;
+  auto* args = New<Arguments>(Kind::Arguments);
   std::vector<Arg*> posonly, normal, kwonly;
   std::vector<Node*> defaults, kw_defaults;
   bool star_seen = false, slash_seen = false, default_seen = false;
   auto param = [&](bool star_annotation) {
     size_t start = p_;
-    auto* a = a_.make<Arg>();
-    a->kind = Kind::Arg;
+    auto* a = New<Arg>(Kind::Arg);
     a->arg = ExpectName();
     if (!lambda && Eat(Tok::Colon)) {
       a->annotation = star_annotation && At(Tok::Star) ? StarExpression() : Expression();
     }
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   };
   while (!At(close)) {
     if (At(Tok::Slash)) {
@@ -300,8 +292,7 @@ Arguments* Parser::Parameters(Tok close, bool lambda) {
 Node* Parser::IfStmt(size_t start) {
   Nest nest(*this);  // an 'elif' is an If nested in the orelse
   ++p_;  // 'if' or 'elif'
-  auto* n = a_.make<IfNode>();
-  n->kind = Kind::If;
+  auto* n = New<IfNode>(Kind::If);
   n->test = NamedExpression();
   n->body = ColonBlock();
   if (AtKw(Kw::Elif)) {
@@ -310,45 +301,38 @@ Node* Parser::IfStmt(size_t start) {
   } else if (EatKw(Kw::Else)) {
     n->orelse = ColonBlock();
   }
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::WhileStmt() {
   size_t start = p_++;
-  auto* n = a_.make<WhileNode>();
-  n->kind = Kind::While;
+  auto* n = New<WhileNode>(Kind::While);
   n->test = NamedExpression();
   n->body = ColonBlock();
   if (EatKw(Kw::Else)) n->orelse = ColonBlock();
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::ForStmt(size_t start, bool async) {
   if (async) ++p_;
   ExpectKw(Kw::For);
-  auto* n = a_.make<ForNode>();
-  n->kind = async ? Kind::AsyncFor : Kind::For;
+  auto* n = New<ForNode>(async ? Kind::AsyncFor : Kind::For);
   n->target = Targets(true);
   SetCtx(n->target, Ctx::Store, "assign to");
   ExpectKw(Kw::In);
   n->iter = StarExpressions();
   n->body = ColonBlock();
   if (EatKw(Kw::Else)) n->orelse = ColonBlock();
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::WithStmt(size_t start, bool async) {
   if (async) ++p_;
   ExpectKw(Kw::With);
-  auto* n = a_.make<WithNode>();
-  n->kind = async ? Kind::AsyncWith : Kind::With;
+  auto* n = New<WithNode>(async ? Kind::AsyncWith : Kind::With);
   std::vector<WithItem*> items;
   auto item = [&]() {
-    auto* w = a_.make<WithItem>();
-    w->kind = Kind::WithItem;
+    auto* w = New<WithItem>(Kind::WithItem);
     w->context_expr = Expression();
     if (EatKw(Kw::As)) {
       w->optional_vars = StarTarget();
@@ -385,14 +369,12 @@ Node* Parser::WithStmt(size_t start, bool async) {
   }
   n->items = ToList(items);
   n->body = ColonBlock();
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::TryStmt() {
   size_t start = p_++;
-  auto* n = a_.make<TryNode>();
-  n->kind = Kind::Try;
+  auto* n = New<TryNode>(Kind::Try);
   n->body = ColonBlock();
   std::vector<Node*> handlers;
   int star = -1;
@@ -407,8 +389,7 @@ Node* Parser::TryStmt() {
     if (star >= 0 && star != int(is_star))
       Fail(toks_[hs].lineno, "cannot have both 'except' and 'except*' on the same 'try'");
     star = is_star;
-    auto* h = a_.make<ExceptHandlerNode>();
-    h->kind = Kind::ExceptHandler;
+    auto* h = New<ExceptHandlerNode>(Kind::ExceptHandler);
     if (!At(Tok::Colon)) {
       h->type = Expression();
       if (At(Tok::Comma)) Fail(T().lineno, "multiple exception types must be parenthesized");
@@ -429,8 +410,7 @@ Node* Parser::TryStmt() {
   }
   if (EatKw(Kw::Finally)) n->finalbody = ColonBlock();
   if (handlers.empty() && n->finalbody.empty()) Fail(T().lineno, "expected 'except' or 'finally' block");
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 // `match` starts a match statement only when a subject, ':' and NEWLINE follow.
@@ -454,8 +434,7 @@ bool Parser::LooksLikeMatch() {
 
 Node* Parser::MatchStmt() {
   size_t start = p_++;
-  auto* m = a_.make<MatchNode>();
-  m->kind = Kind::Match;
+  auto* m = New<MatchNode>(Kind::Match);
   size_t sstart = p_;
   Node* subject = StarNamedExpression();
   if (At(Tok::Comma)) {
@@ -473,8 +452,7 @@ Node* Parser::MatchStmt() {
   std::vector<MatchCase*> cases;
   while (AtKw(Kw::Case)) {
     ++p_;
-    auto* c = a_.make<MatchCase>();
-    c->kind = Kind::MatchCase;
+    auto* c = New<MatchCase>(Kind::MatchCase);
     c->pattern = Patterns();
     if (EatKw(Kw::If)) c->guard = NamedExpression();
     c->body = ColonBlock();
@@ -483,8 +461,7 @@ Node* Parser::MatchStmt() {
   if (cases.empty()) FailHere();
   if (!Eat(Tok::Dedent)) FailHere();
   m->cases = ToList(cases);
-  m->pos = Span(start);
-  return m;
+  return Finish(m, start);
 }
 
 bool Parser::LooksLikeTypeAlias() {
@@ -494,8 +471,7 @@ bool Parser::LooksLikeTypeAlias() {
 
 Node* Parser::TypeAliasStmt() {
   size_t start = p_++;
-  auto* t = a_.make<TypeAliasNode>();
-  t->kind = Kind::TypeAlias;
+  auto* t = New<TypeAliasNode>(Kind::TypeAlias);
   size_t ns = p_;
   auto* name = Make<NameNode>(Kind::Name, ns);
   name->id = ExpectName();
@@ -505,8 +481,7 @@ Node* Parser::TypeAliasStmt() {
   if (At(Tok::LSqb)) t->type_params = TypeParams();
   Expect(Tok::Equal);
   t->value = Expression();
-  t->pos = Span(start);
-  return t;
+  return Finish(t, start);
 }
 
 Node* Parser::SimpleStmt() {
@@ -522,22 +497,18 @@ Node* Parser::SimpleStmt() {
       }
       case Kw::Return: {
         ++p_;
-        auto* r = a_.make<ValueNode>();
-        r->kind = Kind::Return;
+        auto* r = New<ValueNode>(Kind::Return);
         if (!At(Tok::Newline) && !At(Tok::Semi)) r->value = StarExpressions();
-        r->pos = Span(start);
-        return r;
+        return Finish(r, start);
       }
       case Kw::Raise: {
         ++p_;
-        auto* r = a_.make<RaiseNode>();
-        r->kind = Kind::Raise;
+        auto* r = New<RaiseNode>(Kind::Raise);
         if (!At(Tok::Newline) && !At(Tok::Semi)) {
           r->exc = Expression();
           if (EatKw(Kw::From)) r->cause = Expression();
         }
-        r->pos = Span(start);
-        return r;
+        return Finish(r, start);
       }
       case Kw::Global:
       case Kw::Nonlocal: {
@@ -546,11 +517,9 @@ Node* Parser::SimpleStmt() {
         std::vector<Ident> names;
         do names.push_back(ExpectName());
         while (Eat(Tok::Comma));
-        auto* g = a_.make<GlobalNode>();
-        g->kind = k;
+        auto* g = New<GlobalNode>(k);
         g->names = ToList(names);
-        g->pos = Span(start);
-        return g;
+        return Finish(g, start);
       }
       case Kw::Del: {
         ++p_;
@@ -563,20 +532,16 @@ Node* Parser::SimpleStmt() {
           if (!Eat(Tok::Comma)) break;
           if (At(Tok::Newline) || At(Tok::Semi)) break;
         }
-        auto* d = a_.make<TargetsNode>();
-        d->kind = Kind::Delete;
+        auto* d = New<TargetsNode>(Kind::Delete);
         d->targets = ToList(targets);
-        d->pos = Span(start);
-        return d;
+        return Finish(d, start);
       }
       case Kw::Assert: {
         ++p_;
-        auto* a = a_.make<AssertNode>();
-        a->kind = Kind::Assert;
+        auto* a = New<AssertNode>(Kind::Assert);
         a->test = Expression();
         if (Eat(Tok::Comma)) a->msg = Expression();
-        a->pos = Span(start);
-        return a;
+        return Finish(a, start);
       }
       case Kw::Import: return ImportStmt();
       case Kw::From: return FromImport();
@@ -594,8 +559,7 @@ Node* Parser::ImportStmt() {
   std::vector<Alias*> names;
   do {
     size_t as = p_;
-    auto* al = a_.make<Alias>();
-    al->kind = Kind::Alias;
+    auto* al = New<Alias>(Kind::Alias);
     size_t b = T().start;
     ExpectName();
     while (Eat(Tok::Dot)) ExpectName();
@@ -608,17 +572,14 @@ Node* Parser::ImportStmt() {
     al->pos = Span(as);
     names.push_back(al);
   } while (Eat(Tok::Comma));
-  auto* n = a_.make<ImportNode>();
-  n->kind = Kind::Import;
+  auto* n = New<ImportNode>(Kind::Import);
   n->names = ToList(names);
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::FromImport() {
   size_t start = p_++;
-  auto* n = a_.make<ImportFromNode>();
-  n->kind = Kind::ImportFrom;
+  auto* n = New<ImportFromNode>(Kind::ImportFrom);
   int level = 0;
   while (At(Tok::Dot) || At(Tok::Ellipsis)) level += At(Tok::Dot) ? 1 : 3, ++p_;
   if (!AtKw(Kw::Import)) {
@@ -636,8 +597,7 @@ Node* Parser::FromImport() {
   std::vector<Alias*> names;
   if (At(Tok::Star)) {
     size_t as = p_++;
-    auto* al = a_.make<Alias>();
-    al->kind = Kind::Alias;
+    auto* al = New<Alias>(Kind::Alias);
     al->name = "*";
     al->pos = Span(as);
     names.push_back(al);
@@ -645,8 +605,7 @@ Node* Parser::FromImport() {
     bool paren = Eat(Tok::LPar);
     while (true) {
       size_t as = p_;
-      auto* al = a_.make<Alias>();
-      al->kind = Kind::Alias;
+      auto* al = New<Alias>(Kind::Alias);
       al->name = ExpectName();
       if (EatKw(Kw::As)) al->asname = ExpectName();
       al->pos = Span(as);
@@ -659,8 +618,7 @@ Node* Parser::FromImport() {
     if (paren) Expect(Tok::RPar);
   }
   n->names = ToList(names);
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::YieldOrStarExpressions() {
@@ -700,14 +658,12 @@ Node* Parser::AssignmentOrExpr() {
     }
     SetCtx(first, Ctx::Store, "assign to");
     ++p_;
-    auto* a = a_.make<AnnAssignNode>();
-    a->kind = Kind::AnnAssign;
+    auto* a = New<AnnAssignNode>(Kind::AnnAssign);
     a->target = first;
     a->annotation = Expression();
     a->simple = simple;
     if (Eat(Tok::Equal)) a->value = YieldOrStarExpressions();
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   }
   if (At(Tok::Equal)) {
     std::vector<Node*> targets{first};
@@ -717,12 +673,10 @@ Node* Parser::AssignmentOrExpr() {
       if (At(Tok::Equal)) targets.push_back(value);
     }
     for (Node* t : targets) SetCtx(t, Ctx::Store, "assign to");
-    auto* a = a_.make<AssignNode>();
-    a->kind = Kind::Assign;
+    auto* a = New<AssignNode>(Kind::Assign);
     a->targets = ToList(targets);
     a->value = value;
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   }
   Op op;
   if (AugOp(K(), op)) {
@@ -730,16 +684,13 @@ Node* Parser::AssignmentOrExpr() {
       Fail(first->pos.lineno, "'" + std::string(KindName(first->kind)) + "' is an illegal expression for augmented assignment");
     SetCtx(first, Ctx::Store, "assign to");
     ++p_;
-    auto* a = a_.make<AugAssignNode>();
-    a->kind = Kind::AugAssign;
+    auto* a = New<AugAssignNode>(Kind::AugAssign);
     a->target = first;
     a->op = op;
     a->value = YieldOrStarExpressions();
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   }
-  auto* e = a_.make<ValueNode>();
-  e->kind = Kind::Expr;
+  auto* e = New<ValueNode>(Kind::Expr);
   e->value = first;
   e->pos = Span(start);
   if (!At(Tok::Newline) && !At(Tok::Semi)) FailHere();
