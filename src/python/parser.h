@@ -116,6 +116,7 @@ class Parser {
   Node* MakeAttribute(Node* value, Ident attr, size_t start);  // value.attr
   Node* MakeBinOp(Node* left, Op op, Node* right, size_t start);
   Node* MakeStarred(Node* value, size_t start);  // *value
+  Node* MakeElts(Kind k, const std::vector<Node*>& elts, size_t start);  // a Tuple, List or Set
   template <class N>
   N* MakeAt(Kind k, Pos pos) {
     N* n = a_.make<N>();
@@ -177,6 +178,8 @@ class Parser {
   Node* Expression();
   Node* Disjunction();
   Node* Conjunction();
+  template <Node* (Parser::*Operand)()>
+  Node* BoolOpChain(Kw kw, BoolOpKind op);
   Node* Inversion();
   Node* Comparison();
   Node* BitOr(int min_prec = 1);
@@ -192,7 +195,10 @@ class Parser {
   Node* Slices();
   Node* SliceItem();
   void CallArgs(size_t start, NodeList& args, List<Keyword*>& keywords);
+  // At 'for' or 'async for': the clauses of a comprehension follow its element.
+  bool AtComprehension() const { return AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For); }
   List<Comprehension*> ForIfClauses();
+  Node* CompAfterElt(Kind k, Node* elt, Node* value, Tok close, size_t start);
   Node* Targets(bool stop_at_in);  // star_targets
   Node* StarTarget();
   void SetCtx(Node* n, Ctx ctx, const char* what);

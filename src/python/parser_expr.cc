@@ -42,6 +42,12 @@ Node* Parser::MakeBinOp(Node* left, Op op, Node* right, size_t start) {
   return b;
 }
 
+Node* Parser::MakeElts(Kind k, const std::vector<Node*>& elts, size_t start) {
+  auto* e = Make<EltsNode>(k, start);
+  e->elts = ToList(elts);
+  return e;
+}
+
 Node* Parser::MakeStarred(Node* value, size_t start) {
   auto* s = Make<StarredNode>(Kind::Starred, start);
   s->value = value;
@@ -70,16 +76,13 @@ Node* Parser::StarExpressions() {
     elts.push_back(StarExpression());
   }
 done:
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::StarExpression() {
   if (At(Tok::Star)) {
     size_t start = p_++;
-    Node* value = BitOr();
-    return MakeStarred(value, start);
+    return MakeStarred(BitOr(), start);
   }
   return Expression();
 }
@@ -135,29 +138,24 @@ Node* Parser::Lambda() {
   return Finish(l, start);
 }
 
-Node* Parser::Disjunction() {
+// operand (kw operand)*: the operand alone, or a BoolOp of them all. The operand rule is a
+// template argument, so each use compiles to a direct call.
+template <Node* (Parser::*Operand)()>
+Node* Parser::BoolOpChain(Kw kw, BoolOpKind op) {
   size_t start = p_;
-  Node* first = Conjunction();
-  if (!AtKw(Kw::Or)) return first;
+  Node* first = (this->*Operand)();
+  if (!AtKw(kw)) return first;
   std::vector<Node*> values{first};
-  while (EatKw(Kw::Or)) values.push_back(Conjunction());
+  while (EatKw(kw)) values.push_back((this->*Operand)());
   auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
-  b->op = BoolOpKind::Or;
+  b->op = op;
   b->values = ToList(values);
   return b;
 }
 
-Node* Parser::Conjunction() {
-  size_t start = p_;
-  Node* first = Inversion();
-  if (!AtKw(Kw::And)) return first;
-  std::vector<Node*> values{first};
-  while (EatKw(Kw::And)) values.push_back(Inversion());
-  auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
-  b->op = BoolOpKind::And;
-  b->values = ToList(values);
-  return b;
-}
+Node* Parser::Disjunction() { return BoolOpChain<&Parser::Conjunction>(Kw::Or, BoolOpKind::Or); }
+
+Node* Parser::Conjunction() { return BoolOpChain<&Parser::Inversion>(Kw::And, BoolOpKind::And); }
 
 Node* Parser::Inversion() {
   if (AtKw(Kw::Not)) {
@@ -314,8 +312,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
     } else if (At(Tok::Star)) {
       if (seen_dstar) Fail(T().lineno, "iterable argument unpacking follows keyword argument unpacking");
       ++p_;
-      Node* value = Expression();
-      args.push_back(MakeStarred(value, start));
+      args.push_back(MakeStarred(Expression(), start));
     } else if (K() == Tok::Name && T(1).kind == Tok::Equal) {
       auto* k = New<Keyword>(Kind::Keyword);
       if (!AtName()) {
@@ -331,7 +328,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
       seen_kw = true;
     } else {
       Node* e = NamedExpression();
-      if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+      if (AtComprehension()) {
         // f(x for x in y): the generator takes the call's parentheses.
         auto* g = New<CompNode>(Kind::GeneratorExp);
         g->elt = e;
@@ -367,17 +364,14 @@ Node* Parser::Slices() {
   if (!At(Tok::Comma) && first->kind != Kind::Starred) return first;
   std::vector<Node*> elts{first};
   while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(SliceItem());
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::SliceItem() {
   size_t start = p_;
   if (At(Tok::Star)) {
     ++p_;
-    Node* value = Expression();
-    return MakeStarred(value, start);
+    return MakeStarred(Expression(), start);
   }
   Node* lower = nullptr;
   if (!At(Tok::Colon)) {
@@ -396,7 +390,7 @@ Node* Parser::SliceItem() {
 
 List<Comprehension*> Parser::ForIfClauses() {
   std::vector<Comprehension*> gens;
-  while (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+  while (AtComprehension()) {
     auto* c = New<Comprehension>(Kind::Comprehension);
     if (EatKw(Kw::Async)) c->is_async = true;
     ++p_;
@@ -410,6 +404,16 @@ List<Comprehension*> Parser::ForIfClauses() {
     gens.push_back(c);
   }
   return ToList(gens);
+}
+
+// After a comprehension's element (and a DictComp's value): its for/if clauses and `close`.
+Node* Parser::CompAfterElt(Kind k, Node* elt, Node* value, Tok close, size_t start) {
+  auto* g = New<CompNode>(k);
+  g->elt = elt;
+  g->value = value;
+  g->generators = ForIfClauses();
+  Expect(close);
+  return Finish(g, start);
 }
 
 Node* Parser::YieldExpr() {
@@ -475,13 +479,9 @@ Node* Parser::ParenAtom() {
     return y;
   }
   Node* first = StarNamedExpression();
-  if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+  if (AtComprehension()) {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
-    auto* g = New<CompNode>(Kind::GeneratorExp);
-    g->elt = first;
-    g->generators = ForIfClauses();
-    Expect(Tok::RPar);
-    return Finish(g, start);
+    return CompAfterElt(Kind::GeneratorExp, first, nullptr, Tok::RPar, start);
   }
   if (Eat(Tok::RPar)) {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "cannot use starred expression here");
@@ -491,9 +491,7 @@ Node* Parser::ParenAtom() {
   if (!At(Tok::Comma)) FailHere();
   while (Eat(Tok::Comma) && !At(Tok::RPar)) elts.push_back(StarNamedExpression());
   Expect(Tok::RPar);
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::ListAtom() {
@@ -501,21 +499,15 @@ Node* Parser::ListAtom() {
   std::vector<Node*> elts;
   if (!At(Tok::RSqb)) {
     Node* first = StarNamedExpression();
-    if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+    if (AtComprehension()) {
       if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
-      auto* g = New<CompNode>(Kind::ListComp);
-      g->elt = first;
-      g->generators = ForIfClauses();
-      Expect(Tok::RSqb);
-      return Finish(g, start);
+      return CompAfterElt(Kind::ListComp, first, nullptr, Tok::RSqb, start);
     }
     elts.push_back(first);
     while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(StarNamedExpression());
   }
   Expect(Tok::RSqb);
-  auto* l = Make<EltsNode>(Kind::List, start);
-  l->elts = ToList(elts);
-  return l;
+  return MakeElts(Kind::List, elts, start);
 }
 
 Node* Parser::BraceAtom() {
@@ -548,31 +540,20 @@ Node* Parser::BraceAtom() {
   if (At(Tok::Colon) && first->kind != Kind::Starred) {
     ++p_;
     Node* value = Expression();
-    if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-      auto* g = New<CompNode>(Kind::DictComp);
-      g->elt = first;
-      g->value = value;
-      g->generators = ForIfClauses();
-      Expect(Tok::RBrace);
-      return Finish(g, start);
+    if (AtComprehension()) {
+      return CompAfterElt(Kind::DictComp, first, value, Tok::RBrace, start);
     }
     keys.push_back(first);
     values.push_back(value);
     return finish_dict();
   }
-  if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-    auto* g = New<CompNode>(Kind::SetComp);
-    g->elt = first;
-    g->generators = ForIfClauses();
-    Expect(Tok::RBrace);
-    return Finish(g, start);
+  if (AtComprehension()) {
+    return CompAfterElt(Kind::SetComp, first, nullptr, Tok::RBrace, start);
   }
   std::vector<Node*> elts{first};
   while (Eat(Tok::Comma) && !At(Tok::RBrace)) elts.push_back(StarNamedExpression());
   Expect(Tok::RBrace);
-  auto* s = Make<EltsNode>(Kind::Set, start);
-  s->elts = ToList(elts);
-  return s;
+  return MakeElts(Kind::Set, elts, start);
 }
 
 // star_targets for `for` and comprehensions: stops before `in`, so names are parsed at the
@@ -586,16 +567,13 @@ Node* Parser::Targets(bool stop_at_in) {
     if (AtKw(Kw::In) || At(Tok::Equal) || At(Tok::Newline)) break;
     elts.push_back(StarTarget());
   }
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::StarTarget() {
   if (At(Tok::Star)) {
     size_t start = p_++;
-    Node* value = StarTarget();
-    return MakeStarred(value, start);
+    return MakeStarred(StarTarget(), start);
   }
   return BitOr();
 }

@@ -440,9 +440,7 @@ Node* Parser::MatchStmt() {
   if (At(Tok::Comma)) {
     std::vector<Node*> elts{subject};
     while (Eat(Tok::Comma) && !At(Tok::Colon)) elts.push_back(StarNamedExpression());
-    auto* t = Make<EltsNode>(Kind::Tuple, sstart);
-    t->elts = ToList(elts);
-    subject = t;
+    subject = MakeElts(Kind::Tuple, elts, sstart);
   }
   m->subject = subject;
   Expect(Tok::Colon);
