@@ -244,6 +244,9 @@ class Parser {
   std::string str_scratch_;  // Strings()' decoding buffer, reused from literal to literal
 };
 
+// The Op of an augmented-assignment token (`+=`: Add); false for any other token.
+bool AugAssignOp(Tok t, Op& op);
+
 // String-literal helpers shared by the f-string code.
 // Decodes escapes of a str literal body into UTF-8 (surrogates kept as 3-byte sequences).
 // Returns false on an invalid escape that CPython rejects (e.g. truncated \x).

@@ -8,24 +8,54 @@
 namespace covalesce::py {
 
 namespace {
-int BinPrec(Tok t, Op& op) {
-  switch (t) {
-    case Tok::VBar: op = Op::BitOr; return 1;
-    case Tok::Circumflex: op = Op::BitXor; return 2;
-    case Tok::Amper: op = Op::BitAnd; return 3;
-    case Tok::LeftShift: op = Op::LShift; return 4;
-    case Tok::RightShift: op = Op::RShift; return 4;
-    case Tok::Plus: op = Op::Add; return 5;
-    case Tok::Minus: op = Op::Sub; return 5;
-    case Tok::Star: op = Op::Mult; return 6;
-    case Tok::Slash: op = Op::Div; return 6;
-    case Tok::DoubleSlash: op = Op::FloorDiv; return 6;
-    case Tok::Percent: op = Op::Mod; return 6;
-    case Tok::At: op = Op::MatMult; return 6;
-    default: return 0;
+// The binary operators, a line per precedence level as BitOr climbs them (lowest first), each
+// with its augmented-assignment token. '**' is at level 0, outside BitOr's loop: Power parses it,
+// as it binds tighter than a unary minus on its left.
+struct BinOpRow {
+  Tok tok, aug_tok;
+  Op op;
+  uint8_t prec;
+};
+constexpr BinOpRow kBinOps[] = {
+    {Tok::VBar, Tok::VBarEqual, Op::BitOr, 1},
+    {Tok::Circumflex, Tok::CircumflexEqual, Op::BitXor, 2},
+    {Tok::Amper, Tok::AmperEqual, Op::BitAnd, 3},
+    {Tok::LeftShift, Tok::LeftShiftEqual, Op::LShift, 4}, {Tok::RightShift, Tok::RightShiftEqual, Op::RShift, 4},
+    {Tok::Plus, Tok::PlusEqual, Op::Add, 5}, {Tok::Minus, Tok::MinEqual, Op::Sub, 5},
+    {Tok::Star, Tok::StarEqual, Op::Mult, 6}, {Tok::Slash, Tok::SlashEqual, Op::Div, 6},
+    {Tok::DoubleSlash, Tok::DoubleSlashEqual, Op::FloorDiv, 6}, {Tok::Percent, Tok::PercentEqual, Op::Mod, 6},
+    {Tok::At, Tok::AtEqual, Op::MatMult, 6},
+    {Tok::DoubleStar, Tok::DoubleStarEqual, Op::Pow, 0},
+};
+
+// kBinOps indexed by token, for BitOr's loop, which looks up the token after every operand.
+struct BinOpsByTok {
+  uint8_t prec[256] = {};  // 0: not an operator BitOr's loop takes
+  bool aug[256] = {};      // an augmented-assignment token
+  Op op[256] = {};         // the Op of an operator or augmented-assignment token
+  constexpr BinOpsByTok() {
+    for (const BinOpRow& r : kBinOps) {
+      prec[uint8_t(r.tok)] = r.prec;
+      op[uint8_t(r.tok)] = r.op;
+      aug[uint8_t(r.aug_tok)] = true;
+      op[uint8_t(r.aug_tok)] = r.op;
+    }
   }
+};
+constexpr BinOpsByTok kBinOpsByTok;
+
+// BitOr's precedence of `t` (0 if it takes none), and its Op.
+int BinPrec(Tok t, Op& op) {
+  op = kBinOpsByTok.op[uint8_t(t)];
+  return kBinOpsByTok.prec[uint8_t(t)];
 }
 }  // namespace
+
+bool AugAssignOp(Tok t, Op& op) {
+  if (!kBinOpsByTok.aug[uint8_t(t)]) return false;
+  op = kBinOpsByTok.op[uint8_t(t)];
+  return true;
+}
 
 Node* Parser::MakeAttribute(Node* value, Ident attr, size_t start) {
   auto* a = Make<AttributeNode>(Kind::Attribute, start);

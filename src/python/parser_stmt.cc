@@ -624,25 +624,6 @@ Node* Parser::YieldOrStarExpressions() {
   return StarExpressions();
 }
 
-static bool AugOp(Tok t, Op& op) {
-  switch (t) {
-    case Tok::PlusEqual: op = Op::Add; return true;
-    case Tok::MinEqual: op = Op::Sub; return true;
-    case Tok::StarEqual: op = Op::Mult; return true;
-    case Tok::AtEqual: op = Op::MatMult; return true;
-    case Tok::SlashEqual: op = Op::Div; return true;
-    case Tok::PercentEqual: op = Op::Mod; return true;
-    case Tok::AmperEqual: op = Op::BitAnd; return true;
-    case Tok::VBarEqual: op = Op::BitOr; return true;
-    case Tok::CircumflexEqual: op = Op::BitXor; return true;
-    case Tok::LeftShiftEqual: op = Op::LShift; return true;
-    case Tok::RightShiftEqual: op = Op::RShift; return true;
-    case Tok::DoubleStarEqual: op = Op::Pow; return true;
-    case Tok::DoubleSlashEqual: op = Op::FloorDiv; return true;
-    default: return false;
-  }
-}
-
 Node* Parser::AssignmentOrExpr() {
   size_t start = p_;
   Node* first = YieldOrStarExpressions();
@@ -677,7 +658,7 @@ Node* Parser::AssignmentOrExpr() {
     return Finish(a, start);
   }
   Op op;
-  if (AugOp(K(), op)) {
+  if (AugAssignOp(K(), op)) {
     if (first->kind != Kind::Name && first->kind != Kind::Attribute && first->kind != Kind::Subscript)
       Fail(first->pos.lineno, "'" + std::string(KindName(first->kind)) + "' is an illegal expression for augmented assignment");
     SetCtx(first, Ctx::Store, "assign to");
