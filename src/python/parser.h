@@ -153,13 +153,16 @@ class Parser {
   NodeList Block();
   NodeList ColonBlock();  // the ':' that opens a block, and the block
   Node* Compound();
+  Kind EatAsyncKw(Kw kw, Kind plain, Kind async);
   Node* FunctionDef(size_t start, std::vector<Node*>& decorators);
   Node* ClassDef(size_t start, std::vector<Node*>& decorators);
   Node* IfStmt(size_t start);
-  Node* ForStmt(size_t start, bool async);
-  Node* WithStmt(size_t start, bool async);
+  Node* ForStmt(size_t start);   // and 'async for'
+  Node* WithStmt(size_t start);  // and 'async with'
   Node* TryStmt();
-  Node* WhileStmt();
+  Node* WhileStmt(size_t start);
+  template <class Loop>
+  Loop* LoopBlocks(Loop* loop, size_t start);
   Node* MatchStmt();
   Node* ImportStmt();
   Node* FromImport();

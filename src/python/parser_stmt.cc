@@ -133,14 +133,14 @@ Node* Parser::Compound() {
     case Kw::Def: return FunctionDef(start, none);
     case Kw::Class: return ClassDef(start, none);
     case Kw::If: return IfStmt(start);
-    case Kw::For: return ForStmt(start, false);
-    case Kw::While: return WhileStmt();
-    case Kw::With: return WithStmt(start, false);
+    case Kw::For: return ForStmt(start);
+    case Kw::While: return WhileStmt(start);
+    case Kw::With: return WithStmt(start);
     case Kw::Try: return TryStmt();
     case Kw::Async:
       if (T(1).kw == Kw::Def) return FunctionDef(start, none);
-      if (T(1).kw == Kw::For) return ForStmt(start, true);
-      if (T(1).kw == Kw::With) return WithStmt(start, true);
+      if (T(1).kw == Kw::For) return ForStmt(start);
+      if (T(1).kw == Kw::With) return WithStmt(start);
       ++p_;
       FailHere();
     case Kw::Match:
@@ -150,10 +150,15 @@ Node* Parser::Compound() {
   }
 }
 
+// `[async] kw`, which opens a def, for or with: the kind of node it makes.
+Kind Parser::EatAsyncKw(Kw kw, Kind plain, Kind async) {
+  Kind k = EatKw(Kw::Async) ? async : plain;
+  ExpectKw(kw);
+  return k;
+}
+
 Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
-  bool async = EatKw(Kw::Async);
-  ExpectKw(Kw::Def);
-  auto* f = New<FunctionDefNode>(async ? Kind::AsyncFunctionDef : Kind::FunctionDef);
+  auto* f = New<FunctionDefNode>(EatAsyncKw(Kw::Def, Kind::FunctionDef, Kind::AsyncFunctionDef));
   f->name = ExpectName();
   if (At(Tok::LSqb)) f->type_params = TypeParams();
   Expect(Tok::LPar);
@@ -186,34 +191,22 @@ NodeList Parser::TypeParams() {
   std::vector<Node*> params;
   while (!At(Tok::RSqb)) {
     size_t start = p_;
-    auto* tp = a_.make<TypeParamNode>();
-    if (Eat(Tok::Star)) {
-      tp->kind = Kind::TypeVarTuple;
-      tp->name = ExpectName();
-      if (At(Tok::Colon)) Fail(T().lineno, "cannot use bound with TypeVarTuple");
-      if (Eat(Tok::Equal)) {
-        if (!AtLeast(PyVersion::k313)) FailHere();
-        tp->default_value = StarExpression();
-      }
-    } else if (Eat(Tok::DoubleStar)) {
-      tp->kind = Kind::ParamSpec;
-      tp->name = ExpectName();
-      if (At(Tok::Colon)) Fail(T().lineno, "cannot use bound with ParamSpec");
-      if (Eat(Tok::Equal)) {
-        if (!AtLeast(PyVersion::k313)) FailHere();
-        tp->default_value = Expression();
-      }
-    } else {
-      tp->kind = Kind::TypeVar;
-      tp->name = ExpectName();
+    auto* tp = New<TypeParamNode>(Eat(Tok::Star)         ? Kind::TypeVarTuple
+                                  : Eat(Tok::DoubleStar) ? Kind::ParamSpec
+                                                         : Kind::TypeVar);
+    tp->name = ExpectName();
+    if (tp->kind == Kind::TypeVar) {
       if (Eat(Tok::Colon)) tp->bound = Expression();
-      if (Eat(Tok::Equal)) {
-        if (!AtLeast(PyVersion::k313)) FailHere();
-        tp->default_value = Expression();
-      }
+    } else if (At(Tok::Colon)) {
+      Fail(T().lineno, tp->kind == Kind::TypeVarTuple ? "cannot use bound with TypeVarTuple"
+                                                      : "cannot use bound with ParamSpec");
     }
-    tp->pos = Span(start);
-    params.push_back(tp);
+    if (Eat(Tok::Equal)) {
+      if (!AtLeast(PyVersion::k313)) FailHere();
+      // Only a TypeVarTuple's default may be starred (`*Ts = *tuple[int]`).
+      tp->default_value = tp->kind == Kind::TypeVarTuple ? StarExpression() : Expression();
+    }
+    params.push_back(Finish(tp, start));
     if (!Eat(Tok::Comma)) break;
   }
   if (params.empty()) FailHere();
@@ -304,32 +297,32 @@ Node* Parser::IfStmt(size_t start) {
   return Finish(n, start);
 }
 
-Node* Parser::WhileStmt() {
-  size_t start = p_++;
-  auto* n = New<WhileNode>(Kind::While);
-  n->test = NamedExpression();
-  n->body = ColonBlock();
-  if (EatKw(Kw::Else)) n->orelse = ColonBlock();
-  return Finish(n, start);
+// The block of a while or for loop and the else block that may follow: the loop ends there.
+template <class Loop>
+Loop* Parser::LoopBlocks(Loop* loop, size_t start) {
+  loop->body = ColonBlock();
+  if (EatKw(Kw::Else)) loop->orelse = ColonBlock();
+  return Finish(loop, start);
 }
 
-Node* Parser::ForStmt(size_t start, bool async) {
-  if (async) ++p_;
-  ExpectKw(Kw::For);
-  auto* n = New<ForNode>(async ? Kind::AsyncFor : Kind::For);
+Node* Parser::WhileStmt(size_t start) {
+  ExpectKw(Kw::While);
+  auto* n = New<WhileNode>(Kind::While);
+  n->test = NamedExpression();
+  return LoopBlocks(n, start);
+}
+
+Node* Parser::ForStmt(size_t start) {
+  auto* n = New<ForNode>(EatAsyncKw(Kw::For, Kind::For, Kind::AsyncFor));
   n->target = Targets(true);
   SetCtx(n->target, Ctx::Store, "assign to");
   ExpectKw(Kw::In);
   n->iter = StarExpressions();
-  n->body = ColonBlock();
-  if (EatKw(Kw::Else)) n->orelse = ColonBlock();
-  return Finish(n, start);
+  return LoopBlocks(n, start);
 }
 
-Node* Parser::WithStmt(size_t start, bool async) {
-  if (async) ++p_;
-  ExpectKw(Kw::With);
-  auto* n = New<WithNode>(async ? Kind::AsyncWith : Kind::With);
+Node* Parser::WithStmt(size_t start) {
+  auto* n = New<WithNode>(EatAsyncKw(Kw::With, Kind::With, Kind::AsyncWith));
   std::vector<WithItem*> items;
   auto item = [&]() {
     auto* w = New<WithItem>(Kind::WithItem);
