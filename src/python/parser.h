@@ -117,6 +117,7 @@ class Parser {
   Node* MakeBinOp(Node* left, Op op, Node* right, size_t start);
   Node* MakeStarred(Node* value, size_t start);  // *value
   Node* MakeElts(Kind k, const std::vector<Node*>& elts, size_t start);  // a Tuple, List or Set
+  Node* MakePatterns(Kind k, NodeList patterns, size_t start);          // a MatchSequence or MatchOr
   template <class N>
   N* MakeAt(Kind k, Pos pos) {
     N* n = a_.make<N>();

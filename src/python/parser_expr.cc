@@ -98,11 +98,7 @@ Node* Parser::StarExpressions() {
       default: break;
     }
     if (K() == Tok::Name && (T().kw == Kw::In || T().kw == Kw::For || T().kw == Kw::If)) goto done;
-    {
-      Op op;
-      if (K() >= Tok::PlusEqual) goto done;
-      (void)op;
-    }
+    if (K() >= Tok::PlusEqual) goto done;  // an augmented assignment's operator
     elts.push_back(StarExpression());
   }
 done:
@@ -110,11 +106,9 @@ done:
 }
 
 Node* Parser::StarExpression() {
-  if (At(Tok::Star)) {
-    size_t start = p_++;
-    return MakeStarred(BitOr(), start);
-  }
-  return Expression();
+  if (!At(Tok::Star)) return Expression();
+  size_t start = p_++;
+  return MakeStarred(BitOr(), start);
 }
 
 Node* Parser::StarNamedExpression() {
@@ -601,11 +595,9 @@ Node* Parser::Targets(bool stop_at_in) {
 }
 
 Node* Parser::StarTarget() {
-  if (At(Tok::Star)) {
-    size_t start = p_++;
-    return MakeStarred(StarTarget(), start);
-  }
-  return BitOr();
+  if (!At(Tok::Star)) return BitOr();
+  size_t start = p_++;
+  return MakeStarred(StarTarget(), start);
 }
 
 void Parser::SetCtx(Node* n, Ctx ctx, const char* what) {

@@ -5,23 +5,23 @@
 
 namespace covalesce::py {
 
+Node* Parser::MakePatterns(Kind k, NodeList patterns, size_t start) {
+  auto* s = Make<PatternsNode>(k, start);
+  s->patterns = patterns;
+  return s;
+}
+
 Node* Parser::Patterns() {
   size_t start = p_;
   Node* first = StarOrPattern();
   if (!At(Tok::Comma)) {
-    if (first->kind == Kind::MatchStar) {
-      // A lone star pattern is an open sequence of one.
-      auto* s = Make<PatternsNode>(Kind::MatchSequence, start);
-      s->patterns = ToList(std::vector<Node*>{first});
-      return s;
-    }
+    // A lone star pattern is an open sequence of one.
+    if (first->kind == Kind::MatchStar) return MakePatterns(Kind::MatchSequence, ToList(std::vector<Node*>{first}), start);
     return first;
   }
   std::vector<Node*> pats{first};
   while (Eat(Tok::Comma) && !At(Tok::Colon) && !AtKw(Kw::If)) pats.push_back(StarOrPattern());
-  auto* s = Make<PatternsNode>(Kind::MatchSequence, start);
-  s->patterns = ToList(pats);
-  return s;
+  return MakePatterns(Kind::MatchSequence, ToList(pats), start);
 }
 
 Node* Parser::StarOrPattern() {
@@ -38,26 +38,21 @@ Node* Parser::StarOrPattern() {
 Node* Parser::Pattern() {
   size_t start = p_;
   Node* p = OrPattern();
-  if (AtKw(Kw::As)) {
-    ++p_;
-    auto* m = New<MatchAsNode>(Kind::MatchAs);
-    m->pattern = p;
-    if (AtKw(Kw::Underscore)) Fail(T().lineno, "cannot use '_' as a target");
-    m->name = ExpectName();
-    return Finish(m, start);
-  }
-  return p;
+  if (!EatKw(Kw::As)) return p;
+  auto* m = New<MatchAsNode>(Kind::MatchAs);
+  m->pattern = p;
+  if (AtKw(Kw::Underscore)) Fail(T().lineno, "cannot use '_' as a target");
+  m->name = ExpectName();
+  return Finish(m, start);
 }
 
 Node* Parser::OrPattern() {
   size_t start = p_;
-  Node* first = ClosedPattern();
-  if (!At(Tok::VBar)) return first;
-  std::vector<Node*> pats{first};
-  while (Eat(Tok::VBar)) pats.push_back(ClosedPattern());
-  auto* o = Make<PatternsNode>(Kind::MatchOr, start);
-  o->patterns = ToList(pats);
-  return o;
+  LocalList<Node*> alternatives;
+  do alternatives.push_back(ClosedPattern());
+  while (Eat(Tok::VBar));
+  if (alternatives.size() == 1) return alternatives[0];
+  return MakePatterns(Kind::MatchOr, ToList(alternatives), start);
 }
 
 // signed_number ['+'|'-' imaginary] or strings, as an expression for MatchValue / mapping keys.
@@ -166,9 +161,7 @@ Node* Parser::ClosedPattern() {
     }
     Expect(close);
     if (close == Tok::RPar && pats.size() == 1 && !comma && pats[0]->kind != Kind::MatchStar) return pats[0];
-    auto* s = Make<PatternsNode>(Kind::MatchSequence, start);
-    s->patterns = ToList(pats);
-    return s;
+    return MakePatterns(Kind::MatchSequence, ToList(pats), start);
   }
   if (t.kind == Tok::LBrace) {
     ++p_;
