@@ -99,10 +99,25 @@ class Parser {
     n->pos = Span(start);
     return n;
   }
+  // A node made before its rule has consumed its tokens: Finish gives it its position once the
+  // rule has (from token `start` to the last token consumed) and returns it.
+  template <class N>
+  N* New(Kind k) {
+    N* n = a_.make<N>();
+    n->kind = k;
+    return n;
+  }
+  template <class N>
+  N* Finish(N* n, size_t start) {
+    n->pos = Span(start);
+    return n;
+  }
   // The nodes more than one rule builds, their parts parsed already; each spans from `start`.
   Node* MakeAttribute(Node* value, Ident attr, size_t start);  // value.attr
   Node* MakeBinOp(Node* left, Op op, Node* right, size_t start);
   Node* MakeStarred(Node* value, size_t start);  // *value
+  Node* MakeElts(Kind k, const std::vector<Node*>& elts, size_t start);  // a Tuple, List or Set
+  Node* MakePatterns(Kind k, NodeList patterns, size_t start);          // a MatchSequence or MatchOr
   template <class N>
   N* MakeAt(Kind k, Pos pos) {
     N* n = a_.make<N>();
@@ -139,13 +154,16 @@ class Parser {
   NodeList Block();
   NodeList ColonBlock();  // the ':' that opens a block, and the block
   Node* Compound();
+  Kind EatAsyncKw(Kw kw, Kind plain, Kind async);
   Node* FunctionDef(size_t start, std::vector<Node*>& decorators);
   Node* ClassDef(size_t start, std::vector<Node*>& decorators);
   Node* IfStmt(size_t start);
-  Node* ForStmt(size_t start, bool async);
-  Node* WithStmt(size_t start, bool async);
+  Node* ForStmt(size_t start);   // and 'async for'
+  Node* WithStmt(size_t start);  // and 'async with'
   Node* TryStmt();
-  Node* WhileStmt();
+  Node* WhileStmt(size_t start);
+  template <class Loop>
+  Loop* LoopBlocks(Loop* loop, size_t start);
   Node* MatchStmt();
   Node* ImportStmt();
   Node* FromImport();
@@ -164,6 +182,8 @@ class Parser {
   Node* Expression();
   Node* Disjunction();
   Node* Conjunction();
+  template <Node* (Parser::*Operand)()>
+  Node* BoolOpChain(Kw kw, BoolOpKind op);
   Node* Inversion();
   Node* Comparison();
   Node* BitOr(int min_prec = 1);
@@ -179,7 +199,10 @@ class Parser {
   Node* Slices();
   Node* SliceItem();
   void CallArgs(size_t start, NodeList& args, List<Keyword*>& keywords);
+  // At 'for' or 'async for': the clauses of a comprehension follow its element.
+  bool AtComprehension() const { return AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For); }
   List<Comprehension*> ForIfClauses();
+  Node* CompAfterElt(Kind k, Node* elt, Node* value, Tok close, size_t start);
   Node* Targets(bool stop_at_in);  // star_targets
   Node* StarTarget();
   void SetCtx(Node* n, Ctx ctx, const char* what);
@@ -224,6 +247,9 @@ class Parser {
   int fstring_depth_ = 0;
   std::string str_scratch_;  // Strings()' decoding buffer, reused from literal to literal
 };
+
+// The Op of an augmented-assignment token (`+=`: Add); false for any other token.
+bool AugAssignOp(Tok t, Op& op);
 
 // String-literal helpers shared by the f-string code.
 // Decodes escapes of a str literal body into UTF-8 (surrogates kept as 3-byte sequences).

@@ -8,24 +8,54 @@
 namespace covalesce::py {
 
 namespace {
-int BinPrec(Tok t, Op& op) {
-  switch (t) {
-    case Tok::VBar: op = Op::BitOr; return 1;
-    case Tok::Circumflex: op = Op::BitXor; return 2;
-    case Tok::Amper: op = Op::BitAnd; return 3;
-    case Tok::LeftShift: op = Op::LShift; return 4;
-    case Tok::RightShift: op = Op::RShift; return 4;
-    case Tok::Plus: op = Op::Add; return 5;
-    case Tok::Minus: op = Op::Sub; return 5;
-    case Tok::Star: op = Op::Mult; return 6;
-    case Tok::Slash: op = Op::Div; return 6;
-    case Tok::DoubleSlash: op = Op::FloorDiv; return 6;
-    case Tok::Percent: op = Op::Mod; return 6;
-    case Tok::At: op = Op::MatMult; return 6;
-    default: return 0;
+// The binary operators, a line per precedence level as BitOr climbs them (lowest first), each
+// with its augmented-assignment token. '**' is at level 0, outside BitOr's loop: Power parses it,
+// as it binds tighter than a unary minus on its left.
+struct BinOpRow {
+  Tok tok, aug_tok;
+  Op op;
+  uint8_t prec;
+};
+constexpr BinOpRow kBinOps[] = {
+    {Tok::VBar, Tok::VBarEqual, Op::BitOr, 1},
+    {Tok::Circumflex, Tok::CircumflexEqual, Op::BitXor, 2},
+    {Tok::Amper, Tok::AmperEqual, Op::BitAnd, 3},
+    {Tok::LeftShift, Tok::LeftShiftEqual, Op::LShift, 4}, {Tok::RightShift, Tok::RightShiftEqual, Op::RShift, 4},
+    {Tok::Plus, Tok::PlusEqual, Op::Add, 5}, {Tok::Minus, Tok::MinEqual, Op::Sub, 5},
+    {Tok::Star, Tok::StarEqual, Op::Mult, 6}, {Tok::Slash, Tok::SlashEqual, Op::Div, 6},
+    {Tok::DoubleSlash, Tok::DoubleSlashEqual, Op::FloorDiv, 6}, {Tok::Percent, Tok::PercentEqual, Op::Mod, 6},
+    {Tok::At, Tok::AtEqual, Op::MatMult, 6},
+    {Tok::DoubleStar, Tok::DoubleStarEqual, Op::Pow, 0},
+};
+
+// kBinOps indexed by token, for BitOr's loop, which looks up the token after every operand.
+struct BinOpsByTok {
+  uint8_t prec[256] = {};  // 0: not an operator BitOr's loop takes
+  bool aug[256] = {};      // an augmented-assignment token
+  Op op[256] = {};         // the Op of an operator or augmented-assignment token
+  constexpr BinOpsByTok() {
+    for (const BinOpRow& r : kBinOps) {
+      prec[uint8_t(r.tok)] = r.prec;
+      op[uint8_t(r.tok)] = r.op;
+      aug[uint8_t(r.aug_tok)] = true;
+      op[uint8_t(r.aug_tok)] = r.op;
+    }
   }
+};
+constexpr BinOpsByTok kBinOpsByTok;
+
+// BitOr's precedence of `t` (0 if it takes none), and its Op.
+int BinPrec(Tok t, Op& op) {
+  op = kBinOpsByTok.op[uint8_t(t)];
+  return kBinOpsByTok.prec[uint8_t(t)];
 }
 }  // namespace
+
+bool AugAssignOp(Tok t, Op& op) {
+  if (!kBinOpsByTok.aug[uint8_t(t)]) return false;
+  op = kBinOpsByTok.op[uint8_t(t)];
+  return true;
+}
 
 Node* Parser::MakeAttribute(Node* value, Ident attr, size_t start) {
   auto* a = Make<AttributeNode>(Kind::Attribute, start);
@@ -40,6 +70,12 @@ Node* Parser::MakeBinOp(Node* left, Op op, Node* right, size_t start) {
   b->op = op;
   b->right = right;
   return b;
+}
+
+Node* Parser::MakeElts(Kind k, const std::vector<Node*>& elts, size_t start) {
+  auto* e = Make<EltsNode>(k, start);
+  e->elts = ToList(elts);
+  return e;
 }
 
 Node* Parser::MakeStarred(Node* value, size_t start) {
@@ -62,26 +98,17 @@ Node* Parser::StarExpressions() {
       default: break;
     }
     if (K() == Tok::Name && (T().kw == Kw::In || T().kw == Kw::For || T().kw == Kw::If)) goto done;
-    {
-      Op op;
-      if (K() >= Tok::PlusEqual) goto done;
-      (void)op;
-    }
+    if (K() >= Tok::PlusEqual) goto done;  // an augmented assignment's operator
     elts.push_back(StarExpression());
   }
 done:
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::StarExpression() {
-  if (At(Tok::Star)) {
-    size_t start = p_++;
-    Node* value = BitOr();
-    return MakeStarred(value, start);
-  }
-  return Expression();
+  if (!At(Tok::Star)) return Expression();
+  size_t start = p_++;
+  return MakeStarred(BitOr(), start);
 }
 
 Node* Parser::StarNamedExpression() {
@@ -92,19 +119,16 @@ Node* Parser::StarNamedExpression() {
 Node* Parser::NamedExpression() {
   if (K() == Tok::Name && T(1).kind == Tok::ColonEqual && AtName()) {
     size_t start = p_;
-    auto* name = a_.make<NameNode>();
-    name->kind = Kind::Name;
+    auto* name = New<NameNode>(Kind::Name);
     name->id = NameText(T());
     ++p_;
     name->pos = Span(start);
     name->ctx = Ctx::Store;
     ++p_;
-    auto* n = a_.make<NamedExprNode>();
-    n->kind = Kind::NamedExpr;
+    auto* n = New<NamedExprNode>(Kind::NamedExpr);
     n->target = name;
     n->value = Expression();
-    n->pos = Span(start);
-    return n;
+    return Finish(n, start);
   }
   Node* e = Expression();
   if (At(Tok::ColonEqual)) Fail(T().lineno, "cannot use assignment expressions with this expression");
@@ -118,64 +142,53 @@ Node* Parser::Expression() {
   Node* body = Disjunction();
   if (AtKw(Kw::If)) {
     ++p_;
-    auto* n = a_.make<IfExpNode>();
-    n->kind = Kind::IfExp;
+    auto* n = New<IfExpNode>(Kind::IfExp);
     n->body = body;
     n->test = Disjunction();
     if (!AtKw(Kw::Else)) Fail(T().lineno, "expected 'else' after 'if' expression");
     ++p_;
     n->orelse = Expression();
-    n->pos = Span(start);
-    return n;
+    return Finish(n, start);
   }
   return body;
 }
 
 Node* Parser::Lambda() {
   size_t start = p_++;
-  auto* l = a_.make<LambdaNode>();
-  l->kind = Kind::Lambda;
+  auto* l = New<LambdaNode>(Kind::Lambda);
   l->args = Parameters(Tok::Colon, true);
   Expect(Tok::Colon);
   l->body = Expression();
-  l->pos = Span(start);
-  return l;
+  return Finish(l, start);
 }
 
-Node* Parser::Disjunction() {
+// operand (kw operand)*: the operand alone, or a BoolOp of them all. The operand rule is a
+// template argument, so each use compiles to a direct call.
+template <Node* (Parser::*Operand)()>
+Node* Parser::BoolOpChain(Kw kw, BoolOpKind op) {
   size_t start = p_;
-  Node* first = Conjunction();
-  if (!AtKw(Kw::Or)) return first;
+  Node* first = (this->*Operand)();
+  if (!AtKw(kw)) return first;
   std::vector<Node*> values{first};
-  while (EatKw(Kw::Or)) values.push_back(Conjunction());
+  while (EatKw(kw)) values.push_back((this->*Operand)());
   auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
-  b->op = BoolOpKind::Or;
+  b->op = op;
   b->values = ToList(values);
   return b;
 }
 
-Node* Parser::Conjunction() {
-  size_t start = p_;
-  Node* first = Inversion();
-  if (!AtKw(Kw::And)) return first;
-  std::vector<Node*> values{first};
-  while (EatKw(Kw::And)) values.push_back(Inversion());
-  auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
-  b->op = BoolOpKind::And;
-  b->values = ToList(values);
-  return b;
-}
+Node* Parser::Disjunction() { return BoolOpChain<&Parser::Conjunction>(Kw::Or, BoolOpKind::Or); }
+
+Node* Parser::Conjunction() { return BoolOpChain<&Parser::Inversion>(Kw::And, BoolOpKind::And); }
 
 Node* Parser::Inversion() {
   if (AtKw(Kw::Not)) {
     Nest nest(*this);
     size_t start = p_++;
-    auto* u = a_.make<UnaryOpNode>();
-    u->kind = Kind::UnaryOp;
+    auto* u = New<UnaryOpNode>(Kind::UnaryOp);
     u->op = UnaryOpKind::Not;
     u->operand = Inversion();
-    u->pos = Span(start);
-    return u;
+    return Finish(u, start);
   }
   return Comparison();
 }
@@ -253,12 +266,10 @@ Node* Parser::Factor() {
   }
   Nest nest(*this);
   size_t start = p_++;
-  auto* u = a_.make<UnaryOpNode>();
-  u->kind = Kind::UnaryOp;
+  auto* u = New<UnaryOpNode>(Kind::UnaryOp);
   u->op = op;
   u->operand = Factor();
-  u->pos = Span(start);
-  return u;
+  return Finish(u, start);
 }
 
 Node* Parser::Power() {
@@ -266,8 +277,7 @@ Node* Parser::Power() {
   Node* base;
   if (AtKw(Kw::Await)) {
     ++p_;
-    auto* a = a_.make<ValueNode>();
-    a->kind = Kind::Await;
+    auto* a = New<ValueNode>(Kind::Await);
     a->value = Primary();
     a->pos = Span(start);
     base = a;
@@ -290,16 +300,14 @@ Node* Parser::Primary() {
       e = MakeAttribute(e, attr, start);
     } else if (At(Tok::LPar)) {
       size_t lp = p_++;
-      auto* c = a_.make<CallNode>();
-      c->kind = Kind::Call;
+      auto* c = New<CallNode>(Kind::Call);
       c->func = e;
       CallArgs(lp, c->args, c->keywords);
       c->pos = Span(start);
       e = c;
     } else if (At(Tok::LSqb)) {
       ++p_;
-      auto* s = a_.make<SubscriptNode>();
-      s->kind = Kind::Subscript;
+      auto* s = New<SubscriptNode>(Kind::Subscript);
       s->value = e;
       s->slice = Slices();
       Expect(Tok::RSqb);
@@ -320,8 +328,7 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
     size_t start = p_;
     if (At(Tok::DoubleStar)) {
       ++p_;
-      auto* k = a_.make<Keyword>();
-      k->kind = Kind::Keyword;
+      auto* k = New<Keyword>(Kind::Keyword);
       k->value = Expression();
       k->pos = Span(start);
       kws.push_back(k);
@@ -329,11 +336,9 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
     } else if (At(Tok::Star)) {
       if (seen_dstar) Fail(T().lineno, "iterable argument unpacking follows keyword argument unpacking");
       ++p_;
-      Node* value = Expression();
-      args.push_back(MakeStarred(value, start));
+      args.push_back(MakeStarred(Expression(), start));
     } else if (K() == Tok::Name && T(1).kind == Tok::Equal) {
-      auto* k = a_.make<Keyword>();
-      k->kind = Kind::Keyword;
+      auto* k = New<Keyword>(Kind::Keyword);
       if (!AtName()) {
         if (T().kw == Kw::True || T().kw == Kw::False || T().kw == Kw::None)
           Fail(T().lineno, "cannot assign to " + std::string(Text(T())));
@@ -347,10 +352,9 @@ void Parser::CallArgs(size_t lparen, NodeList& args_out, List<Keyword*>& kw_out)
       seen_kw = true;
     } else {
       Node* e = NamedExpression();
-      if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+      if (AtComprehension()) {
         // f(x for x in y): the generator takes the call's parentheses.
-        auto* g = a_.make<CompNode>();
-        g->kind = Kind::GeneratorExp;
+        auto* g = New<CompNode>(Kind::GeneratorExp);
         g->elt = e;
         g->generators = ForIfClauses();
         if (!args.empty() || !kws.empty() || !At(Tok::RPar)) {
@@ -384,40 +388,34 @@ Node* Parser::Slices() {
   if (!At(Tok::Comma) && first->kind != Kind::Starred) return first;
   std::vector<Node*> elts{first};
   while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(SliceItem());
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::SliceItem() {
   size_t start = p_;
   if (At(Tok::Star)) {
     ++p_;
-    Node* value = Expression();
-    return MakeStarred(value, start);
+    return MakeStarred(Expression(), start);
   }
   Node* lower = nullptr;
   if (!At(Tok::Colon)) {
     lower = NamedExpression();
     if (!At(Tok::Colon)) return lower;
   }
-  auto* s = a_.make<SliceNode>();
-  s->kind = Kind::Slice;
+  auto* s = New<SliceNode>(Kind::Slice);
   s->lower = lower;
   ++p_;  // ':'
   if (!At(Tok::Colon) && !At(Tok::Comma) && !At(Tok::RSqb)) s->upper = Expression();
   if (Eat(Tok::Colon)) {
     if (!At(Tok::Comma) && !At(Tok::RSqb)) s->step = Expression();
   }
-  s->pos = Span(start);
-  return s;
+  return Finish(s, start);
 }
 
 List<Comprehension*> Parser::ForIfClauses() {
   std::vector<Comprehension*> gens;
-  while (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-    auto* c = a_.make<Comprehension>();
-    c->kind = Kind::Comprehension;
+  while (AtComprehension()) {
+    auto* c = New<Comprehension>(Kind::Comprehension);
     if (EatKw(Kw::Async)) c->is_async = true;
     ++p_;
     c->target = Targets(true);
@@ -432,6 +430,16 @@ List<Comprehension*> Parser::ForIfClauses() {
   return ToList(gens);
 }
 
+// After a comprehension's element (and a DictComp's value): its for/if clauses and `close`.
+Node* Parser::CompAfterElt(Kind k, Node* elt, Node* value, Tok close, size_t start) {
+  auto* g = New<CompNode>(k);
+  g->elt = elt;
+  g->value = value;
+  g->generators = ForIfClauses();
+  Expect(close);
+  return Finish(g, start);
+}
+
 Node* Parser::YieldExpr() {
   size_t start = p_++;
   auto* y = a_.make<ValueNode>();
@@ -444,8 +452,7 @@ Node* Parser::YieldExpr() {
         !At(Tok::RSqb))
       y->value = StarExpressions();
   }
-  y->pos = Span(start);
-  return y;
+  return Finish(y, start);
 }
 
 Node* Parser::Atom() {
@@ -496,15 +503,9 @@ Node* Parser::ParenAtom() {
     return y;
   }
   Node* first = StarNamedExpression();
-  if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+  if (AtComprehension()) {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
-    auto* g = a_.make<CompNode>();
-    g->kind = Kind::GeneratorExp;
-    g->elt = first;
-    g->generators = ForIfClauses();
-    Expect(Tok::RPar);
-    g->pos = Span(start);
-    return g;
+    return CompAfterElt(Kind::GeneratorExp, first, nullptr, Tok::RPar, start);
   }
   if (Eat(Tok::RPar)) {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "cannot use starred expression here");
@@ -514,9 +515,7 @@ Node* Parser::ParenAtom() {
   if (!At(Tok::Comma)) FailHere();
   while (Eat(Tok::Comma) && !At(Tok::RPar)) elts.push_back(StarNamedExpression());
   Expect(Tok::RPar);
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::ListAtom() {
@@ -524,23 +523,15 @@ Node* Parser::ListAtom() {
   std::vector<Node*> elts;
   if (!At(Tok::RSqb)) {
     Node* first = StarNamedExpression();
-    if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
+    if (AtComprehension()) {
       if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
-      auto* g = a_.make<CompNode>();
-      g->kind = Kind::ListComp;
-      g->elt = first;
-      g->generators = ForIfClauses();
-      Expect(Tok::RSqb);
-      g->pos = Span(start);
-      return g;
+      return CompAfterElt(Kind::ListComp, first, nullptr, Tok::RSqb, start);
     }
     elts.push_back(first);
     while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(StarNamedExpression());
   }
   Expect(Tok::RSqb);
-  auto* l = Make<EltsNode>(Kind::List, start);
-  l->elts = ToList(elts);
-  return l;
+  return MakeElts(Kind::List, elts, start);
 }
 
 Node* Parser::BraceAtom() {
@@ -573,35 +564,20 @@ Node* Parser::BraceAtom() {
   if (At(Tok::Colon) && first->kind != Kind::Starred) {
     ++p_;
     Node* value = Expression();
-    if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-      auto* g = a_.make<CompNode>();
-      g->kind = Kind::DictComp;
-      g->elt = first;
-      g->value = value;
-      g->generators = ForIfClauses();
-      Expect(Tok::RBrace);
-      g->pos = Span(start);
-      return g;
+    if (AtComprehension()) {
+      return CompAfterElt(Kind::DictComp, first, value, Tok::RBrace, start);
     }
     keys.push_back(first);
     values.push_back(value);
     return finish_dict();
   }
-  if (AtKw(Kw::For) || (AtKw(Kw::Async) && T(1).kw == Kw::For)) {
-    auto* g = a_.make<CompNode>();
-    g->kind = Kind::SetComp;
-    g->elt = first;
-    g->generators = ForIfClauses();
-    Expect(Tok::RBrace);
-    g->pos = Span(start);
-    return g;
+  if (AtComprehension()) {
+    return CompAfterElt(Kind::SetComp, first, nullptr, Tok::RBrace, start);
   }
   std::vector<Node*> elts{first};
   while (Eat(Tok::Comma) && !At(Tok::RBrace)) elts.push_back(StarNamedExpression());
   Expect(Tok::RBrace);
-  auto* s = Make<EltsNode>(Kind::Set, start);
-  s->elts = ToList(elts);
-  return s;
+  return MakeElts(Kind::Set, elts, start);
 }
 
 // star_targets for `for` and comprehensions: stops before `in`, so names are parsed at the
@@ -615,18 +591,13 @@ Node* Parser::Targets(bool stop_at_in) {
     if (AtKw(Kw::In) || At(Tok::Equal) || At(Tok::Newline)) break;
     elts.push_back(StarTarget());
   }
-  auto* t = Make<EltsNode>(Kind::Tuple, start);
-  t->elts = ToList(elts);
-  return t;
+  return MakeElts(Kind::Tuple, elts, start);
 }
 
 Node* Parser::StarTarget() {
-  if (At(Tok::Star)) {
-    size_t start = p_++;
-    Node* value = StarTarget();
-    return MakeStarred(value, start);
-  }
-  return BitOr();
+  if (!At(Tok::Star)) return BitOr();
+  size_t start = p_++;
+  return MakeStarred(StarTarget(), start);
 }
 
 void Parser::SetCtx(Node* n, Ctx ctx, const char* what) {

@@ -5,34 +5,32 @@
 
 namespace covalesce::py {
 
+Node* Parser::MakePatterns(Kind k, NodeList patterns, size_t start) {
+  auto* s = Make<PatternsNode>(k, start);
+  s->patterns = patterns;
+  return s;
+}
+
 Node* Parser::Patterns() {
   size_t start = p_;
   Node* first = StarOrPattern();
   if (!At(Tok::Comma)) {
-    if (first->kind == Kind::MatchStar) {
-      // A lone star pattern is an open sequence of one.
-      auto* s = Make<PatternsNode>(Kind::MatchSequence, start);
-      s->patterns = ToList(std::vector<Node*>{first});
-      return s;
-    }
+    // A lone star pattern is an open sequence of one.
+    if (first->kind == Kind::MatchStar) return MakePatterns(Kind::MatchSequence, ToList(std::vector<Node*>{first}), start);
     return first;
   }
   std::vector<Node*> pats{first};
   while (Eat(Tok::Comma) && !At(Tok::Colon) && !AtKw(Kw::If)) pats.push_back(StarOrPattern());
-  auto* s = Make<PatternsNode>(Kind::MatchSequence, start);
-  s->patterns = ToList(pats);
-  return s;
+  return MakePatterns(Kind::MatchSequence, ToList(pats), start);
 }
 
 Node* Parser::StarOrPattern() {
   if (At(Tok::Star)) {
     size_t start = p_++;
-    auto* s = a_.make<MatchStarNode>();
-    s->kind = Kind::MatchStar;
+    auto* s = New<MatchStarNode>(Kind::MatchStar);
     Ident name = ExpectName();
     if (name != "_") s->name = name;
-    s->pos = Span(start);
-    return s;
+    return Finish(s, start);
   }
   return Pattern();
 }
@@ -40,28 +38,21 @@ Node* Parser::StarOrPattern() {
 Node* Parser::Pattern() {
   size_t start = p_;
   Node* p = OrPattern();
-  if (AtKw(Kw::As)) {
-    ++p_;
-    auto* m = a_.make<MatchAsNode>();
-    m->kind = Kind::MatchAs;
-    m->pattern = p;
-    if (AtKw(Kw::Underscore)) Fail(T().lineno, "cannot use '_' as a target");
-    m->name = ExpectName();
-    m->pos = Span(start);
-    return m;
-  }
-  return p;
+  if (!EatKw(Kw::As)) return p;
+  auto* m = New<MatchAsNode>(Kind::MatchAs);
+  m->pattern = p;
+  if (AtKw(Kw::Underscore)) Fail(T().lineno, "cannot use '_' as a target");
+  m->name = ExpectName();
+  return Finish(m, start);
 }
 
 Node* Parser::OrPattern() {
   size_t start = p_;
-  Node* first = ClosedPattern();
-  if (!At(Tok::VBar)) return first;
-  std::vector<Node*> pats{first};
-  while (Eat(Tok::VBar)) pats.push_back(ClosedPattern());
-  auto* o = Make<PatternsNode>(Kind::MatchOr, start);
-  o->patterns = ToList(pats);
-  return o;
+  LocalList<Node*> alternatives;
+  do alternatives.push_back(ClosedPattern());
+  while (Eat(Tok::VBar));
+  if (alternatives.size() == 1) return alternatives[0];
+  return MakePatterns(Kind::MatchOr, ToList(alternatives), start);
 }
 
 // signed_number ['+'|'-' imaginary] or strings, as an expression for MatchValue / mapping keys.
@@ -97,8 +88,7 @@ Node* Parser::LiteralExpr(bool allow_complex) {
 // NAME ('.' NAME)*: a Name or an Attribute chain (Load).
 Node* Parser::NameOrAttr() {
   size_t start = p_;
-  auto* n = a_.make<NameNode>();
-  n->kind = Kind::Name;
+  auto* n = New<NameNode>(Kind::Name);
   n->id = ExpectName();
   n->pos = Span(start);
   Node* e = n;
@@ -114,11 +104,9 @@ Node* Parser::ClosedPattern() {
   const Token& t = T();
   if (t.kind == Tok::Number || t.kind == Tok::Minus || t.kind == Tok::String || t.kind == Tok::FStringStart) {
     if (t.kind == Tok::FStringStart) Fail(t.lineno, "patterns may only match literals and attribute lookups");
-    auto* m = a_.make<MatchValueNode>();
-    m->kind = Kind::MatchValue;
+    auto* m = New<MatchValueNode>(Kind::MatchValue);
     m->value = LiteralExpr(true);
-    m->pos = Span(start);
-    return m;
+    return Finish(m, start);
   }
   if (t.kind == Tok::Name && (t.kw == Kw::None || t.kw == Kw::True || t.kw == Kw::False)) {
     ++p_;
@@ -130,8 +118,7 @@ Node* Parser::ClosedPattern() {
     Node* target = NameOrAttr();
     if (At(Tok::LPar)) {
       ++p_;
-      auto* c = a_.make<MatchClassNode>();
-      c->kind = Kind::MatchClass;
+      auto* c = New<MatchClassNode>(Kind::MatchClass);
       c->cls = target;
       std::vector<Node*> pats, kwpats;
       std::vector<Ident> kwnames;
@@ -150,8 +137,7 @@ Node* Parser::ClosedPattern() {
       c->patterns = ToList(pats);
       c->kwd_attrs = ToList(kwnames);
       c->kwd_patterns = ToList(kwpats);
-      c->pos = Span(start);
-      return c;
+      return Finish(c, start);
     }
     if (target->kind == Kind::Attribute) {
       auto* m = Make<MatchValueNode>(Kind::MatchValue, start);
@@ -175,14 +161,11 @@ Node* Parser::ClosedPattern() {
     }
     Expect(close);
     if (close == Tok::RPar && pats.size() == 1 && !comma && pats[0]->kind != Kind::MatchStar) return pats[0];
-    auto* s = Make<PatternsNode>(Kind::MatchSequence, start);
-    s->patterns = ToList(pats);
-    return s;
+    return MakePatterns(Kind::MatchSequence, ToList(pats), start);
   }
   if (t.kind == Tok::LBrace) {
     ++p_;
-    auto* m = a_.make<MatchMappingNode>();
-    m->kind = Kind::MatchMapping;
+    auto* m = New<MatchMappingNode>(Kind::MatchMapping);
     std::vector<Node*> keys, pats;
     while (!At(Tok::RBrace)) {
       if (Eat(Tok::DoubleStar)) {
@@ -211,8 +194,7 @@ Node* Parser::ClosedPattern() {
     Expect(Tok::RBrace);
     m->keys = ToList(keys);
     m->patterns = ToList(pats);
-    m->pos = Span(start);
-    return m;
+    return Finish(m, start);
   }
   FailHere();
 }

@@ -57,8 +57,7 @@ Pos Parser::Span(size_t start) const {
 }
 
 ModuleNode* Parser::ParseFile() {
-  auto* m = a_.make<ModuleNode>();
-  m->kind = Kind::Module;
+  auto* m = New<ModuleNode>(Kind::Module);
   StmtList body;
   while (!At(Tok::EndMarker)) {
     if (At(Tok::Newline)) {  // a NEWLINE alone (e.g. after a lone ';'-free continuation)
@@ -134,14 +133,14 @@ Node* Parser::Compound() {
     case Kw::Def: return FunctionDef(start, none);
     case Kw::Class: return ClassDef(start, none);
     case Kw::If: return IfStmt(start);
-    case Kw::For: return ForStmt(start, false);
-    case Kw::While: return WhileStmt();
-    case Kw::With: return WithStmt(start, false);
+    case Kw::For: return ForStmt(start);
+    case Kw::While: return WhileStmt(start);
+    case Kw::With: return WithStmt(start);
     case Kw::Try: return TryStmt();
     case Kw::Async:
       if (T(1).kw == Kw::Def) return FunctionDef(start, none);
-      if (T(1).kw == Kw::For) return ForStmt(start, true);
-      if (T(1).kw == Kw::With) return WithStmt(start, true);
+      if (T(1).kw == Kw::For) return ForStmt(start);
+      if (T(1).kw == Kw::With) return WithStmt(start);
       ++p_;
       FailHere();
     case Kw::Match:
@@ -151,11 +150,15 @@ Node* Parser::Compound() {
   }
 }
 
+// `[async] kw`, which opens a def, for or with: the kind of node it makes.
+Kind Parser::EatAsyncKw(Kw kw, Kind plain, Kind async) {
+  Kind k = EatKw(Kw::Async) ? async : plain;
+  ExpectKw(kw);
+  return k;
+}
+
 Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
-  bool async = EatKw(Kw::Async);
-  ExpectKw(Kw::Def);
-  auto* f = a_.make<FunctionDefNode>();
-  f->kind = async ? Kind::AsyncFunctionDef : Kind::FunctionDef;
+  auto* f = New<FunctionDefNode>(EatAsyncKw(Kw::Def, Kind::FunctionDef, Kind::AsyncFunctionDef));
   f->name = ExpectName();
   if (At(Tok::LSqb)) f->type_params = TypeParams();
   Expect(Tok::LPar);
@@ -164,14 +167,12 @@ Node* Parser::FunctionDef(size_t start, std::vector<Node*>& decorators) {
   if (Eat(Tok::RArrow)) f->returns = Expression();
   f->body = ColonBlock();
   f->decorator_list = ToList(decorators);
-  f->pos = Span(start);
-  return f;
+  return Finish(f, start);
 }
 
 Node* Parser::ClassDef(size_t start, std::vector<Node*>& decorators) {
   ExpectKw(Kw::Class);
-  auto* c = a_.make<ClassDefNode>();
-  c->kind = Kind::ClassDef;
+  auto* c = New<ClassDefNode>(Kind::ClassDef);
   c->name = ExpectName();
   if (At(Tok::LSqb)) c->type_params = TypeParams();
   if (At(Tok::LPar)) {
@@ -181,8 +182,7 @@ Node* Parser::ClassDef(size_t start, std::vector<Node*>& decorators) {
   }
   c->body = ColonBlock();
   c->decorator_list = ToList(decorators);
-  c->pos = Span(start);
-  return c;
+  return Finish(c, start);
 }
 
 NodeList Parser::TypeParams() {
@@ -191,34 +191,22 @@ NodeList Parser::TypeParams() {
   std::vector<Node*> params;
   while (!At(Tok::RSqb)) {
     size_t start = p_;
-    auto* tp = a_.make<TypeParamNode>();
-    if (Eat(Tok::Star)) {
-      tp->kind = Kind::TypeVarTuple;
-      tp->name = ExpectName();
-      if (At(Tok::Colon)) Fail(T().lineno, "cannot use bound with TypeVarTuple");
-      if (Eat(Tok::Equal)) {
-        if (!AtLeast(PyVersion::k313)) FailHere();
-        tp->default_value = StarExpression();
-      }
-    } else if (Eat(Tok::DoubleStar)) {
-      tp->kind = Kind::ParamSpec;
-      tp->name = ExpectName();
-      if (At(Tok::Colon)) Fail(T().lineno, "cannot use bound with ParamSpec");
-      if (Eat(Tok::Equal)) {
-        if (!AtLeast(PyVersion::k313)) FailHere();
-        tp->default_value = Expression();
-      }
-    } else {
-      tp->kind = Kind::TypeVar;
-      tp->name = ExpectName();
+    auto* tp = New<TypeParamNode>(Eat(Tok::Star)         ? Kind::TypeVarTuple
+                                  : Eat(Tok::DoubleStar) ? Kind::ParamSpec
+                                                         : Kind::TypeVar);
+    tp->name = ExpectName();
+    if (tp->kind == Kind::TypeVar) {
       if (Eat(Tok::Colon)) tp->bound = Expression();
-      if (Eat(Tok::Equal)) {
-        if (!AtLeast(PyVersion::k313)) FailHere();
-        tp->default_value = Expression();
-      }
+    } else if (At(Tok::Colon)) {
+      Fail(T().lineno, tp->kind == Kind::TypeVarTuple ? "cannot use bound with TypeVarTuple"
+                                                      : "cannot use bound with ParamSpec");
     }
-    tp->pos = Span(start);
-    params.push_back(tp);
+    if (Eat(Tok::Equal)) {
+      if (!AtLeast(PyVersion::k313)) FailHere();
+      // Only a TypeVarTuple's default may be starred (`*Ts = *tuple[int]`).
+      tp->default_value = tp->kind == Kind::TypeVarTuple ? StarExpression() : Expression();
+    }
+    params.push_back(Finish(tp, start));
     if (!Eat(Tok::Comma)) break;
   }
   if (params.empty()) FailHere();
@@ -228,21 +216,18 @@ NodeList Parser::TypeParams() {
 
 // Parameters of a def (annotations allowed) or a lambda, up to `close`.
 Arguments* Parser::Parameters(Tok close, bool lambda) {
-  auto* args = a_.make<Arguments>();
-  args->kind = Kind::Arguments;
+  auto* args = New<Arguments>(Kind::Arguments);
   std::vector<Arg*> posonly, normal, kwonly;
   std::vector<Node*> defaults, kw_defaults;
   bool star_seen = false, slash_seen = false, default_seen = false;
   auto param = [&](bool star_annotation) {
     size_t start = p_;
-    auto* a = a_.make<Arg>();
-    a->kind = Kind::Arg;
+    auto* a = New<Arg>(Kind::Arg);
     a->arg = ExpectName();
     if (!lambda && Eat(Tok::Colon)) {
       a->annotation = star_annotation && At(Tok::Star) ? StarExpression() : Expression();
     }
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   };
   while (!At(close)) {
     if (At(Tok::Slash)) {
@@ -300,8 +285,7 @@ Arguments* Parser::Parameters(Tok close, bool lambda) {
 Node* Parser::IfStmt(size_t start) {
   Nest nest(*this);  // an 'elif' is an If nested in the orelse
   ++p_;  // 'if' or 'elif'
-  auto* n = a_.make<IfNode>();
-  n->kind = Kind::If;
+  auto* n = New<IfNode>(Kind::If);
   n->test = NamedExpression();
   n->body = ColonBlock();
   if (AtKw(Kw::Elif)) {
@@ -310,45 +294,38 @@ Node* Parser::IfStmt(size_t start) {
   } else if (EatKw(Kw::Else)) {
     n->orelse = ColonBlock();
   }
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
-Node* Parser::WhileStmt() {
-  size_t start = p_++;
-  auto* n = a_.make<WhileNode>();
-  n->kind = Kind::While;
+// The block of a while or for loop and the else block that may follow: the loop ends there.
+template <class Loop>
+Loop* Parser::LoopBlocks(Loop* loop, size_t start) {
+  loop->body = ColonBlock();
+  if (EatKw(Kw::Else)) loop->orelse = ColonBlock();
+  return Finish(loop, start);
+}
+
+Node* Parser::WhileStmt(size_t start) {
+  ExpectKw(Kw::While);
+  auto* n = New<WhileNode>(Kind::While);
   n->test = NamedExpression();
-  n->body = ColonBlock();
-  if (EatKw(Kw::Else)) n->orelse = ColonBlock();
-  n->pos = Span(start);
-  return n;
+  return LoopBlocks(n, start);
 }
 
-Node* Parser::ForStmt(size_t start, bool async) {
-  if (async) ++p_;
-  ExpectKw(Kw::For);
-  auto* n = a_.make<ForNode>();
-  n->kind = async ? Kind::AsyncFor : Kind::For;
+Node* Parser::ForStmt(size_t start) {
+  auto* n = New<ForNode>(EatAsyncKw(Kw::For, Kind::For, Kind::AsyncFor));
   n->target = Targets(true);
   SetCtx(n->target, Ctx::Store, "assign to");
   ExpectKw(Kw::In);
   n->iter = StarExpressions();
-  n->body = ColonBlock();
-  if (EatKw(Kw::Else)) n->orelse = ColonBlock();
-  n->pos = Span(start);
-  return n;
+  return LoopBlocks(n, start);
 }
 
-Node* Parser::WithStmt(size_t start, bool async) {
-  if (async) ++p_;
-  ExpectKw(Kw::With);
-  auto* n = a_.make<WithNode>();
-  n->kind = async ? Kind::AsyncWith : Kind::With;
+Node* Parser::WithStmt(size_t start) {
+  auto* n = New<WithNode>(EatAsyncKw(Kw::With, Kind::With, Kind::AsyncWith));
   std::vector<WithItem*> items;
   auto item = [&]() {
-    auto* w = a_.make<WithItem>();
-    w->kind = Kind::WithItem;
+    auto* w = New<WithItem>(Kind::WithItem);
     w->context_expr = Expression();
     if (EatKw(Kw::As)) {
       w->optional_vars = StarTarget();
@@ -385,14 +362,12 @@ Node* Parser::WithStmt(size_t start, bool async) {
   }
   n->items = ToList(items);
   n->body = ColonBlock();
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::TryStmt() {
   size_t start = p_++;
-  auto* n = a_.make<TryNode>();
-  n->kind = Kind::Try;
+  auto* n = New<TryNode>(Kind::Try);
   n->body = ColonBlock();
   std::vector<Node*> handlers;
   int star = -1;
@@ -407,8 +382,7 @@ Node* Parser::TryStmt() {
     if (star >= 0 && star != int(is_star))
       Fail(toks_[hs].lineno, "cannot have both 'except' and 'except*' on the same 'try'");
     star = is_star;
-    auto* h = a_.make<ExceptHandlerNode>();
-    h->kind = Kind::ExceptHandler;
+    auto* h = New<ExceptHandlerNode>(Kind::ExceptHandler);
     if (!At(Tok::Colon)) {
       h->type = Expression();
       if (At(Tok::Comma)) Fail(T().lineno, "multiple exception types must be parenthesized");
@@ -429,8 +403,7 @@ Node* Parser::TryStmt() {
   }
   if (EatKw(Kw::Finally)) n->finalbody = ColonBlock();
   if (handlers.empty() && n->finalbody.empty()) Fail(T().lineno, "expected 'except' or 'finally' block");
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 // `match` starts a match statement only when a subject, ':' and NEWLINE follow.
@@ -454,16 +427,13 @@ bool Parser::LooksLikeMatch() {
 
 Node* Parser::MatchStmt() {
   size_t start = p_++;
-  auto* m = a_.make<MatchNode>();
-  m->kind = Kind::Match;
+  auto* m = New<MatchNode>(Kind::Match);
   size_t sstart = p_;
   Node* subject = StarNamedExpression();
   if (At(Tok::Comma)) {
     std::vector<Node*> elts{subject};
     while (Eat(Tok::Comma) && !At(Tok::Colon)) elts.push_back(StarNamedExpression());
-    auto* t = Make<EltsNode>(Kind::Tuple, sstart);
-    t->elts = ToList(elts);
-    subject = t;
+    subject = MakeElts(Kind::Tuple, elts, sstart);
   }
   m->subject = subject;
   Expect(Tok::Colon);
@@ -473,8 +443,7 @@ Node* Parser::MatchStmt() {
   std::vector<MatchCase*> cases;
   while (AtKw(Kw::Case)) {
     ++p_;
-    auto* c = a_.make<MatchCase>();
-    c->kind = Kind::MatchCase;
+    auto* c = New<MatchCase>(Kind::MatchCase);
     c->pattern = Patterns();
     if (EatKw(Kw::If)) c->guard = NamedExpression();
     c->body = ColonBlock();
@@ -483,8 +452,7 @@ Node* Parser::MatchStmt() {
   if (cases.empty()) FailHere();
   if (!Eat(Tok::Dedent)) FailHere();
   m->cases = ToList(cases);
-  m->pos = Span(start);
-  return m;
+  return Finish(m, start);
 }
 
 bool Parser::LooksLikeTypeAlias() {
@@ -494,8 +462,7 @@ bool Parser::LooksLikeTypeAlias() {
 
 Node* Parser::TypeAliasStmt() {
   size_t start = p_++;
-  auto* t = a_.make<TypeAliasNode>();
-  t->kind = Kind::TypeAlias;
+  auto* t = New<TypeAliasNode>(Kind::TypeAlias);
   size_t ns = p_;
   auto* name = Make<NameNode>(Kind::Name, ns);
   name->id = ExpectName();
@@ -505,8 +472,7 @@ Node* Parser::TypeAliasStmt() {
   if (At(Tok::LSqb)) t->type_params = TypeParams();
   Expect(Tok::Equal);
   t->value = Expression();
-  t->pos = Span(start);
-  return t;
+  return Finish(t, start);
 }
 
 Node* Parser::SimpleStmt() {
@@ -522,22 +488,18 @@ Node* Parser::SimpleStmt() {
       }
       case Kw::Return: {
         ++p_;
-        auto* r = a_.make<ValueNode>();
-        r->kind = Kind::Return;
+        auto* r = New<ValueNode>(Kind::Return);
         if (!At(Tok::Newline) && !At(Tok::Semi)) r->value = StarExpressions();
-        r->pos = Span(start);
-        return r;
+        return Finish(r, start);
       }
       case Kw::Raise: {
         ++p_;
-        auto* r = a_.make<RaiseNode>();
-        r->kind = Kind::Raise;
+        auto* r = New<RaiseNode>(Kind::Raise);
         if (!At(Tok::Newline) && !At(Tok::Semi)) {
           r->exc = Expression();
           if (EatKw(Kw::From)) r->cause = Expression();
         }
-        r->pos = Span(start);
-        return r;
+        return Finish(r, start);
       }
       case Kw::Global:
       case Kw::Nonlocal: {
@@ -546,11 +508,9 @@ Node* Parser::SimpleStmt() {
         std::vector<Ident> names;
         do names.push_back(ExpectName());
         while (Eat(Tok::Comma));
-        auto* g = a_.make<GlobalNode>();
-        g->kind = k;
+        auto* g = New<GlobalNode>(k);
         g->names = ToList(names);
-        g->pos = Span(start);
-        return g;
+        return Finish(g, start);
       }
       case Kw::Del: {
         ++p_;
@@ -563,20 +523,16 @@ Node* Parser::SimpleStmt() {
           if (!Eat(Tok::Comma)) break;
           if (At(Tok::Newline) || At(Tok::Semi)) break;
         }
-        auto* d = a_.make<TargetsNode>();
-        d->kind = Kind::Delete;
+        auto* d = New<TargetsNode>(Kind::Delete);
         d->targets = ToList(targets);
-        d->pos = Span(start);
-        return d;
+        return Finish(d, start);
       }
       case Kw::Assert: {
         ++p_;
-        auto* a = a_.make<AssertNode>();
-        a->kind = Kind::Assert;
+        auto* a = New<AssertNode>(Kind::Assert);
         a->test = Expression();
         if (Eat(Tok::Comma)) a->msg = Expression();
-        a->pos = Span(start);
-        return a;
+        return Finish(a, start);
       }
       case Kw::Import: return ImportStmt();
       case Kw::From: return FromImport();
@@ -594,8 +550,7 @@ Node* Parser::ImportStmt() {
   std::vector<Alias*> names;
   do {
     size_t as = p_;
-    auto* al = a_.make<Alias>();
-    al->kind = Kind::Alias;
+    auto* al = New<Alias>(Kind::Alias);
     size_t b = T().start;
     ExpectName();
     while (Eat(Tok::Dot)) ExpectName();
@@ -608,17 +563,14 @@ Node* Parser::ImportStmt() {
     al->pos = Span(as);
     names.push_back(al);
   } while (Eat(Tok::Comma));
-  auto* n = a_.make<ImportNode>();
-  n->kind = Kind::Import;
+  auto* n = New<ImportNode>(Kind::Import);
   n->names = ToList(names);
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::FromImport() {
   size_t start = p_++;
-  auto* n = a_.make<ImportFromNode>();
-  n->kind = Kind::ImportFrom;
+  auto* n = New<ImportFromNode>(Kind::ImportFrom);
   int level = 0;
   while (At(Tok::Dot) || At(Tok::Ellipsis)) level += At(Tok::Dot) ? 1 : 3, ++p_;
   if (!AtKw(Kw::Import)) {
@@ -636,8 +588,7 @@ Node* Parser::FromImport() {
   std::vector<Alias*> names;
   if (At(Tok::Star)) {
     size_t as = p_++;
-    auto* al = a_.make<Alias>();
-    al->kind = Kind::Alias;
+    auto* al = New<Alias>(Kind::Alias);
     al->name = "*";
     al->pos = Span(as);
     names.push_back(al);
@@ -645,8 +596,7 @@ Node* Parser::FromImport() {
     bool paren = Eat(Tok::LPar);
     while (true) {
       size_t as = p_;
-      auto* al = a_.make<Alias>();
-      al->kind = Kind::Alias;
+      auto* al = New<Alias>(Kind::Alias);
       al->name = ExpectName();
       if (EatKw(Kw::As)) al->asname = ExpectName();
       al->pos = Span(as);
@@ -659,32 +609,12 @@ Node* Parser::FromImport() {
     if (paren) Expect(Tok::RPar);
   }
   n->names = ToList(names);
-  n->pos = Span(start);
-  return n;
+  return Finish(n, start);
 }
 
 Node* Parser::YieldOrStarExpressions() {
   if (AtKw(Kw::Yield)) return YieldExpr();
   return StarExpressions();
-}
-
-static bool AugOp(Tok t, Op& op) {
-  switch (t) {
-    case Tok::PlusEqual: op = Op::Add; return true;
-    case Tok::MinEqual: op = Op::Sub; return true;
-    case Tok::StarEqual: op = Op::Mult; return true;
-    case Tok::AtEqual: op = Op::MatMult; return true;
-    case Tok::SlashEqual: op = Op::Div; return true;
-    case Tok::PercentEqual: op = Op::Mod; return true;
-    case Tok::AmperEqual: op = Op::BitAnd; return true;
-    case Tok::VBarEqual: op = Op::BitOr; return true;
-    case Tok::CircumflexEqual: op = Op::BitXor; return true;
-    case Tok::LeftShiftEqual: op = Op::LShift; return true;
-    case Tok::RightShiftEqual: op = Op::RShift; return true;
-    case Tok::DoubleStarEqual: op = Op::Pow; return true;
-    case Tok::DoubleSlashEqual: op = Op::FloorDiv; return true;
-    default: return false;
-  }
 }
 
 Node* Parser::AssignmentOrExpr() {
@@ -700,14 +630,12 @@ Node* Parser::AssignmentOrExpr() {
     }
     SetCtx(first, Ctx::Store, "assign to");
     ++p_;
-    auto* a = a_.make<AnnAssignNode>();
-    a->kind = Kind::AnnAssign;
+    auto* a = New<AnnAssignNode>(Kind::AnnAssign);
     a->target = first;
     a->annotation = Expression();
     a->simple = simple;
     if (Eat(Tok::Equal)) a->value = YieldOrStarExpressions();
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   }
   if (At(Tok::Equal)) {
     std::vector<Node*> targets{first};
@@ -717,29 +645,24 @@ Node* Parser::AssignmentOrExpr() {
       if (At(Tok::Equal)) targets.push_back(value);
     }
     for (Node* t : targets) SetCtx(t, Ctx::Store, "assign to");
-    auto* a = a_.make<AssignNode>();
-    a->kind = Kind::Assign;
+    auto* a = New<AssignNode>(Kind::Assign);
     a->targets = ToList(targets);
     a->value = value;
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   }
   Op op;
-  if (AugOp(K(), op)) {
+  if (AugAssignOp(K(), op)) {
     if (first->kind != Kind::Name && first->kind != Kind::Attribute && first->kind != Kind::Subscript)
       Fail(first->pos.lineno, "'" + std::string(KindName(first->kind)) + "' is an illegal expression for augmented assignment");
     SetCtx(first, Ctx::Store, "assign to");
     ++p_;
-    auto* a = a_.make<AugAssignNode>();
-    a->kind = Kind::AugAssign;
+    auto* a = New<AugAssignNode>(Kind::AugAssign);
     a->target = first;
     a->op = op;
     a->value = YieldOrStarExpressions();
-    a->pos = Span(start);
-    return a;
+    return Finish(a, start);
   }
-  auto* e = a_.make<ValueNode>();
-  e->kind = Kind::Expr;
+  auto* e = New<ValueNode>(Kind::Expr);
   e->value = first;
   e->pos = Span(start);
   if (!At(Tok::Newline) && !At(Tok::Semi)) FailHere();

@@ -388,8 +388,7 @@ void Parser::FString312(std::vector<StrPiece>& pieces) {
     ++fstring_depth_;
     Node* value = AtKw(Kw::Yield) ? YieldExpr() : StarExpressions();
     --fstring_depth_;
-    auto* fv = a_.make<FormattedValueNode>();
-    fv->kind = Kind::FormattedValue;
+    auto* fv = New<FormattedValueNode>(Kind::FormattedValue);
     fv->value = value;
     bool debug = false;
     if (At(Tok::Equal)) {
@@ -474,8 +473,7 @@ void Parser::FString312(std::vector<StrPiece>& pieces) {
     if (!At(Tok::RBrace)) FailHere("f-string: expecting '}'");
     ++p_;
     if (debug && fv->conversion == -1 && !fv->format_spec) fv->conversion = 'r';
-    fv->pos = Span(lb);
-    return fv;
+    return Finish(fv, lb);
   };
   while (!At(Tok::FStringEnd)) {
     if (At(Tok::FStringMiddle)) {
@@ -627,8 +625,7 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
             int start_line = t.lineno + lines;
             int start_col = lines == 0 ? t.col + cols : cols;
             Node* value = ParseSubExpression311(expr, start_line, start_col, 0);
-            auto* fv = a_.make<FormattedValueNode>();
-            fv->kind = Kind::FormattedValue;
+            auto* fv = New<FormattedValueNode>(Kind::FormattedValue);
             fv->value = value;
             i = e;
             if (debug) {
@@ -653,8 +650,7 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
               for (size_t k = 0; k < spec.size(); ++k) {
                 StrPiece& p = spec[k];
                 if (p.literal) {
-                  auto* c = a_.make<ConstantNode>();
-                  c->kind = Kind::Constant;
+                  auto* c = New<ConstantNode>(Kind::Constant);
                   // 3.11: the literal that ends a spec is placed on the f-string token; every
                   // other part of a spec on the whole string group (-1: filled in later).
                   c->pos = k + 1 == spec.size() ? tok_pos : Pos{-1, 0, 0, 0};

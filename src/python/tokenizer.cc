@@ -5,7 +5,9 @@
 // from 3.12 PEP 701 f-strings split into FSTRING_START / MIDDLE / END around ordinary tokens
 // for each replacement field. Under 3.11 an f-string is a single STRING token.
 #include <cstring>
+#include <iterator>
 #include <string>
+#include <string_view>
 
 #include "covalesce/python_tokens.h"
 #include "unicode.h"
@@ -39,94 +41,41 @@ constexpr size_t kMaxLevel = 200;
 constexpr size_t kMaxIndent = 100;
 constexpr size_t kMaxFStringLevel = 150;
 
-// Keyword of a name (Kw::None_ if none): a switch on the first character, then at most four
-// comparisons, because every Name token is looked up.
-Kw KeywordOf(std::string_view s) {
-  switch (s[0]) {
-    case 'F':
-      if (s == "False") return Kw::False;
-      return Kw::None_;
-    case 'N':
-      if (s == "None") return Kw::None;
-      return Kw::None_;
-    case 'T':
-      if (s == "True") return Kw::True;
-      return Kw::None_;
-    case '_':
-      if (s == "_") return Kw::Underscore;
-      return Kw::None_;
-    case 'a':
-      if (s == "and") return Kw::And;
-      if (s == "as") return Kw::As;
-      if (s == "assert") return Kw::Assert;
-      if (s == "async") return Kw::Async;
-      if (s == "await") return Kw::Await;
-      return Kw::None_;
-    case 'b':
-      if (s == "break") return Kw::Break;
-      return Kw::None_;
-    case 'c':
-      if (s == "class") return Kw::Class;
-      if (s == "continue") return Kw::Continue;
-      if (s == "case") return Kw::Case;
-      return Kw::None_;
-    case 'd':
-      if (s == "def") return Kw::Def;
-      if (s == "del") return Kw::Del;
-      return Kw::None_;
-    case 'e':
-      if (s == "elif") return Kw::Elif;
-      if (s == "else") return Kw::Else;
-      if (s == "except") return Kw::Except;
-      return Kw::None_;
-    case 'f':
-      if (s == "finally") return Kw::Finally;
-      if (s == "for") return Kw::For;
-      if (s == "from") return Kw::From;
-      return Kw::None_;
-    case 'g':
-      if (s == "global") return Kw::Global;
-      return Kw::None_;
-    case 'i':
-      if (s == "if") return Kw::If;
-      if (s == "import") return Kw::Import;
-      if (s == "in") return Kw::In;
-      if (s == "is") return Kw::Is;
-      return Kw::None_;
-    case 'l':
-      if (s == "lambda") return Kw::Lambda;
-      return Kw::None_;
-    case 'm':
-      if (s == "match") return Kw::Match;
-      return Kw::None_;
-    case 'n':
-      if (s == "nonlocal") return Kw::Nonlocal;
-      if (s == "not") return Kw::Not;
-      return Kw::None_;
-    case 'o':
-      if (s == "or") return Kw::Or;
-      return Kw::None_;
-    case 'p':
-      if (s == "pass") return Kw::Pass;
-      return Kw::None_;
-    case 'r':
-      if (s == "raise") return Kw::Raise;
-      if (s == "return") return Kw::Return;
-      return Kw::None_;
-    case 't':
-      if (s == "try") return Kw::Try;
-      if (s == "type") return Kw::Type;
-      return Kw::None_;
-    case 'w':
-      if (s == "while") return Kw::While;
-      if (s == "with") return Kw::With;
-      return Kw::None_;
-    case 'y':
-      if (s == "yield") return Kw::Yield;
-      return Kw::None_;
-    default:
-      return Kw::None_;
+// The spelling of each keyword, in Kw's order (index 0 is Kw::None_).
+constexpr std::string_view kKeywordSpelling[] = {
+    "",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    "match", "case", "type", "_",
+};
+static_assert(std::size(kKeywordSpelling) == size_t(Kw::Underscore) + 1, "a Kw without a spelling");
+
+// The keywords grouped by first byte: every Name token is looked up, and this way a name is
+// compared with at most five spellings (those that start like it), as a switch would do.
+struct KeywordsByFirstByte {
+  uint8_t begin[257] = {};  // keywords starting with byte c are kw[begin[c]] .. kw[begin[c + 1] - 1]
+  Kw kw[std::size(kKeywordSpelling) - 1] = {};
+  constexpr KeywordsByFirstByte() {
+    size_t n = 0;
+    for (int c = 0; c < 256; ++c) {
+      begin[c] = uint8_t(n);
+      for (size_t k = 1; k < std::size(kKeywordSpelling); ++k)
+        if ((unsigned char)kKeywordSpelling[k][0] == c) kw[n++] = Kw(k);
+    }
+    begin[256] = uint8_t(n);
   }
+};
+constexpr KeywordsByFirstByte kKeywordsByFirstByte;
+
+// Keyword of a name (Kw::None_ if none).
+Kw KeywordOf(std::string_view s) {
+  unsigned char c = s[0];
+  for (int i = kKeywordsByFirstByte.begin[c]; i < kKeywordsByFirstByte.begin[c + 1]; ++i) {
+    Kw k = kKeywordsByFirstByte.kw[i];
+    if (kKeywordSpelling[size_t(k)] == s) return k;
+  }
+  return Kw::None_;
 }
 
 // The operator or delimiter at the start of `s` (longest match), or {EndMarker, 0} if none.
