@@ -44,14 +44,8 @@ class LineMap {
   bool empty() const { return items_.empty(); }
   void clear() { items_.clear(); }
 
-  iterator find(key_type k) {
-    auto it = LowerBound(k);
-    return it != items_.end() && it->first == k ? it : items_.end();
-  }
-  const_iterator find(key_type k) const {
-    auto it = const_cast<LineMap*>(this)->LowerBound(k);
-    return it != items_.end() && it->first == k ? const_iterator(it) : items_.end();
-  }
+  iterator find(key_type k) { return Find(items_, k); }
+  const_iterator find(key_type k) const { return Find(items_, k); }
   size_t count(key_type k) const { return find(k) != end() ? 1 : 0; }
   bool contains(key_type k) const { return find(k) != end(); }
   const V& at(key_type k) const {
@@ -77,14 +71,21 @@ class LineMap {
   bool operator==(const LineMap&) const = default;
 
  private:
-  iterator LowerBound(key_type k) {
-    if (items_.empty() || items_.back().first < k) return items_.end();
-    return std::lower_bound(items_.begin(), items_.end(), k,
+  // One search for both constnesses: Items is the vector or the const vector.
+  template <class Items>
+  static auto LowerBound(Items& items, key_type k) {
+    if (items.empty() || items.back().first < k) return items.end();
+    return std::lower_bound(items.begin(), items.end(), k,
                             [](const value_type& e, key_type key) { return e.first < key; });
+  }
+  template <class Items>
+  static auto Find(Items& items, key_type k) {
+    auto it = LowerBound(items, k);
+    return it != items.end() && it->first == k ? it : items.end();
   }
   // The entry for k, added (value-initialised) where missing; second: whether it was added.
   std::pair<iterator, bool> Slot(key_type k) {
-    auto it = LowerBound(k);
+    auto it = LowerBound(items_, k);
     if (it != items_.end() && it->first == k) return {it, false};
     return {items_.insert(it, value_type(k, V{})), true};
   }
