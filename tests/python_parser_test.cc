@@ -155,6 +155,8 @@ const ErrSnippet kErr[] = {
     {"missing_colon", "if x\n    pass\n", 1, 1, 1},
     {"nested_quotes", "x = 1\ny = f\"{'a' + \"b\"}\"\n", 2, 0, 0},
     {"star_alone", "a = 1\n*b\n", 0, 0, 0},
+    {"star_in_dict_comp", "a = 1\n{**a for a in b}\n", 2, 2, 2},
+    {"star_in_set_comp", "a = 1\n{*a for a in b}\n", 2, 2, 2},
     {"tabs", "if x:\n\tif y:\n        pass\n", 3, 3, 3},
     {"type_default", "def f[T = int]():\n    pass\n", 1, 1, 0},
     {"type_params", "def f[T](x: T) -> T:\n    return x\n", 1, 0, 0},

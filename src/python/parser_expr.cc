@@ -572,6 +572,7 @@ Node* Parser::BraceAtom() {
     return finish_dict();
   }
   if (AtComprehension()) {
+    if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
     return CompAfterElt(Kind::SetComp, first, nullptr, Tok::RBrace, start);
   }
   std::vector<Node*> elts{first};
