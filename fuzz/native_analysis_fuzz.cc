@@ -1,11 +1,14 @@
 // Fuzz target: native source analysis (src/native) on raw file bytes: statements, exclusions,
 // the multi-line map and regions, and, in a second pass, branch analysis (arcs, exit counts,
 // missing-branch fragments) with the source tokens the HTML report uses. The Python version
-// modelled is picked from the input's length, so every version sees mutations of every seed.
-// Checks: no crash, hang or sanitizer report; an analysis is either an error or a result
-// whose lines are sorted, positive and within the file, and whose arcs start at statements
-// or entries.
+// modelled is picked from the input's length, so every version sees mutations of every seed:
+// 3.11, 3.12 with no patch release (with-statement arcs that depend on it are a fallback),
+// 3.12.1 (the with rule before 3.12.6) and 3.13.
+// Checks: no crash, hang or sanitizer report; an analysis is an error, a fallback with its
+// reason, or a result whose lines are sorted, positive and within the file, with arcs exactly
+// when branch analysis was asked for.
 #include <algorithm>
+#include <iterator>
 #include <memory>
 
 #include "covalesce/analysis.h"
@@ -18,7 +21,8 @@ namespace {
 using namespace covalesce;
 
 const NativeAnalyzer& Analyzer(int version, bool branch) {
-  static std::unique_ptr<NativeAnalyzer> analyzers[3][2];
+  static const char* const kVersions[] = {"3.11", "3.12", "3.12.1", "3.13"};
+  static std::unique_ptr<NativeAnalyzer> analyzers[std::size(kVersions)][2];
   std::unique_ptr<NativeAnalyzer>& a = analyzers[version][branch];
   if (!a) {
     Config defaults;  // coverage.py's default exclusion and partial-branch regexes
@@ -29,7 +33,7 @@ const NativeAnalyzer& Analyzer(int version, bool branch) {
     s.relative_files = true;
     s.branch = branch;
     s.source = branch;
-    s.python_version = std::string("3.") + std::to_string(11 + version);
+    s.python_version = kVersions[version];
     auto made = NativeAnalyzer::Create(s);
     if (!made) fuzz::Fail("NativeAnalyzer::Create: " + made.error().message);
     a = std::move(*made);
@@ -48,10 +52,14 @@ void CheckLines(const std::vector<LineNo>& lines, int num_lines, const char* wha
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view source(reinterpret_cast<const char*>(data), size);
-  const int version = int(size % 3);
+  const int version = int(size % 4);
   for (bool branch : {false, true}) {
     NativeResult r = Analyzer(version, branch).Analyze("fuzz.py", source);
     const FileAnalysis& fa = r.analysis;
+    if (r.fallback) {  // handed to coverage.py: nothing of the native result is used
+      if (r.fallback_reason.empty()) fuzz::Fail("a fallback without a reason");
+      continue;
+    }
     if (!fa.ok()) {
       if (fa.error.empty()) fuzz::Fail("an analysis error without a message");
       continue;

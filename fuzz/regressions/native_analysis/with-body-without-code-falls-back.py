@@ -1,0 +1,3 @@
+def w():
+ with e:
+  C:w
