@@ -19,10 +19,8 @@ The version modelled is the reference interpreter's full version (3.12.1, say): 
 with-statement rule changes at 3.12.6. coverage.py's answers are cached in
 ~/.cache/covalesce/arc-ref/, keyed as stmt-ref is, so warm runs only run covalesce.
 """
-import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,19 +30,6 @@ sys.path.insert(0, os.path.dirname(HERE))
 import corpus as common  # noqa: E402  (tests/corpus.py)
 
 ROOT = common.ROOT
-
-def _statement_fidelity():
-    """tests/statement_fidelity/fidelity.py: stdlib_files, venv_python, the exclusion sets."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        "statement_fidelity", os.path.join(ROOT, "tests", "statement_fidelity", "fidelity.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-stmt = _statement_fidelity()
-
 REFERENCE = os.path.join(HERE, "reference.py")
 CACHE = os.path.join(common.CACHE_ROOT, "arc-ref")
 
@@ -57,11 +42,11 @@ PARTIAL_ALSO = [
     r"while \w+:",
 ]
 SETTINGS = {
-    "default": {"exclude": stmt.DEFAULT_EXCLUDE, "partial": DEFAULT_PARTIAL,
+    "default": {"exclude": common.DEFAULT_EXCLUDE, "partial": DEFAULT_PARTIAL,
                 "partial_always": DEFAULT_PARTIAL_ALWAYS, "rc": "[report]\n"},
-    "custom": {"exclude": stmt.DEFAULT_EXCLUDE + stmt.CUSTOM_ALSO,
+    "custom": {"exclude": common.DEFAULT_EXCLUDE + common.CUSTOM_ALSO,
                "partial": DEFAULT_PARTIAL + PARTIAL_ALSO, "partial_always": DEFAULT_PARTIAL_ALWAYS,
-               "rc": "[report]\nexclude_also =\n" + "".join("    %s\n" % r for r in stmt.CUSTOM_ALSO)
+               "rc": "[report]\nexclude_also =\n" + "".join("    %s\n" % r for r in common.CUSTOM_ALSO)
                      + "partial_also =\n" + "".join("    %s\n" % r for r in PARTIAL_ALSO)},
 }
 FIELDS = ("arcs", "exit_counts", "no_branch", "with_jump_fixers", "arc_fragments", "descriptions")
@@ -69,12 +54,7 @@ FIELDS = ("arcs", "exit_counts", "no_branch", "with_jump_fixers", "arc_fragments
 
 def run_reference(python, settings, files, jobs):
     arg = json.dumps({k: settings[k] for k in ("exclude", "partial", "partial_always")})
-    result = {}
-    for out in common.run_chunks([python, REFERENCE, arg], files, jobs * 4, jobs):
-        for line in out.splitlines():
-            r = json.loads(line)
-            result[r.pop("path")] = r
-    return result
+    return common.reference_by_path(python, REFERENCE, arg, files, jobs)
 
 
 def normalize_ours(r):
@@ -97,35 +77,22 @@ def run_native(binary, version, settings, files):
             f.write(settings["rc"] + "[covalesce]\npython_version = %s\n" % version)
         cmd = [binary, "debug", "analysis", "--analysis=native", "--branch", "--describe", "--no-cache",
                "--rcfile", rc, "--timings"]
-        out = subprocess.run(cmd + files, capture_output=True, text=True, cwd=tmp)
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit("covalesce debug analysis failed (%d)" % out.returncode)
-    result = {}
-    for line in out.stdout.splitlines():
-        r = json.loads(line)
-        result[r["path"]] = normalize_ours(r)
+        raw, stderr = common.covalesce_json_lines(cmd, files)
+    result = {path: normalize_ours(r) for path, r in raw.items()}
     marker = ": would use --analysis=python: "
-    for line in out.stderr.splitlines():
+    for line in stderr.splitlines():
         if marker in line:
             path, why = line.split(marker, 1)
             if path in result:
                 result[path]["fallback"] = why
-    return result, out.stderr.strip()
+    return result, stderr.strip()
 
 
 def describe(ref, ours, limit=4):
-    lines = []
     if "error" in ref or "error" in ours or "fallback" in ours:
-        lines.append("coverage.py: %s" % (ref.get("error") or "parsed"))
-        lines.append("covalesce:   %s%s" % (ours.get("error") or "parsed",
-                                           "  (fallback: %s)" % ours["fallback"] if "fallback" in ours else ""))
-        return lines
-    for field in FIELDS:
-        a, b = ref.get(field), ours.get(field)
-        if a == b:
-            continue
-        ja = {json.dumps(x[:2] if field == "descriptions" else x) for x in a}
+        return common.error_lines(ref, ours)
+    lines = []
+    for field, a, b in common.differing_fields(ref, ours, FIELDS):
         sa, sb = {json.dumps(x) for x in a}, {json.dumps(x) for x in b}
         missing = sorted(sa - sb)[:limit]
         extra = sorted(sb - sa)[:limit]
@@ -156,9 +123,9 @@ def compare(ref, ours):
 
 def check(version, set_name, binary, show, jobs, list_all, corpus=None):
     settings = SETTINGS[set_name]
-    python = stmt.venv_python(version)
+    python = common.venv_python(version)
     t0 = time.time()
-    stdlib, full, cov, files = stmt.stdlib_files(python, corpus)
+    stdlib, full, cov, files = common.stdlib_files(python, corpus)
     script = common.file_hash(REFERENCE)[:12]
     key = json.dumps({k: settings[k] for k in ("exclude", "partial", "partial_always")})
     cache_path = os.path.join(CACHE, "cov%s-py%s-%s-%s.json" % (cov, full, script, common.text_hash(key)))
@@ -188,26 +155,7 @@ def check(version, set_name, binary, show, jobs, list_all, corpus=None):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("versions", nargs="*", default=["all"])
-    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "covalesce"))
-    ap.add_argument("--sets", default="default,custom", help="settings sets: default,custom")
-    ap.add_argument("--show", type=int, default=5, help="mismatches to describe")
-    ap.add_argument("--list", action="store_true", help="list every mismatching file, no details")
-    ap.add_argument("--corpus", help="analyse the .py files under this directory instead of the stdlib")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="reference processes")
-    args = ap.parse_args()
-    args.binary = os.path.abspath(args.binary)
-    versions = []
-    for v in args.versions:
-        versions += ["3.11", "3.12", "3.13"] if v == "all" else [v]
-    total = 0
-    start = time.time()
-    for v in versions:
-        for s in args.sets.split(","):
-            total += check(v, s, args.binary, args.show, args.jobs, args.list, args.corpus)
-    print("%d mismatching files in all (%.1fs)" % (total, time.time() - start))
-    return 1 if total else 0
+    return common.settings_sets_main(__doc__, check, "settings sets: default,custom")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ CPython's digests are cached in ~/.cache/covalesce/ast-ref/ keyed by the interpr
 version, the dump script's hash and each file's content hash, so warm runs only run
 covalesce.
 """
-import argparse
 import difflib
 import os
 import subprocess
@@ -80,18 +79,11 @@ def check(version, binary, show, context, list_all):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("versions", nargs="*", default=["all"])
-    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "covalesce"))
-    ap.add_argument("--show", type=int, default=5, help="mismatches to show a diff for")
+    ap = common.argument_parser(__doc__, "mismatches to show a diff for")
     ap.add_argument("--context", type=int, default=30, help="diff lines per mismatch")
-    ap.add_argument("--list", action="store_true", help="list every mismatching file, no diffs")
     args = ap.parse_args()
-    versions = []
-    for v in args.versions:
-        versions += ["3.11", "3.12", "3.13"] if v == "all" else [v]
     total = 0
-    for v in versions:
+    for v in common.versions(args.versions):
         total += check(v, args.binary, args.show, args.context, args.list)
     return 1 if total else 0
 

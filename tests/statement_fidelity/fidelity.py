@@ -17,10 +17,8 @@ coverage.py's answers are cached in ~/.cache/covalesce/stmt-ref/, keyed by cover
 version, the interpreter's full version, reference.py's hash, the settings and each file's
 content hash, so warm runs only run covalesce.
 """
-import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,17 +31,8 @@ ROOT = common.ROOT
 REFERENCE = os.path.join(HERE, "reference.py")
 CACHE = os.path.join(common.CACHE_ROOT, "stmt-ref")
 
-DEFAULT_EXCLUDE = [
-    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
-    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
-    r"^\s*if (typing\.)?TYPE_CHECKING:",
-]
-CUSTOM_ALSO = [
-    r"if TYPE_CHECKING:",
-    r"raise NotImplementedError",
-    r"@abstractmethod",
-    r"\.\.\.",
-]
+DEFAULT_EXCLUDE = common.DEFAULT_EXCLUDE
+CUSTOM_ALSO = common.CUSTOM_ALSO
 SETTINGS = {
     "default": {"exclude": DEFAULT_EXCLUDE, "rc": "[report]\n"},
     "custom": {"exclude": DEFAULT_EXCLUDE + CUSTOM_ALSO,
@@ -60,13 +49,7 @@ text_hash = common.text_hash
 
 def run_reference(python, settings, files, jobs):
     """coverage.py's results per path, from parallel chunks of files."""
-    arg = json.dumps({"exclude": settings["exclude"]})
-    result = {}
-    for out in common.run_chunks([python, REFERENCE, arg], files, jobs * 4, jobs):
-        for line in out.splitlines():
-            r = json.loads(line)
-            result[r.pop("path")] = r
-    return result
+    return common.reference_by_path(python, REFERENCE, json.dumps({"exclude": settings["exclude"]}), files, jobs)
 
 
 def normalize_error(result, path):
@@ -86,29 +69,18 @@ def run_native(binary, version, settings, files, threads=None):
         cmd = [binary, "debug", "statements", "--python-version", version, "--rcfile", rc, "--timings"]
         if threads:
             cmd += ["--threads", str(threads)]
-        out = subprocess.run(cmd + files, capture_output=True, text=True, cwd=tmp)
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit("covalesce debug statements failed (%d)" % out.returncode)
-    result = {}
-    for line in out.stdout.splitlines():
-        r = json.loads(line)
-        result[r.pop("path")] = r
-    return result, out.stderr.strip()
+        result, stderr = common.covalesce_json_lines(cmd, files)
+    for r in result.values():
+        del r["path"]
+    return result, stderr.strip()
 
 
 def describe(ref, ours, limit=6):
     """The first differences of one file, as short lines."""
-    lines = []
     if "error" in ref or "error" in ours:
-        lines.append("coverage.py: %s" % (ref.get("error") or "parsed"))
-        lines.append("covalesce:   %s%s" % (ours.get("error") or "parsed",
-                                           "  (fallback: %s)" % ours["fallback"] if "fallback" in ours else ""))
-        return lines
-    for field in FIELDS:
-        a, b = ref.get(field), ours.get(field)
-        if a == b:
-            continue
+        return common.error_lines(ref, ours)
+    lines = []
+    for field, a, b in common.differing_fields(ref, ours, FIELDS):
         if field in ("statements", "excluded"):
             missing = sorted(set(a) - set(b))
             extra = sorted(set(b) - set(a))
@@ -181,26 +153,7 @@ def check(version, set_name, binary, show, jobs, list_all, corpus=None):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("versions", nargs="*", default=["all"])
-    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "covalesce"))
-    ap.add_argument("--sets", default="default,custom", help="exclusion sets: default,custom")
-    ap.add_argument("--show", type=int, default=5, help="mismatches to describe")
-    ap.add_argument("--list", action="store_true", help="list every mismatching file, no details")
-    ap.add_argument("--corpus", help="analyse the .py files under this directory instead of the stdlib")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="reference processes")
-    args = ap.parse_args()
-    args.binary = os.path.abspath(args.binary)
-    versions = []
-    for v in args.versions:
-        versions += ["3.11", "3.12", "3.13"] if v == "all" else [v]
-    total = 0
-    start = time.time()
-    for v in versions:
-        for s in args.sets.split(","):
-            total += check(v, s, args.binary, args.show, args.jobs, args.list, args.corpus)
-    print("%d mismatching files in all (%.1fs)" % (total, time.time() - start))
-    return 1 if total else 0
+    return common.settings_sets_main(__doc__, check, "exclusion sets: default,custom")
 
 
 if __name__ == "__main__":
