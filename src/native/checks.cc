@@ -452,8 +452,7 @@ class Checker {
         break;
       case Kind::TypeAlias: {
         auto* t = static_cast<const TypeAliasNode*>(s);
-        Target(t->name);
-        Expr(t->value);
+        Target(t->name), Expr(t->value);
         break;
       }
       default: break;
