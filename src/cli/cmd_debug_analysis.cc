@@ -23,21 +23,19 @@ CommandSpec AnalysisSpec() {
   return {"debug analysis",
           "[options] FILE...",
           "Print the static analysis of each file as JSON.",
-          {{"", "--analysis", "analysis", T::kString, "KIND",
-            "'native' (the default) or 'python' (coverage.py itself, in --python)."},
-           {"", "--branch", "branch", T::kFlag, "", "Include arcs even if [run] branch is off."},
-           {"", "--describe", "describe", T::kFlag, "",
-            "Add what reports derive: each possible arc's descriptions, and the translation "
-            "of every line and of the possible and raw arcs."},
-           {"", "--no-cache", "no_cache", T::kFlag, "", "Neither read nor write .covalesce_cache."},
-           {"", "--python", "python", T::kString, "EXE",
-            "The Python interpreter for --analysis=python. Defaults to 'python3'."},
-           {"", "--python-version", "python_version", T::kString, "X.Y",
-            "The Python version native analysis models. Defaults to [covalesce] python_version, "
-            "else the version of --python, else 3.13."},
-           RcfileOption(),
-           {"", "--source", "source", T::kFlag, "", "Include source lines and HTML tokens."},
-           TimingsOption()}};
+          {Value("--analysis", T::kString, "KIND",
+                 "'native' (the default) or 'python' (coverage.py itself, in --python)."),
+           Flag("--branch", "Include arcs even if [run] branch is off."),
+           Flag("--describe",
+                "Add what reports derive: each possible arc's descriptions, and the translation of every line and of "
+                "the possible and raw arcs."),
+           Flag("--no-cache", "Neither read nor write .covalesce_cache."),
+           Value("--python", T::kString, "EXE",
+                 "The Python interpreter for --analysis=python. Defaults to 'python3'."),
+           Value("--python-version", T::kString, "X.Y",
+                 "The Python version native analysis models. Defaults to [covalesce] python_version, else the "
+                 "version of --python, else 3.13."),
+           RcfileOption(), Flag("--source", "Include source lines and HTML tokens."), TimingsOption()}};
 }
 
 std::string PairJson(Arc arc) {

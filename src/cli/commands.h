@@ -23,6 +23,12 @@ const Command* FindCommand(const std::string& name);
 // The "Commands:" lines of `covalesce help`: every command of the table and `help`, by name.
 std::string CommandSummaries();
 
+// An option whose key in Parsed::values is optparse's default: the long name without "--",
+// '_' for '-'.
+OptionSpec Flag(std::string short_name, std::string long_name, std::string help);
+OptionSpec Flag(std::string long_name, std::string help);
+OptionSpec Value(std::string long_name, OptionSpec::Type type, std::string metavar, std::string help);
+
 // Options shared by commands, with coverage.py's help texts.
 OptionSpec DataFileOption();
 OptionSpec DebugOption();

@@ -26,10 +26,20 @@ constexpr int64_t kMaxLine = int64_t(1) << 26;
 
 std::string ErrorText(simdjson::error_code e) { return simdjson::error_message(e); }
 
-// The next field of an object being iterated, and its key.
-simdjson::error_code NextField(simdjson::simdjson_result<od::field> item, od::field& field, std::string_view& key) {
-  if (auto e = std::move(item).get(field)) return e;
-  return field.unescaped_key().get(key);
+// Calls on_field(key, value) for each field of `object` and stops at the first problem it
+// returns; a field that cannot be read is the problem `unreadable` + simdjson's message.
+// "" when every field was read.
+template <typename OnField>
+std::string ForEachField(od::object& object, std::string_view unreadable, OnField&& on_field) {
+  for (auto item : object) {
+    od::field field;
+    std::string_view key;
+    if (auto e = std::move(item).get(field)) return std::string(unreadable) + ErrorText(e);
+    if (auto e = field.unescaped_key().get(key)) return std::string(unreadable) + ErrorText(e);
+    od::value value = field.value();
+    if (std::string problem = on_field(key, value); !problem.empty()) return problem;
+  }
+  return "";
 }
 
 // Reads an array of line numbers into `out`; "" or the problem.
@@ -73,11 +83,7 @@ std::string ReadFile(od::value& v, SlipcoverFile& file) {
   od::object obj;
   if (auto e = v.get_object().get(obj)) return "not an object (" + ErrorText(e) + ")";
   bool lines = false;
-  for (auto item : obj) {
-    od::field field;
-    std::string_view key;
-    if (auto e = NextField(std::move(item), field, key)) return ErrorText(e);
-    od::value value = field.value();
+  std::string problem = ForEachField(obj, "", [&](std::string_view key, od::value& value) {
     std::string problem;
     if (key == "executed_lines") {
       lines = true;
@@ -87,8 +93,9 @@ std::string ReadFile(od::value& v, SlipcoverFile& file) {
     } else if (key == "missing_branches") {
       problem = ReadBranches(value, file.missing_branches);
     }  // missing_lines and summary: slipcover's own report; coverage.py's come from the source
-    if (!problem.empty()) return std::string(key) + ": " + problem;
-  }
+    return problem.empty() ? problem : std::string(key) + ": " + problem;
+  });
+  if (!problem.empty()) return problem;
   if (!lines) return "executed_lines is missing";
   return "";
 }
@@ -123,54 +130,49 @@ Result<SlipcoverData> ParseSlipcoverJson(std::string_view json) {
   SlipcoverData data;
   std::optional<std::string> software;
   bool has_files = false;
-  for (auto item : root) {
-    od::field field;
-    std::string_view key;
-    if (auto e = NextField(std::move(item), field, key)) return Error{"invalid JSON: " + ErrorText(e)};
-    od::value value = field.value();
+  auto read_meta = [&](std::string_view key, od::value& value) -> std::string {
+    if (key == "software") {
+      std::string_view s;
+      if (auto e = value.get_string().get(s)) return "meta.software: " + ErrorText(e);
+      software.emplace(s);
+    } else if (key == "version") {
+      std::string_view s;
+      if (auto e = value.get_string().get(s)) return "meta.version: " + ErrorText(e);
+      data.version.assign(s);
+    } else if (key == "branch_coverage") {
+      if (auto e = value.get_bool().get(data.branch)) return "meta.branch_coverage: " + ErrorText(e);
+    } else if (key == "show_contexts") {
+      bool contexts = false;
+      if (auto e = value.get_bool().get(contexts)) return "meta.show_contexts: " + ErrorText(e);
+      if (contexts) return "meta.show_contexts is true, which slipcover's JSON cannot hold";
+    }
+    return "";
+  };
+  auto read_file = [&](std::string_view name, od::value& value) -> std::string {
+    SlipcoverFile file;
+    file.name.assign(name);
+    if (file.name.empty()) return "files: an empty file name";
+    if (std::string problem = ReadFile(value, file); !problem.empty()) {
+      return "files[" + PyRepr(file.name) + "]." + problem;
+    }
+    data.files.push_back(std::move(file));
+    return "";
+  };
+  auto read_root = [&](std::string_view key, od::value& value) -> std::string {
     if (key == "meta") {
       od::object meta;
-      if (auto e = value.get_object().get(meta)) return Error{"meta: not an object (" + ErrorText(e) + ")"};
-      for (auto mitem : meta) {
-        od::field m;
-        std::string_view mkey;
-        if (auto e = NextField(std::move(mitem), m, mkey)) return Error{"invalid JSON: " + ErrorText(e)};
-        od::value mv = m.value();
-        if (mkey == "software") {
-          std::string_view s;
-          if (auto e = mv.get_string().get(s)) return Error{"meta.software: " + ErrorText(e)};
-          software.emplace(s);
-        } else if (mkey == "version") {
-          std::string_view s;
-          if (auto e = mv.get_string().get(s)) return Error{"meta.version: " + ErrorText(e)};
-          data.version.assign(s);
-        } else if (mkey == "branch_coverage") {
-          if (auto e = mv.get_bool().get(data.branch)) return Error{"meta.branch_coverage: " + ErrorText(e)};
-        } else if (mkey == "show_contexts") {
-          bool contexts = false;
-          if (auto e = mv.get_bool().get(contexts)) return Error{"meta.show_contexts: " + ErrorText(e)};
-          if (contexts) return Error{"meta.show_contexts is true, which slipcover's JSON cannot hold"};
-        }
-      }
-    } else if (key == "files") {
+      if (auto e = value.get_object().get(meta)) return "meta: not an object (" + ErrorText(e) + ")";
+      return ForEachField(meta, "invalid JSON: ", read_meta);
+    }
+    if (key == "files") {
       has_files = true;
       od::object files;
-      if (auto e = value.get_object().get(files)) return Error{"files: not an object (" + ErrorText(e) + ")"};
-      for (auto fitem : files) {
-        od::field f;
-        std::string_view name;
-        if (auto e = NextField(std::move(fitem), f, name)) return Error{"files: " + ErrorText(e)};
-        od::value fv = f.value();
-        SlipcoverFile file;
-        file.name.assign(name);
-        if (file.name.empty()) return Error{"files: an empty file name"};
-        if (std::string problem = ReadFile(fv, file); !problem.empty()) {
-          return Error{"files[" + PyRepr(file.name) + "]." + problem};
-        }
-        data.files.push_back(std::move(file));
-      }
+      if (auto e = value.get_object().get(files)) return "files: not an object (" + ErrorText(e) + ")";
+      return ForEachField(files, "files: ", read_file);
     }
-  }
+    return "";
+  };
+  if (std::string problem = ForEachField(root, "invalid JSON: ", read_root); !problem.empty()) return Error{problem};
   if (!software) return Error{"not slipcover JSON: meta.software is missing"};
   if (*software != "slipcover") return Error{"not slipcover JSON: meta.software is " + PyRepr(*software)};
   if (!has_files) return Error{"files is missing"};

@@ -420,7 +420,11 @@ class Checker {
         if (cur_->kind == Scope::kModule) Error(line, "nonlocal declaration not allowed at module level");
         Declare(static_cast<const GlobalNode*>(s), false);
         break;
-      case Kind::Expr: Expr(static_cast<const ValueNode*>(s)->value); break;
+      case Kind::Expr:
+      case Kind::Raise:
+      case Kind::Assert:  // expressions only, in field order
+        VisitChildren(s, [&](const Node* c) { Expr(c); });
+        break;
       case Kind::Assign: {
         auto* a = static_cast<const AssignNode*>(s);
         for (const Node* t : a->targets) Target(t);
@@ -446,20 +450,9 @@ class Checker {
       case Kind::Delete:
         for (const Node* t : static_cast<const TargetsNode*>(s)->targets) Target(t);
         break;
-      case Kind::Raise: {
-        auto* r = static_cast<const RaiseNode*>(s);
-        Expr(r->exc), Expr(r->cause);
-        break;
-      }
-      case Kind::Assert: {
-        auto* a = static_cast<const AssertNode*>(s);
-        Expr(a->test), Expr(a->msg);
-        break;
-      }
       case Kind::TypeAlias: {
         auto* t = static_cast<const TypeAliasNode*>(s);
-        Target(t->name);
-        Expr(t->value);
+        Target(t->name), Expr(t->value);
         break;
       }
       default: break;

@@ -330,19 +330,18 @@ void Model::Iterable(const Node* e) {
 
 void Model::ForEachChildExpr(const Node* e) {
   switch (e->kind) {
-    case Kind::NamedExpr: {
+    case Kind::NamedExpr: {  // the value first, then the store
       auto* n = static_cast<const NamedExprNode*>(e);
       Expression(n->value);
       Expression(n->target);
       break;
     }
-    case Kind::BinOp: {
-      auto* b = static_cast<const BinOpNode*>(e);
-      Expression(b->left);
-      Expression(b->right);
+    case Kind::BinOp:
+    case Kind::UnaryOp:
+    case Kind::Subscript:
+    case Kind::Starred:  // expressions only, in field order
+      VisitChildren(e, [&](const Node* c) { Expression(c); });
       break;
-    }
-    case Kind::UnaryOp: Expression(static_cast<const UnaryOpNode*>(e)->operand); break;
     case Kind::Tuple:
       for (const Node* x : static_cast<const EltsNode*>(e)->elts) Expression(x);
       if (static_cast<const EltsNode*>(e)->ctx == Ctx::Del) return;  // nothing of its own
@@ -363,13 +362,6 @@ void Model::ForEachChildExpr(const Node* e) {
       }
       break;
     }
-    case Kind::Subscript: {
-      auto* s = static_cast<const SubscriptNode*>(e);
-      Expression(s->value);
-      Expression(s->slice);
-      break;
-    }
-    case Kind::Starred: Expression(static_cast<const StarredNode*>(e)->value); break;
     case Kind::Slice: {
       auto* s = static_cast<const SliceNode*>(e);
       if (s->lower) Expression(s->lower);

@@ -61,14 +61,9 @@ class Finder {
   void Node_(const Node* n) {
     switch (n->kind) {
       case Kind::FunctionDef:
-      case Kind::AsyncFunctionDef:
-        Function(static_cast<const FunctionDefNode*>(n));
-        break;
-      case Kind::ClassDef:
-        Class(static_cast<const ClassDefNode*>(n));
-        break;
-      default:
-        Body(n);
+      case Kind::AsyncFunctionDef: Function(static_cast<const FunctionDefNode*>(n)); break;
+      case Kind::ClassDef: Class(static_cast<const ClassDefNode*>(n)); break;
+      default: Body(n);
     }
   }
 

@@ -20,31 +20,25 @@ constexpr VersionRules k311{
     .ast_depth_limit = 2800,
 };
 
-// CPython 3.12.
-constexpr VersionRules k312{
-    .version = py::PyVersion::k312,
-    .trim_tail_consts_only = false,  // flowgraph.c remove_unused_consts drops them all
-    .inline_comprehensions = true,   // PEP 709
-    .none_first_const = true,
-    .fold_empty_fstring = false,
-    .leaky_finally_location = false,
-    .symtable_try_else_first = true,
-    .max_fblocks = 20,
-    .ast_depth_limit = 2800,
-};
+// CPython 3.12: 3.11 but for what changed.
+constexpr VersionRules k312 = [] {
+  VersionRules r = k311;
+  r.version = py::PyVersion::k312;
+  r.trim_tail_consts_only = false;  // flowgraph.c remove_unused_consts drops them all
+  r.inline_comprehensions = true;   // PEP 709
+  r.leaky_finally_location = false;
+  return r;
+}();
 
-// CPython 3.13.
-constexpr VersionRules k313{
-    .version = py::PyVersion::k313,
-    .trim_tail_consts_only = false,
-    .inline_comprehensions = true,
-    .none_first_const = true,
-    .fold_empty_fstring = true,
-    .leaky_finally_location = false,
-    .symtable_try_else_first = false,
-    .max_fblocks = 21,
-    .ast_depth_limit = 2800,
-};
+// CPython 3.13: 3.12 but for what changed.
+constexpr VersionRules k313 = [] {
+  VersionRules r = k312;
+  r.version = py::PyVersion::k313;
+  r.fold_empty_fstring = true;
+  r.symtable_try_else_first = false;
+  r.max_fblocks = 21;
+  return r;
+}();
 
 }  // namespace
 
