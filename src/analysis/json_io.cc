@@ -163,16 +163,24 @@ bool Read(od::value& v, std::optional<T>& out) {
   return Read(v, *out);
 }
 
+// Calls visit(item) for every element of v as a Container (od::array: its values, od::object:
+// its fields, each still a simdjson result); false when v is not one, or at the first false.
+template <typename Container, typename F>
+bool ForEachItem(od::value& v, F&& visit) {
+  Container items;
+  if (v.get(items)) return false;
+  for (auto item : items)
+    if (!visit(std::move(item))) return false;
+  return true;
+}
+
 // Calls each(value&) for every element of an array.
 template <typename F>
 bool ForEach(od::value& v, F&& each) {
-  od::array arr;
-  if (v.get_array().get(arr)) return false;
-  for (auto el : arr) {
+  return ForEachItem<od::array>(v, [&](auto item) {
     od::value ev;
-    if (std::move(el).get(ev) || !each(ev)) return false;
-  }
-  return true;
+    return !std::move(item).get(ev) && each(ev);
+  });
 }
 
 // Reads [x, y] into two values of any readable type.
@@ -252,24 +260,20 @@ bool Read(od::value& v, std::pair<std::string, std::string>& out) {
 // Calls each(key, value&) for every field of an object.
 template <typename F>
 bool ForFields(od::value& v, F&& each) {
-  od::object obj;
-  if (v.get_object().get(obj)) return false;
-  for (auto field : obj) {
+  return ForEachItem<od::object>(v, [&](auto item) {
     od::field f;
     std::string_view key;
-    if (std::move(field).get(f) || f.unescaped_key().get(key)) return false;
-    if (!each(key, f.value())) return false;
-  }
-  return true;
+    return !std::move(item).get(f) && !f.unescaped_key().get(key) && each(key, f.value());
+  });
 }
 
 bool Read(od::value& v, Region& out) {
   return ForFields(v, [&](std::string_view key, od::value& val) {
-    if (key == "kind") return Read(val, out.kind);
-    if (key == "name") return Read(val, out.name);
-    if (key == "start") return Read(val, out.start);
-    if (key == "lines") return Read(val, out.lines);
-    return true;
+    return key == "kind"    ? Read(val, out.kind)
+           : key == "name"  ? Read(val, out.name)
+           : key == "start" ? Read(val, out.start)
+           : key == "lines" ? Read(val, out.lines)
+                            : true;  // a field from a newer writer: ignored
   });
 }
 
