@@ -45,8 +45,8 @@ void ShowCommandHelp(const Command& c) {
 
 CommandSpec GlobalSpec() {
   CommandSpec s{"", "<command> [options] [args]", "", {}};
-  s.options.push_back({"-h", "--help", "help", OptionSpec::Type::kFlag, "", "Get help on this command."});
-  s.options.push_back({"", "--version", "version", OptionSpec::Type::kFlag, "", "Display version information and exit."});
+  s.options.push_back(HelpOption());
+  s.options.push_back(Flag("--version", "Display version information and exit."));
   return s;
 }
 
