@@ -373,6 +373,22 @@ void OnSmallStack(const std::function<void()>& fn) {
 // CPython's tokenizer limits, at and just past each one (found by fuzzing: 5000 nested
 // brackets overflowed the stack). When the pinned interpreters are present, CPython's dump
 // is the expectation; otherwise the texts CPython 3.11-3.13 give.
+// Found by the python_parser fuzzer: in a 3.11 f-string, a \N{ with no closing brace sent the
+// literal scan back to the start of the string, appending forever. CPython 3.11 stops at the
+// end of the string and reports a malformed escape, as covalesce now does; every version must
+// fail (CPython does) rather than loop.
+TEST(PythonParser, UnclosedNamedEscapeInFStringIsAnError) {
+  for (const char* src : {"f\"\"\"a \\N{DASH# b\nc\"\"\"\n", "x = f'\\N{abc'\ny = '}'\n"}) {
+    for (PyVersion v : kAll) {
+      SCOPED_TRACE(std::string(src) + " on " + PyVersionName(v));
+      ParseOutcome out = ParseModule(src, v);
+      ASSERT_TRUE(out.failed);
+      if (v == PyVersion::k311)
+        EXPECT_NE(out.error.message.find("malformed \\N character escape"), std::string::npos) << out.error.message;
+    }
+  }
+}
+
 TEST(PythonParser, TokenizerLimitsAreCPythons) {
   struct Case {
     std::string src;

@@ -542,9 +542,12 @@ void Parser::FString311(const Token& t, std::vector<StrPiece>& pieces) {
           char c = text[i];
           if (c == '\\' && !st.raw && i + 1 < end) {
             if (text[i + 1] == 'N' && i + 2 < end && text[i + 2] == '{') {
-              size_t close = text.find('}', i);
-              lit.append(text.substr(i, close + 1 - i));
-              i = close + 1;
+              // As 3.11's fstring_find_literal: up to the matching '}' or the end of this part
+              // (an unclosed \N{ is then a malformed escape for DecodeBody to report).
+              size_t close = text.substr(0, end).find('}', i + 3);
+              size_t stop = close == std::string_view::npos ? end : close + 1;
+              lit.append(text.substr(i, stop - i));
+              i = stop;
               continue;
             }
             lit += c;
