@@ -11,15 +11,22 @@ digests differ is classified:
   tree-differs      both parse it, to different trees                                 FINDING
   error-line        both reject it, at different lines                                reported
   cpython-limit     CPython gives up (RecursionError, MemoryError: too deep/complex)    reported
+  codec-not-native  its cookie names a codec CPython has and covalesce does not decode
+                    itself (multi-byte ones such as shift_jis): covalesce refuses it, and
+                    the analysis of such a file falls back to coverage.py               reported
 
 Exit status 1 when there is a FINDING. Usage: ast_replay.py --binary COVALESCE [--venvs DIR]
 [--versions 3.11,3.12,3.13] [--show N] DIR...
 """
 import argparse
+import codecs
+import encodings
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import tokenize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -57,6 +64,24 @@ def reference(python, files):
     return out
 
 
+def native_codecs():
+    """The codecs covalesce decodes itself: its generated single-byte tables, UTF-8, latin-1, ASCII."""
+    with open(os.path.join(ROOT, "src", "python", "codecs.inc")) as f:
+        tables = set(re.findall(r'^    \{"(\w+)", \{', f.read(), re.M))
+    return tables | {"utf_8", "utf_8_sig", "latin_1", "iso8859_1", "ascii"}
+
+
+def codec_not_native(path, native):
+    """Whether the file's cookie names a codec Python has and covalesce does not decode."""
+    try:
+        with open(path, "rb") as f:
+            enc, _ = tokenize.detect_encoding(f.readline)
+        name = codecs.lookup(enc).name
+    except (SyntaxError, LookupError):
+        return False
+    return encodings.normalize_encoding(name).lower().replace("-", "_") not in native
+
+
 def dump_head(cmd):
     res = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     return res.stdout.splitlines()[:1] or ["(no output: exit %d)" % res.returncode]
@@ -76,13 +101,15 @@ def main():
         print("ast_replay: no corpus files in %s" % ", ".join(args.dirs))
         return 0
     findings = 0
+    native = native_codecs()
     for version in args.versions.split(","):
         python = os.path.join(args.venvs, "py" + version, "bin", "python")
         ref = reference(python, files)
         ours = {}
         for i in range(0, len(files), 2000):
             ours.update(fidelity.covalesce_digests(args.binary, version, files[i:i + 2000]))
-        kinds = {"accepts-rejects": [], "tree-differs": [], "error-line": [], "cpython-limit": []}
+        kinds = {"accepts-rejects": [], "tree-differs": [], "error-line": [], "cpython-limit": [],
+                 "codec-not-native": []}
         for path in files:
             theirs, mine = ref.get(path), ours.get(path)
             if theirs == mine:
@@ -95,16 +122,20 @@ def main():
             a_err, b_err = a.startswith("SyntaxError"), b.startswith("SyntaxError")
             if a_err and b_err:
                 kinds["error-line"].append((path, "CPython %s, covalesce %s" % (a, b)))
+            elif b_err and not a_err and b == "SyntaxError line 0" and codec_not_native(path, native):
+                kinds["codec-not-native"].append((path, "covalesce: %s" % b))
             elif a_err or b_err:
                 kinds["accepts-rejects"].append((path, "CPython: %s; covalesce: %s" % (a, b)))
             else:
                 kinds["tree-differs"].append((path, ""))
         bad = len(kinds["accepts-rejects"]) + len(kinds["tree-differs"])
         findings += bad
-        print("Python %s: %d corpus files, %d agree; %d accept/reject, %d tree, %d error-line, %d CPython-limit" %
+        print("Python %s: %d corpus files, %d agree; %d accept/reject, %d tree, %d error-line, %d CPython-limit, "
+              "%d codec-not-native" %
               (version, len(files), len(files) - sum(len(v) for v in kinds.values()), len(kinds["accepts-rejects"]),
-               len(kinds["tree-differs"]), len(kinds["error-line"]), len(kinds["cpython-limit"])))
-        for kind in ("accepts-rejects", "tree-differs", "error-line", "cpython-limit"):
+               len(kinds["tree-differs"]), len(kinds["error-line"]), len(kinds["cpython-limit"]),
+               len(kinds["codec-not-native"])))
+        for kind in ("accepts-rejects", "tree-differs", "error-line", "cpython-limit", "codec-not-native"):
             for path, note in kinds[kind][: args.show]:
                 print("  %s %s %s" % (kind.upper(), path, note))
                 if kind == "tree-differs":

@@ -49,10 +49,19 @@ struct Token {
 struct DecodedSource {
   std::string text;              // UTF-8, "\r\n" and "\r" turned into "\n"
   std::string encoding;          // "utf-8", or the cookie's codec
+  // Where a UTF-8 source held bytes that are not UTF-8: each run became one U+FFFD at `offset`
+  // in text. CPython accepts them in a comment and rejects them anywhere else.
+  struct Undecodable {
+    uint32_t offset;
+    int line;
+  };
+  std::vector<Undecodable> undecodable;
 };
 
 // Decodes raw file bytes as CPython does: UTF-8 BOM, a PEP 263 cookie on line 1 or 2, and
-// universal newlines. Unknown codecs and undecodable bytes are syntax errors, with the line.
+// universal newlines. Unknown codecs, and bytes a cookie's codec cannot decode, are syntax
+// errors with the line; bytes that are not UTF-8 in a UTF-8 source are U+FFFD, listed in
+// `undecodable` for the caller to judge once it knows where the comments are.
 bool DecodeSource(std::string_view raw, PyVersion version, DecodedSource& out, SyntaxErrorInfo& err);
 
 struct TokenStream {

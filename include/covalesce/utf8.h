@@ -32,6 +32,38 @@ inline size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
   return len;
 }
 
+// The length of the valid UTF-8 sequence at s[i], or 0 with `bad` set to the length of the
+// maximal invalid subpart there: what Python's decoder replaces with one U+FFFD under
+// errors="replace", and what CPython's tokenizer reports as undecodable.
+inline size_t Utf8SequenceLength(std::string_view s, size_t i, size_t& bad) {
+  const unsigned char c = s[i];
+  bad = 1;
+  if (c < 0x80) return 1;
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) need = 1;
+  else if (c == 0xE0) need = 2, lo = 0xA0;
+  else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
+  else if (c == 0xED) need = 2, hi = 0x9F;
+  else if (c == 0xF0) need = 3, lo = 0x90;
+  else if (c >= 0xF1 && c <= 0xF3) need = 3;
+  else if (c == 0xF4) need = 3, hi = 0x8F;
+  else return 0;
+  for (size_t k = 1; k <= need; ++k) {
+    if (i + k >= s.size()) {
+      bad = k;
+      return 0;
+    }
+    const unsigned char d = s[i + k];
+    const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+    if (d < l || d > h) {
+      bad = k;
+      return 0;
+    }
+  }
+  return need + 1;
+}
+
 // One code point appended as UTF-8 (surrogates too, which makes it WTF-8 where Python's str
 // holds lone surrogates).
 inline void AppendUtf8(std::string& out, uint32_t cp) {

@@ -3,58 +3,23 @@
 #include <algorithm>
 #include <cstring>
 
+#include "covalesce/python_codecs.h"
 #include "covalesce/utf8.h"
 #include "internal.h"
 
 namespace covalesce::native {
 namespace {
 
-enum class Codec { Utf8, Utf8Sig, Latin1, Ascii, Table, Unsupported };
-
-struct CodecRef {
-  Codec codec = Codec::Unsupported;
-  const uint16_t* high = nullptr;  // Table: the characters of bytes 0x80..0xFF
-};
-
-#include "codecs.inc"
+using py::CodecKind;
+using py::CodecRef;
+using py::LookupCodec;
 
 const char kReplacement[] = "\xEF\xBF\xBD";
-
-// The length of the valid UTF-8 sequence at s[i], or 0 with `bad` = the length of the maximal
-// invalid subpart (what CPython replaces with one U+FFFD).
-size_t Utf8SeqLen(std::string_view s, size_t i, size_t& bad) {
-  const unsigned char c = s[i];
-  bad = 1;
-  if (c < 0x80) return 1;
-  size_t need;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) need = 1;
-  else if (c == 0xE0) need = 2, lo = 0xA0;
-  else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
-  else if (c == 0xED) need = 2, hi = 0x9F;
-  else if (c == 0xF0) need = 3, lo = 0x90;
-  else if (c >= 0xF1 && c <= 0xF3) need = 3;
-  else if (c == 0xF4) need = 3, hi = 0x8F;
-  else return 0;
-  for (size_t k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) {
-      bad = k;
-      return 0;
-    }
-    const unsigned char d = s[i + k];
-    const unsigned char l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-    if (d < l || d > h) {
-      bad = k;
-      return 0;
-    }
-  }
-  return need + 1;
-}
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t bad;
-    size_t n = Utf8SeqLen(s, i, bad);
+    size_t n = Utf8SequenceLength(s, i, bad);
     if (!n) return false;
     i += n;
   }
@@ -84,7 +49,7 @@ void DecodeUtf8Replace(std::string_view s, std::string& out) {
     i = j;
     if (i >= s.size()) break;
     size_t bad;
-    size_t n = Utf8SeqLen(s, i, bad);
+    size_t n = Utf8SequenceLength(s, i, bad);
     if (n) {
       out.append(s.data() + i, n);
       i += n;
@@ -93,57 +58,6 @@ void DecodeUtf8Replace(std::string_view s, std::string& out) {
       i += bad;
     }
   }
-}
-
-// encodings.normalize_encoding + the aliases covalesce decodes itself.
-CodecRef LookupCodec(std::string_view name) {
-  std::string n;
-  bool punct = false;
-  for (char c : name) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.';
-    if (alnum) {
-      if (punct && !n.empty()) n += '_';
-      punct = false;
-      n += (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-    } else {
-      punct = true;
-    }
-  }
-  static const struct {
-    const char* name;
-    Codec codec;
-  } kNames[] = {
-      {"utf_8", Codec::Utf8},           {"utf8", Codec::Utf8},           {"u8", Codec::Utf8},
-      {"utf", Codec::Utf8},             {"utf8_ucs2", Codec::Utf8},      {"utf8_ucs4", Codec::Utf8},
-      {"cp65001", Codec::Utf8},         {"utf_8_sig", Codec::Utf8Sig},   {"latin_1", Codec::Latin1},
-      {"latin1", Codec::Latin1},        {"iso_8859_1", Codec::Latin1},   {"iso8859_1", Codec::Latin1},
-      {"8859", Codec::Latin1},          {"cp819", Codec::Latin1},        {"latin", Codec::Latin1},
-      {"l1", Codec::Latin1},            {"iso_ir_100", Codec::Latin1},   {"iso_8859_1_1987", Codec::Latin1},
-      {"csisolatin1", Codec::Latin1},   {"ibm819", Codec::Latin1},       {"ascii", Codec::Ascii},
-      {"us_ascii", Codec::Ascii},       {"646", Codec::Ascii},           {"us", Codec::Ascii},
-      {"ansi_x3.4_1968", Codec::Ascii}, {"ansi_x3_4_1968", Codec::Ascii}, {"ansi_x3.4_1986", Codec::Ascii},
-      {"cp367", Codec::Ascii},          {"csascii", Codec::Ascii},       {"ibm367", Codec::Ascii},
-      {"iso646_us", Codec::Ascii},      {"iso_646.irv_1991", Codec::Ascii}, {"iso_ir_6", Codec::Ascii},
-  };
-  for (const auto& k : kNames) {
-    if (n == k.name) return {k.codec, nullptr};
-  }
-  std::string dotless = n;
-  for (char& c : dotless)
-    if (c == '.') c = '_';
-  for (const std::string& candidate : {n, dotless}) {
-    std::string_view codec = candidate;
-    for (const auto& a : kSingleByteAliases) {
-      if (candidate == a.alias) {
-        codec = a.codec;
-        break;
-      }
-    }
-    for (const auto& t : kSingleByteCodecs) {
-      if (codec == t.name) return {Codec::Table, t.high};
-    }
-  }
-  return {};
 }
 
 // tokenize._get_normal_name.
@@ -237,7 +151,7 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
     auto name = MatchCookie(line);
     if (!name) return DecodeStatus::kOk;
     std::string enc = NormalName(*name);
-    if (LookupCodec(enc).codec == Codec::Unsupported) {
+    if (LookupCodec(enc).kind == CodecKind::Unknown) {
       why = "encoding '" + enc + "' is not decoded natively";
       return DecodeStatus::kUnsupported;
     }
@@ -272,31 +186,31 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
   std::string& text = out.text;
   text.clear();
   const CodecRef codec = LookupCodec(encoding);
-  switch (codec.codec) {
-    case Codec::Utf8Sig:
+  switch (codec.kind) {
+    case CodecKind::Utf8Sig:
       if (all.size() >= 3 && all.compare(0, 3, "\xEF\xBB\xBF") == 0) body = 3;
       DecodeUtf8Replace(all.substr(body), text);
       break;
-    case Codec::Utf8:
+    case CodecKind::Utf8:
       DecodeUtf8Replace(all, text);
       break;
-    case Codec::Latin1:
+    case CodecKind::Latin1:
       for (unsigned char c : all) AppendUtf8(text, c);
       break;
-    case Codec::Ascii:
+    case CodecKind::Ascii:
       for (unsigned char c : all) {
         if (c < 0x80) text += char(c);
         else text += kReplacement;
       }
       break;
-    case Codec::Table:
+    case CodecKind::Table:
       for (unsigned char c : all) {
         if (c < 0x80) text += char(c);
         else if (codec.high[c - 0x80]) AppendUtf8(text, codec.high[c - 0x80]);
         else text += kReplacement;
       }
       break;
-    case Codec::Unsupported:
+    case CodecKind::Unknown:
       why = "encoding '" + encoding + "' is not decoded natively";
       return DecodeStatus::kUnsupported;
   }

@@ -76,6 +76,28 @@ const char* CmpOpName(CmpOp o) {
   return k[size_t(o)];
 }
 
+// The first byte run of a UTF-8 source that was not UTF-8 and lies outside every comment
+// (CPython decodes each token's text, and skips a comment's), with the line CPython reports:
+// the byte's own line under 3.11; from 3.12 a string's first line, and none at all inside an
+// f-string, where the decoder's UnicodeDecodeError escapes without one.
+static bool FindUndecodableToken(const DecodedSource& decoded, const TokenStream& ts, PyVersion version,
+                                 SyntaxErrorInfo& err) {
+  size_t k = 0;
+  for (const DecodedSource::Undecodable& u : decoded.undecodable) {
+    while (k < ts.tokens.size() && ts.tokens[k].end <= u.offset) ++k;
+    const Token* tok = k < ts.tokens.size() && ts.tokens[k].start <= u.offset ? &ts.tokens[k] : nullptr;
+    if (tok && tok->kind == Tok::Comment) continue;
+    int line = u.line;
+    if (tok && version >= PyVersion::k312) {
+      if (tok->kind == Tok::String) line = tok->lineno;
+      else if (tok->kind == Tok::FStringMiddle) line = -1;
+    }
+    err = {line, 0, "(unicode error) 'utf-8' codec can't decode byte"};
+    return true;
+  }
+  return false;
+}
+
 ParseOutcome ParseModule(std::string_view source, PyVersion version) {
   ParseOutcome out;
   DecodedSource decoded;
@@ -87,7 +109,19 @@ ParseOutcome ParseModule(std::string_view source, PyVersion version) {
   std::string_view text = arena->copy(decoded.text);
   if (text.data() == nullptr) text = std::string_view("", 0);
   TokenStream ts;
-  if (!Tokenize(text, version, ts, out.error)) {
+  const bool tokenized = Tokenize(text, version, ts, out.error);
+  if (!tokenized || !decoded.undecodable.empty()) {
+    // Bytes that are not UTF-8 outside a comment: CPython's decode error, unless the
+    // tokenizer already failed on an earlier line.
+    SyntaxErrorInfo undecodable;
+    if (FindUndecodableToken(decoded, ts, version, undecodable) &&
+        (tokenized || out.error.lineno <= 0 || undecodable.lineno <= out.error.lineno)) {
+      out.error = undecodable;
+      out.failed = true;
+      return out;
+    }
+  }
+  if (!tokenized) {
     out.failed = true;
     return out;
   }

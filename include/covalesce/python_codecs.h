@@ -1,0 +1,22 @@
+// The codecs a Python source may name in its PEP 263 cookie that covalesce decodes itself:
+// UTF-8, latin-1, ASCII and the single-byte tables generated from Python's own codecs
+// (src/python/gen_codecs.py). One lookup serves the parser, which reads a cookie as CPython's
+// tokenizer does, and the native analysis, which decodes as coverage.py does.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace covalesce::py {
+
+enum class CodecKind : uint8_t { Utf8, Utf8Sig, Latin1, Ascii, Table, Unknown };
+
+struct CodecRef {
+  CodecKind kind = CodecKind::Unknown;
+  const uint16_t* high = nullptr;  // Table: the characters of bytes 0x80..0xFF, 0 = undefined
+};
+
+// A codec name resolved as codecs.lookup resolves it: encodings.normalize_encoding, then
+// Python's aliases. Unknown for every codec covalesce does not decode itself.
+CodecRef LookupCodec(std::string_view name);
+
+}  // namespace covalesce::py
