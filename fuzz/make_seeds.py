@@ -8,8 +8,10 @@ writes, the standard library and covalesce's own output:
                    changed through SQLite (512-byte pages, a freelist, auto-vacuum, WAL
                    header, ids and values stored as another type).
   kernels          numbits blobs of those shards, behind the target's two control bytes.
-  python_parser,   the standard library's .py files (from the interpreter running this).
-  native_analysis
+  python_parser,   the standard library's .py files (from the interpreter running this),
+  native_analysis  and some of them with bytes that are not UTF-8 or a coding cookie added.
+  encodings        only those changed files (not a fuzz target: scripts/test replays them
+                   through covalesce's parser and CPython's, scripts/fuzz replay-ast).
   config           the repository's config files and a few written here, behind the
                    target's kind byte (0 .coveragerc, 1 setup.cfg, 2 .coveragerc.toml,
                    3 pyproject.toml).
@@ -54,6 +56,43 @@ def stdlib_files(max_size, quick):
         random.Random(1).shuffle(files)
         files = files[:40]
     return files
+
+
+# ---- sources in odd encodings ------------------------------------------------------------
+
+# Runs that are not UTF-8: a bad lead byte, a lone continuation, truncated sequences, a
+# surrogate, a code point past U+10FFFF.
+BAD_UTF8 = [b"\xff", b"\xfe\xfe", b"\x80", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"]
+# Cookies: single-byte codecs covalesce decodes from its tables (by alias too), and a
+# multi-byte one it leaves to coverage.py.
+COOKIES = [b"latin4", b"cp852", b"koi8-u", b"mac-greek", b"iso8859-15", b"cp1006", b"tis-620",
+           b"windows-1251", b"l7", b"shift_jis"]
+
+
+def encoding_variants(files, count, seed=1):
+    """`count` changed copies of stdlib files: bytes that are not UTF-8 in comments (which
+    CPython never decodes), anywhere on a line (names, strings, f-strings, line starts), or a
+    coding cookie with bytes >= 0x80 in comments and strings."""
+    rng = random.Random(seed)
+    out = []
+    for k in range(count):
+        with open(files[rng.randrange(len(files))], "rb") as f:
+            lines = f.read().split(b"\n")
+        kind = k % 3
+        if kind == 2:
+            body = b"\n".join(lines).replace(b"# ", b"# \xe0\xa9\xbf ", 3)
+            out.append(b"# -*- coding: " + rng.choice(COOKIES) + b" -*-\n" + body)
+            continue
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(lines))
+            line = lines[i]
+            if kind == 0 and b"#" in line:
+                j = line.index(b"#") + rng.randint(1, 3)
+            else:
+                j = rng.randint(0, len(line))
+            lines[i] = line[:j] + rng.choice(BAD_UTF8) + line[j:]
+        out.append(b"\n".join(lines))
+    return out
 
 
 # ---- shards --------------------------------------------------------------------------
@@ -260,9 +299,15 @@ def main():
     elif t == "kernels":
         kernel_seeds(args.out, args.quick)
     elif t in ("python_parser", "native_analysis"):
-        for p in stdlib_files(args.max_size, args.quick):
+        files = stdlib_files(args.max_size, args.quick)
+        for p in files:
             with open(p, "rb") as f:
                 put(args.out, f.read())
+        for data in encoding_variants(files, 10 if args.quick else 100):
+            put(args.out, data)
+    elif t == "encodings":
+        for data in encoding_variants(stdlib_files(args.max_size, False), 10 if args.quick else 300):
+            put(args.out, data)
     elif t == "config":
         config_seeds(args.out, args.quick)
     elif t == "analysis_json":
