@@ -173,10 +173,10 @@ const ErrSnippet kErr[] = {
     // CPython reports a codec's failure on line 0.
     {"codec_unknown", "# coding: uft-8\nx = 1\n", 0, 0, 0},
     {"codec_undefined_byte", "# coding: cp1253\nx = '\xaa'\n", 0, 0, 0},
-    // Bytes that are not UTF-8 outside a comment; from 3.12 a string reports its first line and
-    // an f-string none (-1).
+    // Bytes that are not UTF-8 outside a comment: a string reports its last line under 3.11,
+    // its first from 3.12; a 3.12+ f-string none (-1).
     {"undecodable_in_name", "a = 1\nb\xff = 2\n", 2, 2, 2},
-    {"undecodable_in_string", "a = 1\nb = \"\"\"\n\xff\"\"\"\n", 3, 2, 2},
+    {"undecodable_in_string", "a = 1\nb = \"\"\"\n\xff\n\"\"\"\n", 4, 2, 2},
     {"undecodable_in_fstring", "a = 1\nf\"{a}\xff\"\n", 2, -1, -1},
 };
 

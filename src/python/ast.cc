@@ -78,8 +78,8 @@ const char* CmpOpName(CmpOp o) {
 
 // The first byte run of a UTF-8 source that was not UTF-8 and lies outside every comment
 // (CPython decodes each token's text, and skips a comment's), with the line CPython reports:
-// the byte's own line under 3.11; from 3.12 a string's first line, and none at all inside an
-// f-string, where the decoder's UnicodeDecodeError escapes without one.
+// in a string, its last line under 3.11 and its first from 3.12; none at all inside a 3.12+
+// f-string, where the decoder's UnicodeDecodeError escapes without one; elsewhere the byte's.
 static bool FindUndecodableToken(const DecodedSource& decoded, const TokenStream& ts, PyVersion version,
                                  SyntaxErrorInfo& err) {
   size_t k = 0;
@@ -88,10 +88,8 @@ static bool FindUndecodableToken(const DecodedSource& decoded, const TokenStream
     const Token* tok = k < ts.tokens.size() && ts.tokens[k].start <= u.offset ? &ts.tokens[k] : nullptr;
     if (tok && tok->kind == Tok::Comment) continue;
     int line = u.line;
-    if (tok && version >= PyVersion::k312) {
-      if (tok->kind == Tok::String) line = tok->lineno;
-      else if (tok->kind == Tok::FStringMiddle) line = -1;
-    }
+    if (tok && tok->kind == Tok::String) line = version >= PyVersion::k312 ? tok->lineno : tok->end_lineno;
+    else if (tok && tok->kind == Tok::FStringMiddle) line = -1;
     err = {line, 0, "(unicode error) 'utf-8' codec can't decode byte"};
     return true;
   }
