@@ -177,6 +177,9 @@ def source_case(text_or_bytes, name="mod.py"):
 SOURCES = {
     "undecodable bytes (not UTF-8)": b"x = 1\nif x:\n    y = '\xff\xfe'\n",
     "unknown coding declaration": b"# -*- coding: no-such-codec -*-\nx = 1\nif x:\n    y = 2\n",
+    "bytes not UTF-8 in comments": b"x = 1  # caf\xe9\nif x:\n    y = 2  # \xff\xfe\n",
+    "single-byte codec cookie (cp852)": b"# -*- coding: cp852 -*-\nx = '\xa5\xe0'\nif x:\n    y = 2\n",
+    "multi-byte codec cookie (shift_jis)": "# -*- coding: shift_jis -*-\nx = '\u8868'\nif x:\n    y = 2\n".encode("shift_jis"),
     "syntax error": "x = 1\nif x:\n    y = = 2\n",
     "nested parentheses (300 deep)": "x = 1\nif x:\n    y = " + "(" * 300 + "1" + ")" * 300 + "\n",
     "nested blocks (30 deep)": "x = 1\nif x:\n    y = 2\n" + "".join("    " * i + "if x:\n" for i in range(30)) + "    " * 30 + "pass\n",
