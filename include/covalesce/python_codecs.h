@@ -4,6 +4,7 @@
 // tokenizer does, and the native analysis, which decodes as coverage.py does.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace covalesce::py {
@@ -14,6 +15,11 @@ struct CodecRef {
   CodecKind kind = CodecKind::Unknown;
   const uint16_t* high = nullptr;  // Table: the characters of bytes 0x80..0xFF, 0 = undefined
 };
+
+// A cookie's codec name as CPython's tokenizer (get_normal_name) and Python's tokenize
+// (_get_normal_name) both normalise it: the spellings of utf-8 and latin-1 become "utf-8" and
+// "iso-8859-1"; any other name is returned as it is.
+std::string NormalCookieName(std::string_view name);
 
 // A codec name resolved as codecs.lookup resolves it: encodings.normalize_encoding, then
 // Python's aliases. Unknown for every codec covalesce does not decode itself.

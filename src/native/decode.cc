@@ -60,22 +60,6 @@ void DecodeUtf8Replace(std::string_view s, std::string& out) {
   }
 }
 
-// tokenize._get_normal_name.
-std::string NormalName(std::string_view orig) {
-  std::string enc;
-  for (size_t i = 0; i < orig.size() && i < 12; ++i) {
-    char c = orig[i];
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-    enc += c == '_' ? '-' : c;
-  }
-  auto starts = [&](const char* p) { return enc.rfind(p, 0) == 0; };
-  if (enc == "utf-8" || starts("utf-8-")) return "utf-8";
-  if (enc == "latin-1" || enc == "iso-8859-1" || enc == "iso-latin-1" || starts("latin-1-") ||
-      starts("iso-8859-1-") || starts("iso-latin-1-"))
-    return "iso-8859-1";
-  return std::string(orig);
-}
-
 bool IsWordAscii(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
@@ -150,7 +134,7 @@ DecodeStatus DecodeLikeCoverage(std::string_view raw, CoverageSource& out, std::
     }
     auto name = MatchCookie(line);
     if (!name) return DecodeStatus::kOk;
-    std::string enc = NormalName(*name);
+    std::string enc = py::NormalCookieName(*name);
     if (LookupCodec(enc).kind == CodecKind::Unknown) {
       why = "encoding '" + enc + "' is not decoded natively";
       return DecodeStatus::kUnsupported;

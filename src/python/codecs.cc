@@ -8,6 +8,21 @@ namespace {
 #include "codecs.inc"
 }  // namespace
 
+std::string NormalCookieName(std::string_view name) {
+  std::string low;  // the first 12 characters, lower case, '_' as '-'
+  for (size_t i = 0; i < name.size() && i < 12; ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    low += c == '_' ? '-' : c;
+  }
+  auto is = [&](std::string_view n) {  // the name, or the name and a '-' suffix
+    return low == n || (low.size() > n.size() && low.compare(0, n.size(), n) == 0 && low[n.size()] == '-');
+  };
+  if (is("utf-8")) return "utf-8";
+  if (is("latin-1") || is("iso-8859-1") || is("iso-latin-1")) return "iso-8859-1";
+  return std::string(name);
+}
+
 CodecRef LookupCodec(std::string_view name) {
   // encodings.normalize_encoding: runs of characters other than alphanumerics and '.' become
   // one '_' (none leading), then lower case as the search function does.

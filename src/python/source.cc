@@ -3,7 +3,7 @@
 // newlines. Single-byte codecs are table driven (include/covalesce/python_codecs.h); a codec
 // outside the table is refused the way CPython refuses an unknown one, so covalesce never
 // guesses at a file's text.
-#include <cstring>
+#include <cctype>
 
 #include "covalesce/python_codecs.h"
 #include "covalesce/utf8.h"
@@ -11,23 +11,6 @@
 
 namespace covalesce::py {
 namespace {
-
-// CPython's get_normal_name: the spellings that mean utf-8 or latin-1 outright.
-std::string NormalName(const std::string& s) {
-  std::string low;
-  for (size_t i = 0; i < s.size() && i < 12; ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-    low += c == '_' ? '-' : c;
-  }
-  auto is = [&](const char* n) {
-    size_t len = std::strlen(n);
-    return low == n || (low.compare(0, len, n) == 0 && low.size() > len && low[len] == '-');
-  };
-  if (is("utf-8")) return "utf-8";
-  if (is("latin-1") || is("iso-8859-1") || is("iso-latin-1")) return "iso-8859-1";
-  return s;
-}
 
 // The cookie of one line, if it is a comment line that has one. `comment_or_blank` says
 // whether the line holds nothing but whitespace and a comment.
@@ -47,7 +30,7 @@ bool FindCookie(std::string_view line, std::string& name, bool& comment_or_blank
                                line[j] == '_' || line[j] == '.'))
       ++j;
     if (j == b) continue;
-    name = NormalName(std::string(line.substr(b, j - b)));
+    name = NormalCookieName(line.substr(b, j - b));
     return true;
   }
   return false;
