@@ -4,9 +4,9 @@
 // merges them one at a time in sorted input order, as coverage.py does, because path remapping can learn
 // new rules as it goes and the first lines-vs-arcs or tracer conflict must be the one
 // coverage.py would report. Line bitmaps are OR-ed into one accumulator per (file,
-// context) as they arrive; arc keys are appended and periodically sorted+deduplicated, so
-// memory follows the size of the union, not the sum of the shards. A final parallel pass
-// sorts and deduplicates the arcs of every (file, context).
+// context) as they arrive; arc keys go into a hash set per (file, context), so memory
+// follows the size of the union, not the sum of the shards. A final parallel pass sorts
+// the arcs of every (file, context).
 #include "covalesce/combine.h"
 
 #include <tbb/parallel_for.h>
@@ -35,24 +35,71 @@ namespace {
 
 enum class Kind { kNone, kLines, kArcs };
 
+// A set of arc keys: open addressing, linear probing, kept at most half full. The merge
+// stage (serial, in input order) adds every arc row of every shard here, ~2.1 million on
+// the 339 stdlib shards for a union of ~140,000: a probe into a table of a few hundred
+// slots that stays in cache is cheaper than appending and sorting again and again, and
+// memory follows the union, not the sum of the shards. Key 0 marks an empty slot, so
+// the key 0 itself (the arc INT32_MIN -> INT32_MIN) is kept aside in a flag.
+class ArcKeySet {
+ public:
+  void Add(uint64_t key) {
+    if (key == 0) {
+      has_zero_ = true;
+      return;
+    }
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == key) return;
+      if (slots_[i] == 0) {
+        slots_[i] = key;
+        ++size_;
+        return;
+      }
+    }
+  }
+  // The keys, sorted; the set is left empty.
+  ArcKeys TakeSorted() {
+    ArcKeys out;
+    out.reserve(size_ + has_zero_);
+    if (has_zero_) out.push_back(0);
+    for (uint64_t k : slots_) {
+      if (k) out.push_back(k);
+    }
+    out.resize(kernels::SortUnique(out.data(), out.size()));
+    slots_ = {};
+    size_ = 0;
+    has_zero_ = false;
+    return out;
+  }
+
+ private:
+  static size_t Hash(uint64_t k) { return size_t((k * 0x9E3779B97F4A7C15ULL) >> 20); }
+  void Grow() {
+    std::vector<uint64_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : 2 * old.size(), 0);
+    const size_t mask = slots_.size() - 1;
+    for (uint64_t k : old) {
+      if (!k) continue;
+      size_t i = Hash(k) & mask;
+      while (slots_[i]) i = (i + 1) & mask;
+      slots_[i] = k;
+    }
+  }
+  std::vector<uint64_t> slots_;
+  size_t size_ = 0;
+  bool has_zero_ = false;
+};
+
 // Everything merged so far for one (file, context).
 struct Accumulator {
   uint32_t file, context;
   LineBitmap lines;
-  ArcKeys arcs;
-  size_t arcs_compacted = 0;  // size after the last sort+unique
+  ArcKeySet arcs;
 
-  // Sorted and deduplicated whenever it doubles past the union so far. The slack is small
-  // because it is paid per (file, context): with a slack of 4096 keys, 674 files of many
-  // shards each held up to ~64 KiB of duplicates (43 MiB on 3,390 stdlib shards, against a
-  // result of 1 MiB); with 256 the bound is ~2x the union plus 4 KiB per (file, context).
-  static constexpr size_t kSlack = 256;
   void AddArcs(const uint64_t* keys, size_t n) {
-    arcs.insert(arcs.end(), keys, keys + n);
-    if (arcs.size() > 2 * arcs_compacted + kSlack) {
-      arcs.resize(kernels::SortUnique(arcs.data(), arcs.size()));
-      arcs_compacted = arcs.size();
-    }
+    for (size_t i = 0; i < n; ++i) arcs.Add(keys[i]);
   }
   void AddNumbits(const uint8_t* bytes, size_t n) {
     const size_t words = kernels::WordsForBytes(n);
@@ -166,17 +213,17 @@ struct ShardMerger::Impl {
 
   // Final sort+unique of every accumulator, then the columnar result.
   CoverageData Finish() {
+    std::vector<ArcKeys> sorted(accs_.size());
     tbb::parallel_for(size_t(0), accs_.size(), [&](size_t i) {
-      Accumulator& a = accs_[i];
-      a.arcs.resize(kernels::SortUnique(a.arcs.data(), a.arcs.size()));
-      a.arcs.shrink_to_fit();
+      sorted[i] = accs_[i].arcs.TakeSorted();
     });
     if (kind_ != Kind::kNone) data_.has_arcs = kind_ == Kind::kArcs;
-    for (Accumulator& a : accs_) {
+    for (size_t i = 0; i < accs_.size(); ++i) {
+      Accumulator& a = accs_[i];
       FileCoverage& fc = data_.files[a.file];
       if (kind_ == Kind::kArcs) {
         fc.arc_contexts.push_back(a.context);
-        fc.arcs.push_back(std::move(a.arcs));
+        fc.arcs.push_back(std::move(sorted[i]));
       } else {
         fc.line_contexts.push_back(a.context);
         fc.lines.push_back(std::move(a.lines));
@@ -199,7 +246,7 @@ struct ShardMerger::Impl {
   Accumulator& Acc(uint32_t file, uint32_t context) {
     uint64_t key = (uint64_t(file) << 32) | context;
     auto [it, added] = acc_index_.try_emplace(key, uint32_t(accs_.size()));
-    if (added) accs_.push_back(Accumulator{file, context, {}, {}, 0});
+    if (added) accs_.push_back(Accumulator{file, context, {}, {}});
     return accs_[it->second];
   }
 
@@ -255,9 +302,12 @@ CoverageData ShardMerger::Finish() { return impl_->Finish(); }
 namespace {
 
 // A combine input or target: slipcover JSON when it starts like JSON, else coverage.py's SQLite.
+// A healthy SQLite shard (nearly every input) goes straight to the page reader, which checks
+// SQLite's magic first: no file it accepts can be JSON, and the extra open is saved.
 Result<Shard> ReadInput(const std::string& path, const SlipcoverReadOptions& slipcover) {
+  if (auto fast = ReadShardPages(path)) return std::move(*fast);
   if (IsJsonFile(path)) return ReadSlipcoverShard(path, slipcover);
-  return ReadShard(path);
+  return ReadShardSqlite(path);
 }
 
 // The output is written as a coverage.py data file: never over a slipcover file (an input).

@@ -35,22 +35,35 @@ void PutBe32(uint8_t* p, uint32_t v) {
   p[0] = uint8_t(v >> 24), p[1] = uint8_t(v >> 16), p[2] = uint8_t(v >> 8), p[3] = uint8_t(v);
 }
 
-void PutVarint(std::string& out, uint64_t v) {
+// Writes v as a SQLite varint at p; returns its length (1-9).
+size_t EncodeVarint(uint8_t* p, uint64_t v) {
+  if (v < 0x80) {
+    p[0] = uint8_t(v);
+    return 1;
+  }
+  if (v < 0x4000) {
+    p[0] = uint8_t(0x80 | (v >> 7)), p[1] = uint8_t(v & 0x7f);
+    return 2;
+  }
   if (v > 0x00ffffffffffffffULL) {  // nine bytes: the last carries 8 bits
-    uint8_t buf[9];
-    buf[8] = uint8_t(v);
+    p[8] = uint8_t(v);
     v >>= 8;
-    for (int i = 7; i >= 0; --i) buf[i] = uint8_t((v & 0x7f) | 0x80), v >>= 7;
-    out.append(reinterpret_cast<char*>(buf), 9);
-    return;
+    for (int i = 7; i >= 0; --i) p[i] = uint8_t((v & 0x7f) | 0x80), v >>= 7;
+    return 9;
   }
   uint8_t buf[9];
-  int n = 0;
+  size_t n = 0;
   do {
     buf[n++] = uint8_t(v & 0x7f);
     v >>= 7;
   } while (v);
-  for (int i = n - 1; i >= 0; --i) out.push_back(char(buf[i] | (i ? 0x80 : 0)));
+  for (size_t i = 0; i < n; ++i) p[i] = uint8_t(buf[n - 1 - i] | (n - 1 - i ? 0x80 : 0));
+  return n;
+}
+
+void PutVarint(std::string& out, uint64_t v) {
+  uint8_t buf[9];
+  out.append(reinterpret_cast<const char*>(buf), EncodeVarint(buf, v));
 }
 
 // A record (one row's or one index entry's payload), built column by column. Reused
@@ -64,28 +77,33 @@ class Record {
       types_[ntypes_++] = 8 + uint64_t(v);
       return;
     }
-    static const struct { int64_t lim; uint8_t type, len; } kSizes[] = {
-        {127, 1, 1}, {32767, 2, 2}, {8388607, 3, 3}, {2147483647, 4, 4}, {140737488355327, 5, 6}};
-    uint8_t type = 6, len = 8;
-    for (auto& s : kSizes) {
-      if (v >= -s.lim - 1 && v <= s.lim) {
-        type = s.type, len = s.len;
-        break;
-      }
-    }
+    uint8_t type, len;
+    if (v >= -128 && v <= 127) type = 1, len = 1;
+    else if (v >= -32768 && v <= 32767) type = 2, len = 2;
+    else if (v >= -8388608 && v <= 8388607) type = 3, len = 3;
+    else if (v >= INT32_MIN && v <= INT32_MAX) type = 4, len = 4;
+    else if (v >= -140737488355328 && v <= 140737488355327) type = 5, len = 6;
+    else type = 6, len = 8;
     types_[ntypes_++] = type;
-    for (int i = len - 1; i >= 0; --i) body_.push_back(char(uint64_t(v) >> (8 * i)));
+    char buf[8];
+    for (int i = 0; i < len; ++i) buf[i] = char(uint64_t(v) >> (8 * (len - 1 - i)));
+    body_.append(buf, len);
   }
   void Text(std::string_view s) { types_[ntypes_++] = 13 + 2 * s.size(), body_.append(s); }
   void Blob(std::string_view b) { types_[ntypes_++] = 12 + 2 * b.size(), body_.append(b); }
 
   // Appends the encoded record to `out`.
   void AppendTo(std::string& out) const {
-    hdr_.clear();
-    for (size_t i = 0; i < ntypes_; ++i) PutVarint(hdr_, types_[i]);
-    // The header length counts its own varint; it is almost always one byte.
-    PutVarint(out, hdr_.size() + 1 < 128 ? hdr_.size() + 1 : hdr_.size() + 2);
-    out += hdr_;
+    uint8_t hdr[1 + 9 * 8 + 1];
+    size_t n = 1;  // the header length, first: almost always one byte
+    for (size_t i = 0; i < ntypes_; ++i) n += EncodeVarint(hdr + n, types_[i]);
+    if (n < 128) {
+      hdr[0] = uint8_t(n);
+      out.append(reinterpret_cast<const char*>(hdr), n);
+    } else {
+      PutVarint(out, n + 1);
+      out.append(reinterpret_cast<const char*>(hdr + 1), n - 1);
+    }
     out += body_;
   }
   std::string Bytes() const {
@@ -98,7 +116,6 @@ class Record {
   uint64_t types_[8];
   size_t ntypes_ = 0;
   std::string body_;
-  mutable std::string hdr_;
 };
 
 class File {
