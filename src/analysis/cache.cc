@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -225,11 +226,21 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
 }
 
 Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileAnalysis*>>& entries) {
-  std::vector<std::pair<std::string, std::string>> rows(entries.size());  // digest, value
-  tbb::parallel_for(size_t(0), entries.size(), [&](size_t i) {
-    rows[i].second = ToJson(*entries[i].second);
-    rows[i].first = analysis::Sha256Hex({rows[i].second});
-  });
+  // Rows are made (ToJson, digest) a batch at a time on the pool while this thread inserts
+  // the batch before: SQLite's inserts are serial, and a cold run's cache holds megabytes
+  // of JSON that need not all be in memory at once.
+  constexpr size_t kBatch = 32;
+  struct Row {
+    std::string digest, value;
+  };
+  auto make_batch = [&](size_t start) {
+    std::vector<Row> rows(std::min(kBatch, entries.size() - start));
+    tbb::parallel_for(size_t(0), rows.size(), [&](size_t j) {
+      rows[j].value = ToJson(*entries[start + j].second);
+      rows[j].digest = analysis::Sha256Hex({rows[j].value});
+    });
+    return rows;
+  };
   // Damage that only a write finds (Open's check reads the schema, not every page) rebuilds
   // the cache; the batch is then written once more into the fresh file (found by the
   // analysis_cache fuzzer: a mangled page under the analysis table).
@@ -258,13 +269,23 @@ Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileA
       for (Stmt* st : {&put, &touch, &prune}) {
         if (st->rc() != SQLITE_OK) return failed(st->rc(), /*layout=*/true);
       }
-      for (size_t i = 0; i < entries.size(); ++i) {
-        put.Bind(1, entries[i].first);
-        put.Bind(2, rows[i].first);
-        sqlite3_bind_blob(put.get(), 3, rows[i].second.data(), int(rows[i].second.size()), SQLITE_STATIC);
-        sqlite3_bind_int64(put.get(), 4, today);
-        if ((rc = sqlite3_step(put.get())) != SQLITE_DONE) return failed(rc);
-        sqlite3_reset(put.get());
+      std::vector<Row> batch = entries.empty() ? std::vector<Row>() : make_batch(0);
+      for (size_t start = 0; start < entries.size(); start += kBatch) {
+        std::vector<Row> next;
+        tbb::task_group ahead;
+        if (start + kBatch < entries.size()) ahead.run([&] { next = make_batch(start + kBatch); });
+        int batch_rc = SQLITE_DONE;
+        for (size_t j = 0; j < batch.size() && batch_rc == SQLITE_DONE; ++j) {
+          put.Bind(1, entries[start + j].first);
+          put.Bind(2, batch[j].digest);
+          sqlite3_bind_blob(put.get(), 3, batch[j].value.data(), int(batch[j].value.size()), SQLITE_STATIC);
+          sqlite3_bind_int64(put.get(), 4, today);
+          batch_rc = sqlite3_step(put.get());
+          sqlite3_reset(put.get());
+        }
+        ahead.wait();
+        if (batch_rc != SQLITE_DONE) return failed(batch_rc);
+        batch = std::move(next);
       }
       for (const std::string& key : stale_) {
         touch.Bind(1, key);

@@ -3,7 +3,9 @@
 // would overflow a pool thread's stack. Such work runs on a thread with a stack of its own.
 #include <pthread.h>
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 
 #include "covalesce/python_tokens.h"
 
@@ -25,24 +27,73 @@ bool MayNestDeeply(const std::vector<Token>& tokens) {
   return false;
 }
 
-void RunWithLargeStack(const std::function<void()>& fn) {
-  struct Job {
-    const std::function<void()>* fn;
-    static void* Run(void* p) {
-      (*static_cast<Job*>(p)->fn)();
-      return nullptr;
+namespace {
+
+// One helper thread with a large stack per calling thread, made on first use and kept: a
+// stdlib analysis asks for one for ~270 calls (every file with a long line), and a fresh
+// 256 MiB thread each time cost a clone, a mapping, page faults on a new stack and an
+// unmapping that interrupts every other CPU. The caller waits for each job, so one helper
+// per caller is enough; it ends with the caller.
+class LargeStackHelper {
+ public:
+  bool Run(const std::function<void()>& fn) {
+    if (!started_ && !Start()) return false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = &fn;
     }
-  } job{&fn};
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, size_t(256) << 20);  // address space only, until touched
-  pthread_t thread;
-  if (pthread_create(&thread, &attr, &Job::Run, &job) == 0) {
-    pthread_join(thread, nullptr);
-  } else {
-    fn();  // no thread to be had: try on this one
+    cv_.notify_all();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return job_ == nullptr; });
+    return true;
   }
-  pthread_attr_destroy(&attr);
+  ~LargeStackHelper() {
+    if (!started_) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    pthread_join(thread_, nullptr);
+  }
+
+ private:
+  bool Start() {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, size_t(256) << 20);  // address space only, until touched
+    started_ = pthread_create(&thread_, &attr, &LargeStackHelper::Loop, this) == 0;
+    pthread_attr_destroy(&attr);
+    return started_;
+  }
+  static void* Loop(void* p) {
+    auto& self = *static_cast<LargeStackHelper*>(p);
+    std::unique_lock<std::mutex> lock(self.mu_);
+    for (;;) {
+      self.cv_.wait(lock, [&] { return self.job_ != nullptr || self.quit_; });
+      if (self.job_ == nullptr) return nullptr;  // quit
+      const std::function<void()>* job = self.job_;
+      lock.unlock();
+      (*job)();
+      lock.lock();
+      self.job_ = nullptr;
+      self.cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const std::function<void()>* job_ = nullptr;
+  bool quit_ = false;
+  bool started_ = false;
+  pthread_t thread_{};
+};
+
+}  // namespace
+
+void RunWithLargeStack(const std::function<void()>& fn) {
+  thread_local LargeStackHelper helper;
+  if (!helper.Run(fn)) fn();  // no thread to be had: try on this one
 }
 
 }  // namespace covalesce::py

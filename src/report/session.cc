@@ -192,6 +192,7 @@ struct Session::Impl {
   // The analyses of the files plugins measured, by morf (filled by Select).
   std::unordered_map<std::string, std::shared_ptr<const FileAnalysis>> plugin_files;
   Result<std::vector<FileAnalysis>> Analyse(const std::vector<std::string>& files);
+  Timings analysis_timings;  // Analyse's own phases (hash, lookup, analyse, store)
   Result<std::vector<FileAnalysis>> AnalysePython(const std::vector<std::string>& files);
 };
 
@@ -579,6 +580,7 @@ Result<std::vector<FileAnalysis>> Session::Impl::Analyse(const std::vector<std::
   stats.misses += st.misses;
   stats.rebuilt |= st.rebuilt;
   for (const std::string& w : st.warnings) notices.push_back("covalesce: " + w);
+  analysis_timings = std::move(st.timings);
   return analysed;
 }
 
@@ -607,6 +609,9 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
     for (size_t i = 0; i < files.size(); ++i) {
       parsed[i] = std::make_shared<const FileAnalysis>(std::move((*analysed)[i]));
     }
+  }
+  for (const Timings::Entry& e : m.analysis_timings.entries()) {
+    m.timings.AddOverlapped("analysis:" + e.name, e.seconds);
   }
   std::vector<std::shared_ptr<const FileAnalysis>> of(chosen.size());
   for (size_t i = 0; i < chosen.size(); ++i) {
