@@ -323,8 +323,13 @@ namespace covalesce::report {
 
 struct AnalysisNarrower::Impl {
   struct Region {
-    std::vector<Arc> possible, executed;  // sets, sorted at the end of each AddRegions
+    std::vector<Arc> possible, executed;  // sets, in order
     LineMap<int> exit_counts;
+    // The file's line sets cut to this region's lines, filled while the region owns each of
+    // its lines alone; a region that shares a line with another, or is added twice, is cut
+    // in Narrow instead (`exact` false).
+    std::vector<LineNo> statements, excluded, executed_lines, no_branch;
+    bool exact = true, filled = false;
   };
   const Analysis& analysis;
   std::map<std::vector<LineNo>, Region> regions;  // keyed by the sorted, unique lines
@@ -335,7 +340,6 @@ AnalysisNarrower::~AnalysisNarrower() = default;
 
 void AnalysisNarrower::AddRegions(const std::vector<std::vector<LineNo>>& liness) {
   const Analysis& a = impl_->analysis;
-  if (!a.has_arcs) return;
   // Line -> region as a dense table: regions cover a file's lines, so this is small, and it
   // is looked up twice per arc.
   LineNo max_line = 0;
@@ -347,18 +351,37 @@ void AnalysisNarrower::AddRegions(const std::vector<std::vector<LineNo>>& liness
   for (std::vector<LineNo> lines : liness) {
     SortUnique(lines);
     Impl::Region* r = &impl_->regions[lines];
+    if (r->filled) r->exact = false;  // the same lines again: its buckets would be doubled
+    r->filled = true;
     touched.push_back(r);
     for (LineNo l : lines) {
-      if (l >= 0) line2region[size_t(l)] = r;
+      if (l < 0) continue;
+      Impl::Region*& owner = line2region[size_t(l)];
+      if (owner && owner != r) owner->exact = r->exact = false;
+      owner = r;
     }
   }
   auto find = [&](LineNo l) -> Impl::Region* {
     return l >= 0 && l <= max_line ? line2region[size_t(l)] : nullptr;
   };
+  auto bucket = [&](const std::vector<LineNo>& v, std::vector<LineNo> Impl::Region::*field) {
+    for (LineNo l : v) {  // sorted, so each bucket is too
+      if (Impl::Region* r = find(l)) (r->*field).push_back(l);
+    }
+  };
+  bucket(a.statements, &Impl::Region::statements);
+  bucket(a.excluded, &Impl::Region::excluded);
+  bucket(a.executed, &Impl::Region::executed_lines);
+  if (!a.has_arcs) return;
+  bucket(a.no_branch, &Impl::Region::no_branch);
+  // The arc lists are sorted sets, so each region's share comes out in order; an arc with
+  // both ends in one region is added to it once.
   auto collect = [&](const std::vector<Arc>& arcs, std::vector<Arc> Impl::Region::*field) {
     for (const Arc& arc : arcs) {
-      if (Impl::Region* r = find(arc.first)) (r->*field).push_back(arc);
-      if (Impl::Region* r = find(arc.second)) (r->*field).push_back(arc);
+      Impl::Region* from = find(arc.first);
+      Impl::Region* to = find(arc.second);
+      if (from) (from->*field).push_back(arc);
+      if (to && to != from) (to->*field).push_back(arc);
     }
   };
   collect(a.arc_possibilities, &Impl::Region::possible);
@@ -367,8 +390,11 @@ void AnalysisNarrower::AddRegions(const std::vector<std::vector<LineNo>>& liness
     if (Impl::Region* r = find(line)) r->exit_counts[line] = count;
   }
   for (Impl::Region* r : touched) {
-    SortUnique(r->possible);
-    SortUnique(r->executed);
+    // A region added twice saw the arcs twice: made sets again.
+    if (!r->exact) {
+      SortUnique(r->possible);
+      SortUnique(r->executed);
+    }
   }
 }
 
@@ -380,17 +406,23 @@ Analysis AnalysisNarrower::Narrow(std::vector<LineNo> lines) const {
     std::set_intersection(v.begin(), v.end(), lines.begin(), lines.end(), std::back_inserter(out));
     return out;
   };
+  auto it = impl_->regions.find(lines);
+  const Impl::Region* r = it != impl_->regions.end() ? &it->second : nullptr;
   std::vector<Arc> possible, executed;
   LineMap<int> exit_counts;
   std::vector<LineNo> no_branch;
   if (a.has_arcs) {
-    auto it = impl_->regions.find(lines);
-    if (it != impl_->regions.end()) {
-      possible = it->second.possible;
-      executed = it->second.executed;
-      exit_counts = it->second.exit_counts;
+    if (r) {
+      possible = r->possible;
+      executed = r->executed;
+      exit_counts = r->exit_counts;
     }
-    no_branch = keep(a.no_branch);
+    no_branch = r && r->exact ? r->no_branch : keep(a.no_branch);
+  }
+  if (r && r->exact) {
+    return Analysis::FromSets(a.filename, a.has_arcs, r->statements, r->excluded, r->executed_lines,
+                              std::move(possible), std::move(executed), std::move(exit_counts),
+                              std::move(no_branch), a.numbers.precision);
   }
   return Analysis::FromSets(a.filename, a.has_arcs, keep(a.statements), keep(a.excluded), keep(a.executed),
                             std::move(possible), std::move(executed), std::move(exit_counts),
