@@ -203,11 +203,14 @@ Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::strin
 // file, in order; it may set `storable[i]` false for an answer that must not be cached, e.g.
 // one another analyser gave), and the new answers stored. Without a usable cache, every file
 // is a miss.
+// With `later`, the store is left to the caller (see PendingStore) instead of done here.
+struct PendingStore;
 using AnalyzeMissing = std::function<Result<std::vector<FileAnalysis>>(const std::vector<std::string>& files,
                                                                        std::vector<bool>& storable)>;
 Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& files,
                                                 const AnalysisSettings& settings, std::string_view analyser,
-                                                const AnalyzeMissing& compute, AnalysisStats& stats);
+                                                const AnalyzeMissing& compute, AnalysisStats& stats,
+                                                PendingStore* later = nullptr);
 
 // The JSON form of a FileAnalysis: what the helper prints (one line per file), what the
 // cache stores and what `covalesce debug analysis` shows.
@@ -255,6 +258,19 @@ class AnalysisCache {
   std::string path_;
   std::vector<std::string> stale_;  // hit keys whose row was last used before today
   bool rebuilt_ = false;
+};
+
+// The store a cold run owes the cache, handed back by AnalyzeCached (its `later`) so that the
+// caller can write it while it makes the reports: SQLite's inserts are serial, and on a cold
+// run of the stdlib they took as long as the analysis itself with one CPU idle. Holds the
+// open cache and, for each answer worth keeping, its key and its index in the results.
+struct PendingStore {
+  std::unique_ptr<AnalysisCache> cache;
+  std::vector<std::pair<std::string, size_t>> entries;
+  explicit operator bool() const { return cache != nullptr; }
+  // Writes results[index] under each key (and marks earlier hits as used); a warning and a
+  // rebuild go to `stats`. The results must stay put until it returns.
+  void Run(const std::vector<const FileAnalysis*>& results, AnalysisStats& stats);
 };
 
 }  // namespace covalesce

@@ -162,6 +162,9 @@ struct SessionOptions {
   bool use_cache = true;                   // --no-cache turns .covalesce_cache off
   size_t jobs = 0;                         // helper processes; 0: automatic
   bool want_source = false;                // keep source lines (LCOV checksums, HTML)
+  // Write the analysis cache on a thread of its own while the reports are made; the
+  // caller calls FinishBackground() before its last notices.
+  bool background_store = false;
 };
 
 // One file a report covers, in coverage.py's order (ascending `filename`).
@@ -220,6 +223,9 @@ class Session {
   // "covalesce: ..." lines covalesce itself has to say (e.g. that native analysis is not
   // available yet), for the command to print on stderr.
   const std::vector<std::string>& notices() const;
+  // Waits for work left running beside the reports (the analysis cache's store); its
+  // warnings join notices().
+  void FinishBackground();
   // Cache hits and misses of the last analysis.
   const AnalysisStats& analysis_stats() const;
 

@@ -42,7 +42,8 @@ bool Keepable(const FileAnalysis& fa) {
 
 Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& files,
                                                 const AnalysisSettings& settings, std::string_view analyser,
-                                                const AnalyzeMissing& compute, AnalysisStats& st) {
+                                                const AnalyzeMissing& compute, AnalysisStats& st,
+                                                PendingStore* later) {
   Timings& timings = st.timings;
   std::optional<Timings::Phase> phase;
   std::unique_ptr<AnalysisCache> cache;
@@ -88,7 +89,15 @@ Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& 
     FileAnalysis& fa = (*computed)[k];
     if (cache && !keys[missing[k]].empty() && storable[k] && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
   }
-  if (cache && (!to_store.empty() || cache->has_unmarked_hits())) {
+  if (later && cache && (!to_store.empty() || cache->has_unmarked_hits())) {
+    phase.reset();
+    later->entries.clear();
+    for (size_t k = 0; k < missing.size(); ++k) {
+      FileAnalysis& fa = (*computed)[k];
+      if (!keys[missing[k]].empty() && storable[k] && Keepable(fa)) later->entries.emplace_back(keys[missing[k]], missing[k]);
+    }
+    later->cache = std::move(cache);
+  } else if (cache && (!to_store.empty() || cache->has_unmarked_hits())) {
     phase.emplace(timings, "store");
     if (Status s = cache->Store(to_store); !s) st.warnings.push_back(s.error().message);
     st.rebuilt = cache->rebuilt();
@@ -100,6 +109,20 @@ Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& 
   }
   for (size_t k = 0; k < missing.size(); ++k) results[missing[k]] = std::move((*computed)[k]);
   return results;
+}
+
+void PendingStore::Run(const std::vector<const FileAnalysis*>& results, AnalysisStats& st) {
+  if (!cache) return;
+  std::vector<std::pair<std::string, const FileAnalysis*>> to_store;
+  to_store.reserve(entries.size());
+  for (auto& [key, index] : entries) to_store.emplace_back(std::move(key), results[index]);
+  {
+    Timings::Phase t(st.timings, "store");
+    if (Status s = cache->Store(to_store); !s) st.warnings.push_back(s.error().message);
+  }
+  st.rebuilt |= cache->rebuilt();
+  cache.reset();
+  entries.clear();
 }
 
 Result<std::vector<FileAnalysis>> AnalyzeWithPython(const std::vector<std::string>& files,

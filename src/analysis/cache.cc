@@ -106,7 +106,7 @@ AnalysisCache::Opened AnalysisCache::OpenDb(bool check, std::string& why) {
   };
   if (rc != SQLITE_OK) return fail(rc);
   sqlite3_busy_timeout(db, 10000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA cache_size=-512",
                           "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT)"}) {
     if ((rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr)) != SQLITE_OK) return fail(rc);
   }
@@ -229,7 +229,7 @@ Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileA
   // Rows are made (ToJson, digest) a batch at a time on the pool while this thread inserts
   // the batch before: SQLite's inserts are serial, and a cold run's cache holds megabytes
   // of JSON that need not all be in memory at once.
-  constexpr size_t kBatch = 32;
+  constexpr size_t kBatch = 8;
   struct Row {
     std::string digest, value;
   };

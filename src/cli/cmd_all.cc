@@ -88,6 +88,7 @@ int All(ReportFrame& f, const AllOutputs& to) {
 
   report::SessionOptions so = f.SessionOptions("keep");
   so.want_source = want[kLcov] && config.lcov_line_checksums;
+  so.background_store = true;
 
   Config effective = f.Effective();
   if (to.json) effective.json_output = *to.json;
@@ -180,6 +181,8 @@ int All(ReportFrame& f, const AllOutputs& to) {
     }
     group.wait();
   }
+  session.FinishBackground();  // the cache store, beside the reports: its warnings now
+  f.ShowNotices();
   for (int k = 0; k < kKinds; ++k) {
     if (built[k].wanted) timings.AddOverlapped(kNames[k], built[k].seconds);
     if (k == kHtml) {

@@ -28,7 +28,9 @@ int RunHtml(const Parsed& options) {
     if (skip_empty.value_or(false)) effective.html_skip_empty = true;
     if (Flag(f.options, "show_contexts").value_or(false)) effective.html_show_contexts = true;
     const report::HtmlOptions html = report::HtmlOptionsFrom(effective);
-    auto opened = f.Open(std::move(effective), f.SessionOptions());
+    report::SessionOptions so = f.SessionOptions();
+    so.background_store = true;
+    auto opened = f.Open(std::move(effective), so);
     if (!opened) return f.Fail(opened.error());
     report::Session& session = **opened;
 
@@ -45,6 +47,8 @@ int RunHtml(const Parsed& options) {
       Timings::Phase t(f.timings, "html");
       written = report::WriteHtmlReport(session, *files, html);
     }
+    session.FinishBackground();  // the cache store, beside the pages: its warnings now
+    f.ShowNotices();
     if (!written) return f.Fail(written.error());
     for (const auto& [stage, seconds] : written->busy) f.timings.AddOverlapped(stage, seconds);
     session.Message("Wrote HTML report to " + written->index_file);

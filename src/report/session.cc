@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "covalesce/atomic_file.h"
@@ -152,9 +153,26 @@ struct Session::Impl {
   std::set<std::string> warned;
   AnalysisStats stats;
   std::string relative_dir;  // files.RELATIVE_DIR
+  // options.background_store: the cache store left by the last Analyse, running beside the
+  // reports on a thread of its own, and what it reports when joined.
+  PendingStore pending;
+  std::thread store_thread;
+  AnalysisStats store_stats;
 
   Impl(Config c, SessionOptions o, Sink s, Timings& t)
       : config(std::move(c)), options(std::move(o)), sink(std::move(s)), timings(t) {}
+  ~Impl() {  // the store ends before the run lock is let go; its words are lost with the session
+    if (store_thread.joinable()) store_thread.join();
+  }
+
+  void JoinStore() {
+    if (!store_thread.joinable()) return;
+    store_thread.join();
+    for (const Timings::Entry& e : store_stats.timings.entries()) timings.AddOverlapped("analysis:" + e.name, e.seconds);
+    for (const std::string& w : store_stats.warnings) notices.push_back("covalesce: " + w);
+    stats.rebuilt |= store_stats.rebuilt;
+    store_stats = AnalysisStats{};
+  }
 
   bool Debugging(const char* what) const {
     auto has = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), what) != v.end(); };
@@ -221,6 +239,7 @@ const CoverageData& Session::data() const { return impl_->view.data; }
 bool Session::has_arcs() const { return impl_->view.has_arcs; }
 int Session::python_minor() const { return impl_->python_minor; }
 const std::vector<std::string>& Session::notices() const { return impl_->notices; }
+void Session::FinishBackground() { impl_->JoinStore(); }
 const AnalysisStats& Session::analysis_stats() const { return impl_->stats; }
 
 void Session::Warn(const std::string& message, const std::string& slug) {
@@ -510,6 +529,7 @@ Result<std::vector<FileAnalysis>> Session::Impl::AnalysePython(const std::vector
 // branch data, files whose arcs it does not model) go to the exact fallback. A Python version
 // with no native model, or --analysis=python, sends everything there.
 Result<std::vector<FileAnalysis>> Session::Impl::Analyse(const std::vector<std::string>& files) {
+  JoinStore();  // one store at a time: the next one may write the same rows
   std::string version;
   if (options.native) {
     VersionChoice vc = ChooseNativeVersion(options.python_version, config.python_version, options.python);
@@ -575,7 +595,8 @@ Result<std::vector<FileAnalysis>> Session::Impl::Analyse(const std::vector<std::
     return out;
   };
   AnalysisStats st;
-  auto analysed = AnalyzeCached(files, as, NativeAnalyser(covalesce::PythonMinor(version)), native, st);
+  auto analysed = AnalyzeCached(files, as, NativeAnalyser(covalesce::PythonMinor(version)), native, st,
+                                options.background_store ? &pending : nullptr);
   stats.hits += st.hits;
   stats.misses += st.misses;
   stats.rebuilt |= st.rebuilt;
@@ -612,6 +633,16 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
   }
   for (const Timings::Entry& e : m.analysis_timings.entries()) {
     m.timings.AddOverlapped("analysis:" + e.name, e.seconds);
+  }
+  if (m.pending) {
+    // The answers are in place for good (shared, const): the store reads them beside the
+    // reports. FinishBackground (or the session's end) waits for it.
+    std::vector<std::shared_ptr<const FileAnalysis>> keep = parsed;
+    m.store_thread = std::thread([&m, keep = std::move(keep)] {
+      std::vector<const FileAnalysis*> results(keep.size());
+      for (size_t i = 0; i < keep.size(); ++i) results[i] = keep[i].get();
+      m.pending.Run(results, m.store_stats);
+    });
   }
   std::vector<std::shared_ptr<const FileAnalysis>> of(chosen.size());
   for (size_t i = 0; i < chosen.size(); ++i) {
