@@ -66,6 +66,44 @@ TEST(AnalysisJson, RoundTripsEveryField) {
   EXPECT_EQ(*back, fa);
 }
 
+// The cache's form: fragments as a table of text ids, each text written once.
+TEST(AnalysisJson, RoundTripsTheCompactForm) {
+  FileAnalysis fa = Sample();
+  const std::string compact = ToJson(fa, /*compact=*/true);
+  EXPECT_EQ(compact.find("\"arc_fragments\""), std::string::npos);
+  EXPECT_NE(compact.find("\"arc_fragment_table\""), std::string::npos);
+  auto back = FromJson(compact);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, fa);
+  // The same text shared by many arcs is written once, not once per arc.
+  FileAnalysis many = Sample();
+  many.arc_fragments.clear();
+  const uint32_t text = many.arc_fragments.AddText("the condition on line {lineno} was always true");
+  for (LineNo l = 1; l <= 50; ++l) many.arc_fragments.Add({l, l + 1}, text, ArcFragments::kNoText);
+  const std::string small = ToJson(many, true);
+  EXPECT_EQ(small.find("was always true"), small.rfind("was always true"));
+  auto again = FromJson(small);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*again, many);
+}
+
+TEST(AnalysisJson, RejectsACompactTableNoWriterMakes) {
+  const std::string head = R"({"path":"/p/a.py","filename":"/p/a.py","should_be_python":true)"
+                           R"(,"statements":[1],"excluded":[],"multiline":[],"num_lines":1,"regions":[])";
+  const std::string arcs = R"(,"arcs":[[1,-1]],"exit_counts":[[1,1]],"no_branch":[],"with_jump_fixers":[])";
+  EXPECT_TRUE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,0,-1]})").ok());
+  // Fields may come in any order: the table before its texts is read the same.
+  EXPECT_TRUE(FromJson(head + arcs + R"(,"arc_fragment_table":[1,-1,0,-1],"arc_fragment_texts":["x"]})").ok());
+  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,1,-1]})").ok());
+  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,-2,-1]})").ok());
+  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,0]})").ok());
+  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":[],"arc_fragment_table":[4294967297,-1,-1,-1]})").ok());
+  EXPECT_FALSE(FromJson(head + arcs +
+                        R"(,"arc_fragments":[[[1,-1],[["",null]]]],"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,0,-1]})")
+                   .ok());
+  EXPECT_FALSE(FromJson(head + R"(,"arc_fragment_texts":[],"arc_fragment_table":[]})").ok());  // no arcs
+}
+
 TEST(AnalysisJson, RoundTripsErrors) {
   FileAnalysis fa;
   fa.path = "x.html";

@@ -65,6 +65,7 @@ class ArcFragments {
   // One arc's fragments in the order they were added; empty if it has none.
   std::pair<const Entry*, const Entry*> Find(Arc arc) const;
   const std::vector<Entry>& entries() const { return entries_; }  // sorted by arc
+  size_t text_count() const { return spans_.size(); }               // ids are 0..text_count()-1
   bool empty() const { return entries_.empty(); }
   void clear() { *this = ArcFragments(); }
   // The same fragments with the same texts, however the texts were stored.
@@ -214,7 +215,9 @@ Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& 
 
 // The JSON form of a FileAnalysis: what the helper prints (one line per file), what the
 // cache stores and what `covalesce debug analysis` shows.
-std::string ToJson(const FileAnalysis& analysis);
+// `compact`: the arc fragments as a table of text ids (the cache's form, see json_io.cc),
+// instead of every text written out at every arc; FromJson reads both.
+std::string ToJson(const FileAnalysis& analysis, bool compact = false);
 Result<FileAnalysis> FromJson(std::string_view json);
 std::string JsonQuote(std::string_view text);  // a JSON string, escaped as ToJson does
 // The statement fields of ToJson, which `debug statements` prints too:

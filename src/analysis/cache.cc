@@ -1,5 +1,5 @@
 // The analysis cache: .covalesce_cache/analysis.sqlite beside the data file, like
-// .ruff_cache or .mypy_cache. A row is the ToJson() text of one FileAnalysis, found by a
+// .ruff_cache or .mypy_cache. A row is the compact ToJson() text of one FileAnalysis, found by a
 // sha256 of everything that decides it. WAL mode and a busy timeout let two runs share the
 // file; a run that cannot get the write lock in time only loses its new entries. Anything
 // that looks damaged sends the whole database to the bin: recomputing is always correct.
@@ -39,7 +39,7 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
 
 namespace {
 
-constexpr const char* kSchema = "covalesce-analysis-cache-2";
+constexpr const char* kSchema = "covalesce-analysis-cache-3";  // 3: compact arc fragments
 constexpr int64_t kKeepDays = 30;
 
 int64_t Today() { return int64_t(time(nullptr) / 86400); }
@@ -236,7 +236,7 @@ Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileA
   auto make_batch = [&](size_t start) {
     std::vector<Row> rows(std::min(kBatch, entries.size() - start));
     tbb::parallel_for(size_t(0), rows.size(), [&](size_t j) {
-      rows[j].value = ToJson(*entries[start + j].second);
+      rows[j].value = ToJson(*entries[start + j].second, /*compact=*/true);
       rows[j].digest = analysis::Sha256Hex({rows[j].value});
     });
     return rows;

@@ -9,6 +9,9 @@
 //  "regions": [{"kind": s, "name": s, "start": n, "lines": [n]}],
 //  "arcs": [[a, b]], "exit_counts": [[line, n]], "no_branch": [n],                (branch)
 //  "with_jump_fixers": [[[a, b], [c, d] | null]], "arc_fragments": [[[a, b], [[s|null, s|null]]]],
+//    (or, compact: "arc_fragment_texts": [s], "arc_fragment_table": [a, b, cause, action, ...]
+//     with each text an index into the texts, -1 for null: the cache's form, which on the
+//     stdlib is half the size, since the nested form repeats every text at every arc)
 //  "source_lines": [s], "tokens": [[[cls, text]]]}                                  (source)
 #include <simdjson.h>
 
@@ -140,6 +143,8 @@ bool Read(od::value& v, LineNo& out) {
   out = LineNo(n);
   return true;
 }
+
+bool Read(od::value& v, int64_t& out) { return !v.get_int64().get(out); }
 
 bool Read(od::value& v, bool& out) { return !v.get_bool().get(out); }
 
@@ -293,8 +298,36 @@ bool ReadError(od::value& v, FileAnalysis& fa) {
   return ok && !kind.empty();
 }
 
+// The compact fragment form's two fields, checked and joined once both are read.
+struct FragmentTable {
+  bool seen = false;
+  std::vector<std::string> texts;
+  std::vector<int64_t> table;
+  bool Apply(FileAnalysis& fa) const {
+    if (!seen) return true;
+    // Only a writer with branch fields writes them, never beside the nested form.
+    if (!fa.has_arcs || !fa.arc_fragments.empty() || table.size() % 4 != 0) return false;
+    for (const std::string& t : texts) fa.arc_fragments.AddText(t);
+    auto id = [&](int64_t x, uint32_t& out) {
+      if (x == -1) return out = ArcFragments::kNoText, true;
+      if (x < 0 || uint64_t(x) >= texts.size()) return false;
+      return out = uint32_t(x), true;
+    };
+    for (size_t i = 0; i < table.size(); i += 4) {
+      if (table[i] != LineNo(table[i]) || table[i + 1] != LineNo(table[i + 1])) return false;
+      uint32_t cause, action;
+      if (!id(table[i + 2], cause) || !id(table[i + 3], action)) return false;
+      fa.arc_fragments.Add(Arc(LineNo(table[i]), LineNo(table[i + 1])), cause, action);
+    }
+    return true;
+  }
+};
+
 bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
+  FragmentTable compact;
   return ForFields(v, [&](std::string_view key, od::value& val) {
+    if (key == "arc_fragment_texts") return compact.seen = true, Read(val, compact.texts);
+    if (key == "arc_fragment_table") return compact.seen = true, Read(val, compact.table);
     if (key == "path") return Read(val, fa.path);
     if (key == "filename") return Read(val, fa.filename);
     if (key == "should_be_python") return Read(val, fa.should_be_python);
@@ -320,7 +353,7 @@ bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
     if (key == "source_lines") return fa.has_source = true, Read(val, fa.source_lines);
     if (key == "tokens") return Read(val, fa.tokens);
     return true;  // a field from a newer helper: ignored
-  });
+  }) && compact.Apply(fa);
 }
 
 // Whether fa has the shape every writer gives (ToJson, the helper): plugin fields with a
@@ -341,7 +374,7 @@ bool WriterShape(const FileAnalysis& fa) {
 
 }  // namespace
 
-std::string ToJson(const FileAnalysis& fa) {
+std::string ToJson(const FileAnalysis& fa, bool compact) {
   std::string o;
   o.reserve(256 + fa.statements.size() * 8 + fa.arcs.size() * 16);
   o += "{\"path\":";
@@ -370,6 +403,27 @@ std::string ToJson(const FileAnalysis& fa) {
     PutField(o, "no_branch", fa.no_branch, PutLines);
     o += ",\"with_jump_fixers\":";
     PutList(o, fa.with_jump_fixers, PutJumpFixer);
+    if (compact) {
+      o += ",\"arc_fragment_texts\":[";
+      for (uint32_t id = 0; id < fa.arc_fragments.text_count(); ++id) {
+        if (id) o += ',';
+        PutString(o, *fa.arc_fragments.Text(id));
+      }
+      o += "],\"arc_fragment_table\":[";
+      bool first = true;
+      for (const ArcFragments::Entry& e : fa.arc_fragments.entries()) {
+        for (int64_t x : {int64_t(e.arc.first), int64_t(e.arc.second),
+                          e.cause == ArcFragments::kNoText ? -1 : int64_t(e.cause),
+                          e.action == ArcFragments::kNoText ? -1 : int64_t(e.action)}) {
+          if (!first) o += ',';
+          first = false;
+          PutInt(o, x);
+        }
+      }
+      o += ']';
+    }
+  }
+  if (fa.has_arcs && !compact) {
     o += ",\"arc_fragments\":[";
     const auto& frags = fa.arc_fragments.entries();  // sorted: an arc's fragments together
     for (size_t i = 0; i < frags.size();) {
