@@ -6,6 +6,7 @@ right result. Skipped, saying why, only where mounting is impossible."""
 import json
 import os
 import re
+import subprocess
 import xml.dom.minidom
 
 import pytest
@@ -145,3 +146,31 @@ def test_read_only_report_directory(tmp_path, read_only, covalesce, workload, re
     assert data_dump(d / ".coverage") == data_dump(reference / ".coverage")
     assert_outputs_whole(d)
     assert os.listdir(d / "htmlcov") == []
+
+
+def test_full_cache_disk_all(tmp_path, covalesce, workload, reference):
+    """The analysis cache's disk fills while `all` writes the cache on a thread beside the
+    reports: a warning naming the cache, the run goes on and exits 0, every report is whole
+    and the same as the reference's, and the warning comes before the reports' messages
+    (the store is waited for before anything is written out)."""
+    first, second = workload
+    d = tmp_path / "d"
+    copy_into(first + second, d)
+    mount_tmpfs(d / ".covalesce_cache", "96k")
+    try:
+        p = subprocess.run([covalesce, "all", f"--python={PY}"], cwd=d, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    finally:
+        unmount(d / ".covalesce_cache")
+    assert p.returncode == 0, p.stdout
+    lines = p.stdout.splitlines()
+    warned = [i for i, line in enumerate(lines)
+              if line.startswith(f"covalesce: Couldn't write the analysis cache '{d}/.covalesce_cache/analysis.sqlite'")]
+    assert warned, p.stdout
+    assert lines[warned[0]].endswith(": database or disk is full"), lines[warned[0]]
+    wrote = [i for i, line in enumerate(lines) if line.startswith("Wrote ")]
+    assert wrote and warned[0] < wrote[0], p.stdout
+    got, want = snapshot(d), snapshot(reference)
+    got.pop(".covalesce_cache"), want.pop(".covalesce_cache")
+    assert got == want
+    assert temp_files(d) == []
