@@ -560,7 +560,8 @@ class RegionNumbers {
       : a_(a) {
     for (const std::vector<LineNo>* lines : regions) ids_.push_back(Id(*lines));
     outside_id_ = Id(outside);
-    if (!a.has_arcs) return;
+    cut_.resize(sets_.size());
+    exact_.assign(sets_.size(), 1);
     possible_.resize(sets_.size());
     executed_.resize(sets_.size());
     exits_.resize(sets_.size());
@@ -571,7 +572,10 @@ class RegionNumbers {
     std::vector<int> owner(size_t(top) + 1, -1);
     for (size_t i = 0; i < regions.size(); ++i) {
       for (LineNo l : *regions[i]) {
-        if (l >= 0) owner[size_t(l)] = ids_[i];
+        if (l < 0) continue;
+        int& o = owner[size_t(l)];
+        if (o >= 0 && o != ids_[i]) exact_[size_t(o)] = exact_[size_t(ids_[i])] = 0;  // shared line
+        o = ids_[i];
       }
     }
     Collect(owner);
@@ -579,6 +583,7 @@ class RegionNumbers {
     for (LineNo l : outside) {
       if (l >= 0) owner[size_t(l)] = outside_id_;
     }
+    if (std::find(ids_.begin(), ids_.end(), outside_id_) != ids_.end()) exact_[size_t(outside_id_)] = 0;
     Collect(owner);
   }
 
@@ -596,8 +601,25 @@ class RegionNumbers {
     return it->second;
   }
 
+  // The file's line lists dealt out to the regions owning each line (each list sorted, so
+  // each share is): a region that owns all of its lines alone gets its cut from here
+  // instead of a set intersection of its own.
+  struct Cut {
+    std::vector<LineNo> statements, excluded, executed, no_branch;
+  };
+
   void Collect(const std::vector<int>& owner) {
     auto own = [&](LineNo l) { return l >= 0 && size_t(l) < owner.size() ? owner[size_t(l)] : -1; };
+    auto deal = [&](const std::vector<LineNo>& v, std::vector<LineNo> Cut::*field) {
+      for (LineNo l : v) {
+        if (int o = own(l); o >= 0) (cut_[size_t(o)].*field).push_back(l);
+      }
+    };
+    deal(a_.statements, &Cut::statements);
+    deal(a_.excluded, &Cut::excluded);
+    deal(a_.executed, &Cut::executed);
+    if (!a_.has_arcs) return;
+    deal(a_.no_branch, &Cut::no_branch);
     auto collect = [&](const std::vector<Arc>& arcs, std::vector<std::vector<Arc>>& into) {
       for (const Arc& arc : arcs) {
         if (int o = own(arc.first); o >= 0) into[size_t(o)].push_back(arc);
@@ -612,12 +634,21 @@ class RegionNumbers {
   }
 
   Numbers Narrow(int id, const std::vector<LineNo>& lines) const {
+    const bool arcs = a_.has_arcs;
+    if (exact_[size_t(id)]) {
+      const Cut& c = cut_[size_t(id)];
+      return Analysis::FromSets(std::string(), arcs, c.statements, c.excluded, c.executed,
+                                arcs ? possible_[size_t(id)] : std::vector<Arc>{},
+                                arcs ? executed_[size_t(id)] : std::vector<Arc>{},
+                                arcs ? exits_[size_t(id)] : LineMap<int>{},
+                                arcs ? c.no_branch : std::vector<LineNo>{}, a_.numbers.precision)
+          .numbers;
+    }
     auto keep = [&](const std::vector<LineNo>& v) {
       std::vector<LineNo> out;
       std::set_intersection(v.begin(), v.end(), lines.begin(), lines.end(), std::back_inserter(out));
       return out;
     };
-    const bool arcs = a_.has_arcs;
     return Analysis::FromSets(std::string(), arcs, keep(a_.statements), keep(a_.excluded), keep(a_.executed),
                               arcs ? possible_[size_t(id)] : std::vector<Arc>{},
                               arcs ? executed_[size_t(id)] : std::vector<Arc>{},
@@ -633,6 +664,8 @@ class RegionNumbers {
   int outside_id_ = 0;
   std::vector<std::vector<Arc>> possible_, executed_;
   std::vector<LineMap<int>> exits_;
+  std::vector<Cut> cut_;
+  std::vector<char> exact_;  // per id: owns each of its lines alone, and in one call only
 };
 
 // The function and class rows of one file (write_region_index_pages, one file's part).
