@@ -29,10 +29,10 @@ def covalesce():
     return str(exe)
 
 
-def record_workload(out, rounds=24, lines=False):
+def record_workload(out, rounds=24, lines=False, first=0):
     """Real shards: record_workload.py runs stdlib code under coverage.py's own API."""
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [str(PY), str(HERE / "record_workload.py"), str(out), str(rounds)]
+    cmd = [str(PY), str(HERE / "record_workload.py"), str(out), str(rounds), "--first", str(first)]
     if lines:
         cmd.append("--lines")
     subprocess.run(cmd, check=True, capture_output=True)
@@ -41,9 +41,27 @@ def record_workload(out, rounds=24, lines=False):
 
 @pytest.fixture(scope="session")
 def workload(tmp_path_factory):
-    """24 real branch shards (about 30 measured stdlib files), in two halves."""
-    shards = record_workload(tmp_path_factory.mktemp("workload"))
-    return shards[:12], shards[12:]
+    """24 real branch shards (about 30 measured stdlib files), in two halves: rounds 0-11 and
+    12-23. The second half always adds lines and arcs to the first (record_workload.py's
+    task_late), which the kill tests need to tell OLD from NEW; a random split by shard name
+    once made the halves' combined data equal, and test_kill_all failed about one run in ten."""
+    out = tmp_path_factory.mktemp("workload")
+    first = record_workload(out / "first", rounds=12)
+    second = record_workload(out / "second", rounds=12, first=12)
+    assert shard_data(first) != shard_data(first + second), "the second half adds nothing"
+    return first, second
+
+
+def shard_data(shards):
+    """The lines or arcs the shards hold together, by file, as coverage.py reads them."""
+    from coverage import CoverageData
+    out = {}
+    for f in shards:
+        d = CoverageData(str(f))
+        d.read()
+        for m in d.measured_files():
+            out.setdefault(m, set()).update(d.arcs(m) or d.lines(m) or [])
+    return out
 
 
 def scratch_root():

@@ -3,7 +3,11 @@ in different ways, one shard per round, each written by coverage.py's own Covera
 (data_suffix=True, so names and hashes are exactly `coverage run -p`'s). One process writes
 them all, which is much cheaper than one interpreter per shard.
 
-    python record_workload.py OUT_DIR ROUNDS [--lines]"""
+    python record_workload.py OUT_DIR ROUNDS [--lines] [--first N]
+
+Rounds are numbered from N (default 0). Rounds from LATE on also run task_late, code no
+earlier round runs, so that shards of rounds >= LATE always add lines and arcs to those of
+rounds < LATE (the kill tests tell their OLD and NEW states apart by that)."""
 import sys
 import warnings
 
@@ -85,20 +89,33 @@ def task_urls(i):
     urllib.parse.urljoin("http://a/b/c/d", "../g" if i % 2 else "g?y")
 
 
+def task_late(i):
+    import csv
+    import fractions
+    import ipaddress
+    list(ipaddress.collapse_addresses([ipaddress.ip_network(f"10.0.{k}.0/24") for k in range(i % 4 + 2)]))
+    fractions.Fraction(i, 7).limit_denominator(3)
+    csv.Sniffer().sniff("a;b;c\n1;2;3\n")
+
+
+LATE = 12
 TASKS = [task_json, task_markup, task_text, task_config, task_numbers, task_urls]
 
 
 def main():
     out, rounds = sys.argv[1], int(sys.argv[2])
     branch = "--lines" not in sys.argv
+    first = int(sys.argv[sys.argv.index("--first") + 1]) if "--first" in sys.argv else 0
     warnings.simplefilter("ignore", CoverageWarning)  # "previously imported": expected after round 1
-    for i in range(rounds):
+    for i in range(first, first + rounds):
         cov = coverage.Coverage(data_file=f"{out}/.coverage", data_suffix=True, branch=branch,
                                 source_pkgs=PACKAGES, config_file=False)
         cov.start()
         for k, task in enumerate(TASKS):
             if (i + k) % 3:
                 task(i)
+        if i >= LATE:
+            task_late(i)
         cov.stop()
         cov.save()
 
