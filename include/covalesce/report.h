@@ -83,6 +83,9 @@ struct Analysis {
   LineMap<int> exit_counts;
   std::vector<LineNo> no_branch;
   Numbers numbers;
+  // missing_branch_arcs(), computed once by FromSets: every report asks for it, most of
+  // them twice (directly and through BranchStats).
+  BranchArcs missing_branch_arcs;
 
   // analysis_from_file_reporter(): `measured_lines` / `measured_arcs` are what the data holds
   // for the file (in the queried contexts), unsorted and raw; arcs only with branch data.
@@ -98,7 +101,7 @@ struct Analysis {
 
   std::vector<Arc> ArcsMissing() const;
   std::vector<LineNo> BranchLines() const;  // lines with more than one exit
-  BranchArcs MissingBranchArcs() const;
+  const BranchArcs& MissingBranchArcs() const { return missing_branch_arcs; }
   BranchArcs ExecutedBranchArcs() const;
   LineMap<std::pair<int, int>> BranchStats() const;  // line -> (exits, taken)
   std::string MissingFormatted(bool branches = false) const;
@@ -165,6 +168,10 @@ struct SessionOptions {
   // Write the analysis cache on a thread of its own while the reports are made; the
   // caller calls FinishBackground() before its last notices.
   bool background_store = false;
+  // Delete the combined shards on a thread of their own (after the data file is durably
+  // written, as always) while the files are analysed; AnalysisToReport waits for them and
+  // answers a failed delete with its error, before any report is made.
+  bool background_deletes = false;
 };
 
 // One file a report covers, in coverage.py's order (ascending `filename`).
@@ -223,9 +230,10 @@ class Session {
   // "covalesce: ..." lines covalesce itself has to say (e.g. that native analysis is not
   // available yet), for the command to print on stderr.
   const std::vector<std::string>& notices() const;
-  // Waits for work left running beside the reports (the analysis cache's store); its
-  // warnings join notices().
-  void FinishBackground();
+  // Waits for work left running beside the reports (the analysis cache's store, and the
+  // shards' deletes if AnalysisToReport did not already); the store's warnings join
+  // notices(), a failed delete is the answer.
+  Status FinishBackground();
   // Cache hits and misses of the last analysis.
   const AnalysisStats& analysis_stats() const;
 

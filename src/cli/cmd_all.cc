@@ -89,6 +89,7 @@ int All(ReportFrame& f, const AllOutputs& to) {
   report::SessionOptions so = f.SessionOptions("keep");
   so.want_source = want[kLcov] && config.lcov_line_checksums;
   so.background_store = true;
+  so.background_deletes = true;
 
   Config effective = f.Effective();
   if (to.json) effective.json_output = *to.json;
@@ -181,8 +182,9 @@ int All(ReportFrame& f, const AllOutputs& to) {
     }
     group.wait();
   }
-  session.FinishBackground();  // the cache store, beside the reports: its warnings now
+  Status background = session.FinishBackground();  // the cache store, beside the reports: its warnings now
   f.ShowNotices();
+  if (!background) return f.Fail(background.error());
   for (int k = 0; k < kKinds; ++k) {
     if (built[k].wanted) timings.AddOverlapped(kNames[k], built[k].seconds);
     if (k == kHtml) {

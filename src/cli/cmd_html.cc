@@ -47,8 +47,9 @@ int RunHtml(const Parsed& options) {
       Timings::Phase t(f.timings, "html");
       written = report::WriteHtmlReport(session, *files, html);
     }
-    session.FinishBackground();  // the cache store, beside the pages: its warnings now
+    Status background = session.FinishBackground();  // the cache store, beside the pages: its warnings now
     f.ShowNotices();
+    if (!background) return f.Fail(background.error());
     if (!written) return f.Fail(written.error());
     for (const auto& [stage, seconds] : written->busy) f.timings.AddOverlapped(stage, seconds);
     session.Message("Wrote HTML report to " + written->index_file);

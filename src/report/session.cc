@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -158,11 +159,25 @@ struct Session::Impl {
   PendingStore pending;
   std::thread store_thread;
   AnalysisStats store_stats;
+  // options.background_deletes: the combined shards' unlinks, and the first failure.
+  std::thread delete_thread;
+  std::optional<Error> delete_error;
+  double delete_seconds = 0;
 
   Impl(Config c, SessionOptions o, Sink s, Timings& t)
       : config(std::move(c)), options(std::move(o)), sink(std::move(s)), timings(t) {}
-  ~Impl() {  // the store ends before the run lock is let go; its words are lost with the session
+  ~Impl() {  // the store and the deletes end before the run lock is let go; their words are lost
     if (store_thread.joinable()) store_thread.join();
+    if (delete_thread.joinable()) delete_thread.join();
+  }
+
+  Status JoinDeletes() {
+    if (delete_thread.joinable()) {
+      delete_thread.join();
+      timings.AddOverlapped("delete", delete_seconds);
+    }
+    if (delete_error) return *delete_error;
+    return ok_status();
   }
 
   void JoinStore() {
@@ -239,7 +254,10 @@ const CoverageData& Session::data() const { return impl_->view.data; }
 bool Session::has_arcs() const { return impl_->view.has_arcs; }
 int Session::python_minor() const { return impl_->python_minor; }
 const std::vector<std::string>& Session::notices() const { return impl_->notices; }
-void Session::FinishBackground() { impl_->JoinStore(); }
+Status Session::FinishBackground() {
+  impl_->JoinStore();
+  return impl_->JoinDeletes();
+}
 const AnalysisStats& Session::analysis_stats() const { return impl_->stats; }
 
 void Session::Warn(const std::string& message, const std::string& slug) {
@@ -294,17 +312,34 @@ Status Session::LoadData() {
       return written.error();
     }
   }
-  if (!m.options.keep_combined) {
-    Timings::Phase t(m.timings, "delete");
+  if (!m.options.keep_combined && !combined->deletable.empty()) {
     // Unlinking hundreds of shards is mostly the file system freeing their blocks (~0.3 ms
-    // each on ext4): spread over the cores. The error names the first failure in input order.
-    const std::vector<std::string>& gone = combined->deletable;
-    std::vector<int> errs(gone.size(), 0);
-    tbb::parallel_for(size_t(0), gone.size(), [&](size_t i) {
-      if (unlink(gone[i].c_str()) != 0 && errno != ENOENT) errs[i] = errno;
-    });
-    for (size_t i = 0; i < gone.size(); ++i) {
-      if (errs[i]) return Error{"Couldn't delete data file " + PyRepr(gone[i]) + ": " + std::strerror(errs[i])};
+    // each on ext4): spread over the cores, or left to a thread beside the analysis. The
+    // error names the first failure in input order.
+    auto delete_all = [](const std::vector<std::string>& gone, bool parallel) -> std::optional<Error> {
+      std::vector<int> errs(gone.size(), 0);
+      auto one = [&](size_t i) {
+        if (unlink(gone[i].c_str()) != 0 && errno != ENOENT) errs[i] = errno;
+      };
+      if (parallel) {
+        tbb::parallel_for(size_t(0), gone.size(), one);
+      } else {
+        for (size_t i = 0; i < gone.size(); ++i) one(i);
+      }
+      for (size_t i = 0; i < gone.size(); ++i) {
+        if (errs[i]) return Error{"Couldn't delete data file " + PyRepr(gone[i]) + ": " + std::strerror(errs[i])};
+      }
+      return std::nullopt;
+    };
+    if (m.options.background_deletes) {
+      m.delete_thread = std::thread([&m, delete_all, gone = std::move(combined->deletable)] {
+        auto start = std::chrono::steady_clock::now();
+        m.delete_error = delete_all(gone, false);
+        m.delete_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      });
+    } else {
+      Timings::Phase t(m.timings, "delete");
+      if (auto err = delete_all(combined->deletable, true)) return *err;
     }
   }
   if (combined->combined + combined->skipped + combined->errored > 0) {
@@ -626,6 +661,7 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
   {
     Timings::Phase t(m.timings, "analysis");
     auto analysed = m.Analyse(files);
+    if (Status deleted = m.JoinDeletes(); !deleted) return deleted.error();
     if (!analysed) return analysed.error();
     for (size_t i = 0; i < files.size(); ++i) {
       parsed[i] = std::make_shared<const FileAnalysis>(std::move((*analysed)[i]));

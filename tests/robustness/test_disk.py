@@ -174,3 +174,54 @@ def test_full_cache_disk_all(tmp_path, covalesce, workload, reference):
     got.pop(".covalesce_cache"), want.pop(".covalesce_cache")
     assert got == want
     assert temp_files(d) == []
+
+
+@pytest.fixture
+def immutable():
+    """chattr +i: a file even root cannot delete (unlink gives EPERM), in a writable directory."""
+    made = []
+
+    def make(path):
+        p = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+        if p.returncode != 0:
+            pytest.skip(f"chattr +i is refused here: {p.stderr.strip()}")
+        made.append(path)
+    yield make
+    for path in made:
+        if path.exists():
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+@pytest.mark.parametrize("command", ["combine", "all"])
+def test_shard_that_cannot_be_deleted(tmp_path, immutable, covalesce, workload, reference, command):
+    """The data file is written whole, then a shard refuses to go: exit 1 with the error naming
+    it, no report written (`all` deletes beside its analysis and answers the failure before
+    any report is made), and once the shard can go a rerun ends as an undisturbed run."""
+    first, second = workload
+    d = tmp_path / "d"
+    copy_into(first + second, d)
+    stuck = d / second[3].name
+    immutable(stuck)
+    cmd = [covalesce, "combine", "-q"] if command == "combine" else all_cmd(covalesce)
+    p = run(cmd, d)
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert p.stdout == f"Couldn't delete data file '{stuck}': Operation not permitted\n", p.stdout
+    assert stuck.read_bytes() == second[3].read_bytes()
+    assert data_dump(d / ".coverage") == data_dump(reference / ".coverage")
+    left = {q.name for q in d.iterdir()} - {".coverage", ".covalesce_cache"}
+    # combine deletes in input order and stops at the failure, as coverage.py does; all
+    # deletes every other shard.
+    assert stuck.name in left and left <= {f.name for f in first + second}, left
+    if command == "all":
+        assert left == {stuck.name}, left
+    subprocess.run(["chattr", "-i", str(stuck)], check=True)
+    p = run(cmd, d)
+    if command == "all":
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert snapshot(d) == snapshot(reference)
+    else:
+        # The interrupted-delete record names the stuck shard: the rerun finishes its delete.
+        assert p.returncode == 1 and p.stdout == "No data to combine\n", (p.stdout, p.stderr)
+        n = len(left)
+        assert f"deleted {n} data file{'s' if n > 1 else ''} that an interrupted run had already combined" in p.stderr, p.stderr
+        assert sorted(q.name for q in d.iterdir()) == [".coverage"]
