@@ -374,12 +374,9 @@ std::string RenderPage(const Ctx& c, const PageJob& job, const std::string& text
     return m;
   };
   const std::vector<char> excluded = mark(a.excluded), missing = mark(a.missing), statements = mark(a.statements);
-  BranchArcs mba;
+  const BranchArcs& mba = a.MissingBranchArcs();  // empty without arcs
   LineMap<std::pair<int, int>> stats;
-  if (c.has_arcs) {
-    mba = a.MissingBranchArcs();
-    stats = a.BranchStats();
-  }
+  if (c.has_arcs) stats = a.BranchStats();
   const bool show_contexts = c.options.show_contexts && contexts_by_line;
 
   const Shown shown = ShowNumbers(n);

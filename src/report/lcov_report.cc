@@ -88,7 +88,7 @@ void Arcs(const FileReport& file, int minor, std::string& out) {
   const Analysis& a = file.analysis;
   const auto stats = a.BranchStats();
   const auto executed = a.ExecutedBranchArcs();
-  const auto missing = a.MissingBranchArcs();
+  const BranchArcs& missing = a.MissingBranchArcs();
   static const std::vector<LineNo> kNone;
   auto get = [](const BranchArcs& m, LineNo line) -> const std::vector<LineNo>& {
     auto it = m.find(line);

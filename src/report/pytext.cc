@@ -107,6 +107,8 @@ bool IsPrintable(uint32_t cp, int minor) {
 }
 
 std::string NeutralizeControl(std::string_view s, int minor) {
+  // Nearly every text (LCOV's branch descriptions, file names) is printable ASCII: as is.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; })) return std::string(s);
   std::string out;
   out.reserve(s.size());
   uint32_t cp;

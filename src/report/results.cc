@@ -207,7 +207,11 @@ Analysis Analysis::FromSets(std::string filename, bool has_arcs, std::vector<Lin
     for (const auto& [line, count] : a.exit_counts) {
       if (count > 1) n.n_branches += count;
     }
-    for (const auto& [line, dests] : a.MissingBranchArcs()) {
+    for (const Arc& arc : a.ArcsMissing()) {
+      auto it = a.exit_counts.find(arc.first);
+      if (it != a.exit_counts.end() && it->second > 1) a.missing_branch_arcs[arc.first].push_back(arc.second);
+    }
+    for (const auto& [line, dests] : a.missing_branch_arcs) {
       if (!Contains(a.missing, line)) n.n_partial_branches += int64_t(dests.size());
       n.n_missing_branches += int64_t(dests.size());
     }
@@ -274,15 +278,6 @@ std::vector<LineNo> Analysis::BranchLines() const {
   return out;
 }
 
-BranchArcs Analysis::MissingBranchArcs() const {
-  BranchArcs mba;
-  for (const Arc& a : ArcsMissing()) {
-    auto it = exit_counts.find(a.first);
-    if (it != exit_counts.end() && it->second > 1) mba[a.first].push_back(a.second);
-  }
-  return mba;
-}
-
 BranchArcs Analysis::ExecutedBranchArcs() const {
   BranchArcs eba;
   auto possible = arc_possibilities.begin();  // both sorted: one walk, no search per arc
@@ -296,7 +291,7 @@ BranchArcs Analysis::ExecutedBranchArcs() const {
 }
 
 LineMap<std::pair<int, int>> Analysis::BranchStats() const {
-  auto mba = MissingBranchArcs();
+  const BranchArcs& mba = missing_branch_arcs;
   LineMap<std::pair<int, int>> stats;
   for (const auto& [line, exits] : exit_counts) {
     if (exits <= 1) continue;
@@ -309,8 +304,7 @@ LineMap<std::pair<int, int>> Analysis::BranchStats() const {
 
 std::string Analysis::MissingFormatted(bool branches) const {
   if (branches && has_arcs) {
-    auto mba = MissingBranchArcs();
-    return FormatLines(statements, missing, &mba);
+    return FormatLines(statements, missing, &missing_branch_arcs);
   }
   return FormatLines(statements, missing);
 }

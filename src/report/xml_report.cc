@@ -256,7 +256,7 @@ Result<double> XmlReport(const Session& session, const std::vector<FileReport>& 
     PackageData& package = packages[Replace(dirname, '/', '.')];
 
     const auto branch_stats = analysis.BranchStats();
-    const auto missing_branch_arcs = analysis.MissingBranchArcs();
+    const BranchArcs& missing_branch_arcs = analysis.MissingBranchArcs();
     int64_t class_lines = int64_t(analysis.statements.size());
     int64_t class_hits = class_lines - int64_t(analysis.missing.size());
     int64_t class_branches = 0, class_br_hits = 0;
