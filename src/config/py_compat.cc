@@ -105,24 +105,35 @@ std::string Repr(std::string_view s) {
 std::string FloatRepr(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+  // Shortest round-trip digits from to_chars ("-1.2345e+06"), laid out as Python's repr: fixed
+  // notation for exponents -4..15, else "1.2345e+16". In char buffers: the JSON report calls
+  // this for every percentage of every file and region.
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);  // like -1.2345e+06: shortest round-trip digits
-  std::string sign;
-  if (sci[0] == '-') sign = "-", sci.erase(0, 1);
-  const size_t e = sci.find('e');
-  std::string digits = sci.substr(0, e);
-  digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
-  const int exp = std::stoi(sci.substr(e + 1));
-  if (exp < -4 || exp >= 16) {
-    const std::string_view rest = std::string_view(digits).substr(1);
-    return fmt::format("{}{}{}{}e{}{:02d}", sign, digits[0], rest.empty() ? "" : ".", rest, exp < 0 ? '-' : '+',
-                       std::abs(exp));
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  const char* p = buf;
+  std::string out;
+  out.reserve(32);
+  if (*p == '-') out += '-', ++p;
+  const char* e = std::find(p, static_cast<const char*>(res.ptr), 'e');
+  char digits[32];
+  size_t nd = 0;
+  for (const char* q = p; q < e && nd < sizeof digits; ++q) {
+    if (*q != '.') digits[nd++] = *q;
   }
-  if (exp < 0) return sign + "0." + std::string(-exp - 1, '0') + digits;
-  const size_t int_len = static_cast<size_t>(exp) + 1;
-  if (digits.size() <= int_len) return sign + digits + std::string(int_len - digits.size(), '0') + ".0";
-  return sign + digits.substr(0, int_len) + "." + digits.substr(int_len);
+  int exp = 0;
+  std::from_chars(e + 1 + (e[1] == '+'), res.ptr, exp);
+  if (exp < -4 || exp >= 16) {
+    out += digits[0];
+    if (nd > 1) out.append(1, '.').append(digits + 1, nd - 1);
+    out += exp < 0 ? "e-" : "e+";
+    if (std::abs(exp) < 10) out += '0';
+    out += std::to_string(std::abs(exp));
+    return out;
+  }
+  if (exp < 0) return out.append("0.").append(size_t(-exp - 1), '0').append(digits, nd);
+  const size_t int_len = size_t(exp) + 1;
+  if (nd <= int_len) return out.append(digits, nd).append(int_len - nd, '0').append(".0");
+  return out.append(digits, int_len).append(1, '.').append(digits + int_len, nd - int_len);
 }
 
 std::string_view Strip(std::string_view s) {

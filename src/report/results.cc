@@ -43,6 +43,11 @@ std::string FixedFormat(double x, int precision) {
 
 // 1.0 / 10**precision, with the int converted to the nearest double first, as Python does.
 double Near0(int precision) {
+  // Powers of ten up to 1e22 are exact doubles: no string to parse.
+  static constexpr double kExact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (precision >= 0 && precision <= 22) return 1.0 / kExact[precision];
   std::string ten = "1e" + std::to_string(precision);
   return 1.0 / std::strtod(ten.c_str(), nullptr);
 }
@@ -83,9 +88,12 @@ Result<std::string> DisplayCovered(double pc, int precision) {
     pc = near0;
   } else if ((100.0 - near0) < pc && pc < 100) {
     pc = 100.0 - near0;
-  } else {
+  } else if (precision > 12) {
     pc = PyRound(pc, precision);
   }
+  // Up to 12 places, round(pc, precision) formatted again gives the digits formatting pc
+  // gives (0 <= pc <= 100: at most 15 significant digits, which a double holds exactly),
+  // so the round trip through strtod is only needed past that.
   return FixedFormat(pc, precision);
 }
 
