@@ -168,10 +168,11 @@ struct SessionOptions {
   // Write the analysis cache on a thread of its own while the reports are made; the
   // caller calls FinishBackground() before its last notices.
   bool background_store = false;
-  // Delete the combined shards on a thread of their own (after the data file is durably
-  // written, as always) while the files are analysed; AnalysisToReport waits for them and
-  // answers a failed delete with its error, before any report is made.
-  bool background_deletes = false;
+  // Write the combined data file and then delete the shards it holds on a thread of their
+  // own, while the files are selected and analysed. The "Combined" message, and anything the
+  // session says after it, waits for them (Settle); AnalysisToReport settles before it
+  // returns, answering a failed write or delete with its error before any report is made.
+  bool background_write = false;
 };
 
 // One file a report covers, in coverage.py's order (ascending `filename`).
@@ -234,6 +235,9 @@ class Session {
   // shards' deletes if AnalysisToReport did not already); the store's warnings join
   // notices(), a failed delete is the answer.
   Status FinishBackground();
+  // Waits for the background write and deletes (background_write) and says the combine's
+  // message; their error, if they failed (then for good: nothing after it is said).
+  Status Settle();
   // Cache hits and misses of the last analysis.
   const AnalysisStats& analysis_stats() const;
 

@@ -89,7 +89,7 @@ int All(ReportFrame& f, const AllOutputs& to) {
   report::SessionOptions so = f.SessionOptions("keep");
   so.want_source = want[kLcov] && config.lcov_line_checksums;
   so.background_store = true;
-  so.background_deletes = true;
+  so.background_write = true;
 
   Config effective = f.Effective();
   if (to.json) effective.json_output = *to.json;

@@ -95,9 +95,14 @@ void ReportFrame::ShowNotices() {
   for (; notices_shown_ < notices.size(); ++notices_shown_) std::fprintf(stderr, "%s\n", notices[notices_shown_].c_str());
 }
 
-int ReportFrame::Fail(const Error& error) const { return report::PrintError(error); }
+int ReportFrame::Fail(const Error& error) {
+  if (session) {
+    if (Status combined = session->Settle(); !combined) return report::PrintError(combined.error());
+  }
+  return report::PrintError(error);
+}
 
-int ReportFrame::Judge(double total) const {
+int ReportFrame::Judge(double total) {
   auto status = report::CheckFailUnder(total, args, config);
   if (!status) return Fail(status.error());
   return *status;

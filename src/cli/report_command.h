@@ -81,10 +81,12 @@ struct ReportFrame {
   Result<report::Session*> Open(Config effective, const report::SessionOptions& so);
   // Prints the session's notices not printed yet.
   void ShowNotices();
-  // Prints coverage.py's message for `error`; its exit status.
-  int Fail(const Error& error) const;
+  // Prints coverage.py's message for `error`; its exit status. A combine still finishing
+  // in the background is waited for first, and its own failure, which came first, is the
+  // one printed.
+  int Fail(const Error& error);
   // fail_under judged on `total`: the exit status (coverage.py's message printed when it fails).
-  int Judge(double total) const;
+  int Judge(double total);
 
   // Opens the session over `effective` and writes a report that `write` makes from the
   // analysed files, through coverage.py's render_report (RenderReport: the output file goes if

@@ -159,25 +159,41 @@ struct Session::Impl {
   PendingStore pending;
   std::thread store_thread;
   AnalysisStats store_stats;
-  // options.background_deletes: the combined shards' unlinks, and the first failure.
-  std::thread delete_thread;
-  std::optional<Error> delete_error;
-  double delete_seconds = 0;
+  // options.background_write: the data file's write and the shards' deletes, their first
+  // failure, their times, and the "Combined" message they hold back.
+  std::thread combine_thread;
+  std::optional<Error> combine_error;
+  double write_seconds = 0, delete_seconds = 0;
+  std::string pending_message;
 
   Impl(Config c, SessionOptions o, Sink s, Timings& t)
       : config(std::move(c)), options(std::move(o)), sink(std::move(s)), timings(t) {}
-  ~Impl() {  // the store and the deletes end before the run lock is let go; their words are lost
+  ~Impl() {  // the store, the write and the deletes end before the run lock is let go
     if (store_thread.joinable()) store_thread.join();
-    if (delete_thread.joinable()) delete_thread.join();
+    if (combine_thread.joinable()) combine_thread.join();
   }
 
-  Status JoinDeletes() {
-    if (delete_thread.joinable()) {
-      delete_thread.join();
+  // Writes the combined data (view.data) when `write`, then deletes `gone`; the error names
+  // the first failure (deletes: in input order).
+  std::optional<Error> WriteAndDelete(bool write, const std::vector<std::string>& gone, bool parallel);
+
+  // Waits for the background write and deletes; then says what the combine would have said
+  // at its end. Its error stands for good: coverage.py would have stopped at the combine.
+  Status Settle() {
+    if (combine_thread.joinable()) {
+      combine_thread.join();
+      timings.AddOverlapped("write", write_seconds);
       timings.AddOverlapped("delete", delete_seconds);
+      if (!combine_error && !pending_message.empty()) Say(pending_message);
+      pending_message.clear();
     }
-    if (delete_error) return *delete_error;
+    if (combine_error) return *combine_error;
     return ok_status();
+  }
+  void Say(const std::string& message) {
+    if (!options.messages) return;
+    if (sink.message) sink.message(message);
+    else std::fprintf(stderr, "%s\n", message.c_str());
   }
 
   void JoinStore() {
@@ -256,12 +272,13 @@ int Session::python_minor() const { return impl_->python_minor; }
 const std::vector<std::string>& Session::notices() const { return impl_->notices; }
 Status Session::FinishBackground() {
   impl_->JoinStore();
-  return impl_->JoinDeletes();
+  return impl_->Settle();
 }
 const AnalysisStats& Session::analysis_stats() const { return impl_->stats; }
 
 void Session::Warn(const std::string& message, const std::string& slug) {
   Impl& m = *impl_;
+  if (!m.Settle()) return;  // the combine failed: nothing after it is said
   if (!slug.empty() && std::find(m.config.disable_warnings.begin(), m.config.disable_warnings.end(), slug) !=
                            m.config.disable_warnings.end()) {
     return;
@@ -275,9 +292,39 @@ void Session::Warn(const std::string& message, const std::string& slug) {
 
 void Session::Message(const std::string& message) {
   Impl& m = *impl_;
-  if (!m.options.messages) return;
-  if (m.sink.message) m.sink.message(message);
-  else std::fprintf(stderr, "%s\n", message.c_str());
+  if (!m.Settle()) return;  // the combine failed: nothing after it is said
+  m.Say(message);
+}
+
+Status Session::Settle() { return impl_->Settle(); }
+
+std::optional<Error> Session::Impl::WriteAndDelete(bool write, const std::vector<std::string>& gone, bool parallel) {
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  };
+  auto start = std::chrono::steady_clock::now();
+  if (write) {
+    Status written = WriteDataFile(view.data, data_file, kCoverageVersion);
+    write_seconds = since(start);
+    if (!written) return written.error();
+  }
+  // Unlinking hundreds of shards is mostly the file system freeing their blocks (~0.3 ms
+  // each on ext4): spread over the cores, unless beside the analysis.
+  start = std::chrono::steady_clock::now();
+  std::vector<int> errs(gone.size(), 0);
+  auto one = [&](size_t i) {
+    if (unlink(gone[i].c_str()) != 0 && errno != ENOENT) errs[i] = errno;
+  };
+  if (parallel) {
+    tbb::parallel_for(size_t(0), gone.size(), one);
+  } else {
+    for (size_t i = 0; i < gone.size(); ++i) one(i);
+  }
+  delete_seconds = since(start);
+  for (size_t i = 0; i < gone.size(); ++i) {
+    if (errs[i]) return Error{"Couldn't delete data file " + PyRepr(gone[i]) + ": " + std::strerror(errs[i])};
+  }
+  return std::nullopt;
 }
 
 Status Session::LoadData() {
@@ -305,52 +352,34 @@ Status Session::LoadData() {
   auto combined = CombineData(s, combine_sink, m.timings);
   if (!combined) return combined.error();
 
-  if (combined->combined > 0) {
-    Timings::Phase t(m.timings, "write");
-    if (!m.options.keep_combined) combined->data.meta.push_back(ConsumedInputsRow(combined->deletable));
-    if (Status written = WriteDataFile(combined->data, m.data_file, kCoverageVersion); !written) {
-      return written.error();
-    }
-  }
-  if (!m.options.keep_combined && !combined->deletable.empty()) {
-    // Unlinking hundreds of shards is mostly the file system freeing their blocks (~0.3 ms
-    // each on ext4): spread over the cores, or left to a thread beside the analysis. The
-    // error names the first failure in input order.
-    auto delete_all = [](const std::vector<std::string>& gone, bool parallel) -> std::optional<Error> {
-      std::vector<int> errs(gone.size(), 0);
-      auto one = [&](size_t i) {
-        if (unlink(gone[i].c_str()) != 0 && errno != ENOENT) errs[i] = errno;
-      };
-      if (parallel) {
-        tbb::parallel_for(size_t(0), gone.size(), one);
-      } else {
-        for (size_t i = 0; i < gone.size(); ++i) one(i);
-      }
-      for (size_t i = 0; i < gone.size(); ++i) {
-        if (errs[i]) return Error{"Couldn't delete data file " + PyRepr(gone[i]) + ": " + std::strerror(errs[i])};
-      }
-      return std::nullopt;
-    };
-    if (m.options.background_deletes) {
-      m.delete_thread = std::thread([&m, delete_all, gone = std::move(combined->deletable)] {
-        auto start = std::chrono::steady_clock::now();
-        m.delete_error = delete_all(gone, false);
-        m.delete_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      });
-    } else {
-      Timings::Phase t(m.timings, "delete");
-      if (auto err = delete_all(combined->deletable, true)) return *err;
-    }
-  }
+  std::string message;
   if (combined->combined + combined->skipped + combined->errored > 0) {
-    std::string msg = "Combined " + Plural(combined->combined, "file");
-    if (combined->skipped) msg += ", skipped " + std::to_string(combined->skipped);
-    if (combined->errored) msg += ", " + Plural(combined->errored, "file") + " errored";
-    Message(msg);
+    message = "Combined " + Plural(combined->combined, "file");
+    if (combined->skipped) message += ", skipped " + std::to_string(combined->skipped);
+    if (combined->errored) message += ", " + Plural(combined->errored, "file") + " errored";
   }
-
+  if (combined->combined > 0 && !m.options.keep_combined) {
+    combined->data.meta.push_back(ConsumedInputsRow(combined->deletable));
+  }
+  std::vector<std::string> gone;
+  if (!m.options.keep_combined) gone = std::move(combined->deletable);
   m.view.data = std::move(combined->data);
   m.view.has_arcs = m.view.data.has_arcs.value_or(false);
+
+  // The data file is written whole (temporary file, fsync, rename) and only then are the
+  // shards it holds deleted. With background_write both happen on a thread of their own,
+  // beside the selection and the analysis, and the "Combined" message waits for them
+  // (Settle); remapped data is rebuilt from the combined data, so it is written first.
+  const bool write = combined->combined > 0;
+  if (m.options.background_write && m.config.paths.empty()) {
+    m.pending_message = std::move(message);
+    m.combine_thread = std::thread([&m, write, gone = std::move(gone)] {
+      m.combine_error = m.WriteAndDelete(write, gone, /*parallel=*/false);
+    });
+  } else {
+    if (auto err = m.WriteAndDelete(write, gone, /*parallel=*/true)) return *err;
+    if (!message.empty()) Message(message);
+  }
   if (!m.config.paths.empty()) {
     Timings::Phase t(m.timings, "remap");
     if (Status st = m.Remap(); !st) return st;
@@ -661,7 +690,7 @@ Result<std::vector<FileReport>> Session::AnalysisToReport(const std::vector<std:
   {
     Timings::Phase t(m.timings, "analysis");
     auto analysed = m.Analyse(files);
-    if (Status deleted = m.JoinDeletes(); !deleted) return deleted.error();
+    if (Status combined = m.Settle(); !combined) return combined.error();
     if (!analysed) return analysed.error();
     for (size_t i = 0; i < files.size(); ++i) {
       parsed[i] = std::make_shared<const FileAnalysis>(std::move((*analysed)[i]));
