@@ -13,6 +13,7 @@
 //     with each text an index into the texts, -1 for null: the cache's form, which on the
 //     stdlib is half the size, since the nested form repeats every text at every arc)
 //  "source_lines": [s], "tokens": [[[cls, text]]]}                                  (source)
+#include <charconv>
 #include <simdjson.h>
 
 #include <cstdio>
@@ -29,7 +30,17 @@ namespace {
 
 void PutString(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
+  // Runs that need no escape go in whole.
+  while (!s.empty()) {
+    size_t plain = 0;
+    while (plain < s.size() && static_cast<unsigned char>(s[plain]) >= 0x20 && s[plain] != '"' && s[plain] != '\\') {
+      ++plain;
+    }
+    out.append(s.data(), plain);
+    s.remove_prefix(plain);
+    if (s.empty()) break;
+    const char c = s.front();
+    s.remove_prefix(1);
     const unsigned char byte = static_cast<unsigned char>(c);
     if (const char* escape = JsonShortEscape(byte)) {
       out += escape;
@@ -49,7 +60,10 @@ void PutOptString(std::string& out, std::optional<std::string_view> s) {
   else out += "null";
 }
 
-void PutInt(std::string& out, long long n) { out += std::to_string(n); }
+void PutInt(std::string& out, long long n) {
+  char buf[24];  // into the output directly: a temporary string per number was most of ToJson
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
 
 // [a, b], each written by `put`.
 template <typename T, typename Put>
