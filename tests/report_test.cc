@@ -3,6 +3,7 @@
 // venv exists, the rounding and sort cases are also checked against Python itself.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -72,6 +73,61 @@ TEST(Numbers, FailUnder) {
   EXPECT_EQ(FormatFailUnderMsg(89.6, 89.75, 0), "total of 89.60 is less than fail-under=89.75");
   EXPECT_EQ(FormatFailUnderMsg(99.999, 100, 0), "total of 99 is less than fail-under=100");
   EXPECT_EQ(FormatFailUnderMsg(1.0, 1.5e-05, 0), "total of 1.000000 is less than fail-under=0.000015");
+}
+
+// NumbersOf (the HTML region rows) counts what FromSets builds, on random sets: executed
+// not always inside statements, arcs into excluded lines, no-branch lines, lines without
+// an exit count.
+TEST(Numbers, NumbersOfAgreesWithFromSets) {
+  std::mt19937 rng(5);
+  auto some = [&](int n, int top) {
+    std::vector<LineNo> v;
+    for (int i = 0; i < n; ++i) v.push_back(LineNo(1 + rng() % top));
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    const int top = 2 + int(rng() % 40);
+    std::vector<LineNo> statements = some(int(rng() % 30), top), excluded = some(int(rng() % 5), top);
+    std::vector<LineNo> executed;
+    for (LineNo l : statements) {
+      if (rng() % 2) executed.push_back(l);
+    }
+    if (round % 5 == 0) executed = some(int(rng() % 20), top);  // not a subset
+    std::vector<Arc> possible, ran;
+    for (int i = int(rng() % 40); i > 0; --i) {
+      LineNo to = rng() % 6 == 0 ? -LineNo(1 + rng() % 3) : LineNo(1 + rng() % top);
+      possible.emplace_back(LineNo(1 + rng() % top), to);
+    }
+    std::sort(possible.begin(), possible.end());
+    possible.erase(std::unique(possible.begin(), possible.end()), possible.end());
+    for (const Arc& a : possible) {
+      if (rng() % 2) ran.push_back(a);
+    }
+    LineMap<int> exits;
+    for (const Arc& a : possible) {
+      if (rng() % 4) exits[a.first] = 1 + int(rng() % 3);
+    }
+    std::vector<LineNo> no_branch = some(int(rng() % 3), top);
+    for (bool arcs : {false, true}) {
+      Analysis a = Analysis::FromSets("f", arcs, statements, excluded, executed, possible, ran, exits, no_branch, 2);
+      Numbers n = Analysis::NumbersOf(arcs, a.statements, a.excluded, a.executed, a.arc_possibilities,
+                                      a.arcs_executed, a.exit_counts, a.no_branch, 2);
+      // Against the lists FromSets builds, as coverage.py's Numbers counts them.
+      int64_t missing_branches = 0, partial = 0;
+      for (const auto& [line, dests] : a.MissingBranchArcs()) {
+        missing_branches += int64_t(dests.size());
+        if (!std::binary_search(a.missing.begin(), a.missing.end(), line)) partial += int64_t(dests.size());
+      }
+      EXPECT_EQ(n.n_statements, int64_t(a.statements.size())) << round;
+      EXPECT_EQ(n.n_missing, int64_t(a.missing.size())) << round;
+      EXPECT_EQ(n.n_excluded, int64_t(a.excluded.size())) << round;
+      EXPECT_EQ(n.n_missing_branches, arcs ? missing_branches : 0) << round;
+      EXPECT_EQ(n.n_partial_branches, arcs ? partial : 0) << round;
+      EXPECT_EQ(n.n_branches, a.numbers.n_branches) << round;
+    }
+  }
 }
 
 TEST(FormatLines, Ranges) {

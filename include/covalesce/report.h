@@ -99,6 +99,14 @@ struct Analysis {
                            LineMap<int> exit_counts, std::vector<LineNo> no_branch,
                            int precision);
 
+  // The numbers FromSets gives for these sets, counted without building the Analysis (the
+  // HTML index's function and class rows need only the numbers). Each list sorted and
+  // unique, as FromSets makes them.
+  static Numbers NumbersOf(bool has_arcs, const std::vector<LineNo>& statements,
+                           const std::vector<LineNo>& excluded, const std::vector<LineNo>& executed,
+                           const std::vector<Arc>& arc_possibilities, const std::vector<Arc>& arcs_executed,
+                           const LineMap<int>& exit_counts, const std::vector<LineNo>& no_branch, int precision);
+
   std::vector<Arc> ArcsMissing() const;
   std::vector<LineNo> BranchLines() const;  // lines with more than one exit
   const BranchArcs& MissingBranchArcs() const { return missing_branch_arcs; }

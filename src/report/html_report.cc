@@ -618,9 +618,10 @@ class RegionNumbers {
     if (!a_.has_arcs) return;
     deal(a_.no_branch, &Cut::no_branch);
     auto collect = [&](const std::vector<Arc>& arcs, std::vector<std::vector<Arc>>& into) {
-      for (const Arc& arc : arcs) {
-        if (int o = own(arc.first); o >= 0) into[size_t(o)].push_back(arc);
-        if (int o = own(arc.second); o >= 0) into[size_t(o)].push_back(arc);
+      for (const Arc& arc : arcs) {  // an arc with both ends in one region goes in once
+        const int from = own(arc.first), to = own(arc.second);
+        if (from >= 0) into[size_t(from)].push_back(arc);
+        if (to >= 0 && to != from) into[size_t(to)].push_back(arc);
       }
     };
     collect(a_.arc_possibilities, possible_);
@@ -632,14 +633,10 @@ class RegionNumbers {
 
   Numbers Narrow(int id, const std::vector<LineNo>& lines) const {
     const bool arcs = a_.has_arcs;
-    if (exact_[size_t(id)]) {
+    if (exact_[size_t(id)]) {  // every list sorted and unique: counted in place
       const Cut& c = cut_[size_t(id)];
-      return Analysis::FromSets(std::string(), arcs, c.statements, c.excluded, c.executed,
-                                arcs ? possible_[size_t(id)] : std::vector<Arc>{},
-                                arcs ? executed_[size_t(id)] : std::vector<Arc>{},
-                                arcs ? exits_[size_t(id)] : LineMap<int>{},
-                                arcs ? c.no_branch : std::vector<LineNo>{}, a_.numbers.precision)
-          .numbers;
+      return Analysis::NumbersOf(arcs, c.statements, c.excluded, c.executed, possible_[size_t(id)],
+                                 executed_[size_t(id)], exits_[size_t(id)], c.no_branch, a_.numbers.precision);
     }
     auto keep = [&](const std::vector<LineNo>& v) {
       std::vector<LineNo> out;

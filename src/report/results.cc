@@ -205,26 +205,50 @@ Analysis Analysis::FromSets(std::string filename, bool has_arcs, std::vector<Lin
   std::set_difference(a.statements.begin(), a.statements.end(), a.executed.begin(), a.executed.end(),
                       std::back_inserter(a.missing));
 
-  Numbers& n = a.numbers;
-  n.precision = precision;
-  n.n_files = 1;
-  n.n_statements = int64_t(a.statements.size());
-  n.n_excluded = int64_t(a.excluded.size());
-  n.n_missing = int64_t(a.missing.size());
   if (a.has_arcs) {
-    for (const auto& [line, count] : a.exit_counts) {
-      if (count > 1) n.n_branches += count;
-    }
     for (const Arc& arc : a.ArcsMissing()) {
       auto it = a.exit_counts.find(arc.first);
       if (it != a.exit_counts.end() && it->second > 1) a.missing_branch_arcs[arc.first].push_back(arc.second);
     }
-    for (const auto& [line, dests] : a.missing_branch_arcs) {
-      if (!Contains(a.missing, line)) n.n_partial_branches += int64_t(dests.size());
-      n.n_missing_branches += int64_t(dests.size());
-    }
   }
+  a.numbers = NumbersOf(a.has_arcs, a.statements, a.excluded, a.executed, a.arc_possibilities, a.arcs_executed,
+                        a.exit_counts, a.no_branch, precision);
   return a;
+}
+
+Numbers Analysis::NumbersOf(bool has_arcs, const std::vector<LineNo>& statements,
+                            const std::vector<LineNo>& excluded, const std::vector<LineNo>& executed,
+                            const std::vector<Arc>& arc_possibilities, const std::vector<Arc>& arcs_executed,
+                            const LineMap<int>& exit_counts, const std::vector<LineNo>& no_branch, int precision) {
+  Numbers n;
+  n.precision = precision;
+  n.n_files = 1;
+  n.n_statements = int64_t(statements.size());
+  n.n_excluded = int64_t(excluded.size());
+  // len(statements - executed), walked: no list made.
+  auto e = executed.begin();
+  for (LineNo l : statements) {
+    while (e != executed.end() && *e < l) ++e;
+    if (e == executed.end() || *e != l) ++n.n_missing;
+  }
+  if (!has_arcs) return n;
+  for (const auto& [line, count] : exit_counts) {
+    if (count > 1) n.n_branches += count;
+  }
+  // missing_branch_arcs(): the possible arcs not executed (arcs_missing: nor from a
+  // no-branch line, nor into an excluded one) from lines with more than one exit; partial
+  // when their line ran.
+  auto ran = arcs_executed.begin();
+  for (const Arc& p : arc_possibilities) {
+    while (ran != arcs_executed.end() && *ran < p) ++ran;
+    if (ran != arcs_executed.end() && *ran == p) continue;
+    if (Contains(no_branch, p.first) || Contains(excluded, p.second)) continue;
+    auto it = exit_counts.find(p.first);
+    if (it == exit_counts.end() || it->second <= 1) continue;
+    ++n.n_missing_branches;
+    if (!Contains(statements, p.first) || Contains(executed, p.first)) ++n.n_partial_branches;
+  }
+  return n;
 }
 
 Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool has_arcs,
