@@ -84,30 +84,31 @@ Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& 
   auto computed = compute(missing_files, storable);
   if (!computed) return computed.error();
 
-  std::vector<std::pair<std::string, const FileAnalysis*>> to_store;
-  for (size_t k = 0; k < missing.size(); ++k) {
-    FileAnalysis& fa = (*computed)[k];
-    if (cache && !keys[missing[k]].empty() && storable[k] && Keepable(fa)) to_store.emplace_back(keys[missing[k]], &fa);
-  }
-  if (later && cache && (!to_store.empty() || cache->has_unmarked_hits())) {
-    phase.reset();
-    later->entries.clear();
+  // The answers worth keeping, by key and index in the results: stored here, or handed to
+  // the caller (`later`) to store while it goes on.
+  PendingStore store;
+  if (cache) {
     for (size_t k = 0; k < missing.size(); ++k) {
-      FileAnalysis& fa = (*computed)[k];
-      if (!keys[missing[k]].empty() && storable[k] && Keepable(fa)) later->entries.emplace_back(keys[missing[k]], missing[k]);
+      if (!keys[missing[k]].empty() && storable[k] && Keepable((*computed)[k])) {
+        store.entries.emplace_back(keys[missing[k]], missing[k]);
+      }
     }
-    later->cache = std::move(cache);
-  } else if (cache && (!to_store.empty() || cache->has_unmarked_hits())) {
-    phase.emplace(timings, "store");
-    if (Status s = cache->Store(to_store); !s) st.warnings.push_back(s.error().message);
-    st.rebuilt = cache->rebuilt();
+    if (!store.entries.empty() || cache->has_unmarked_hits()) store.cache = std::move(cache);
   }
+  phase.reset();
 
   std::vector<FileAnalysis> results(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     if (found[i]) results[i] = std::move(*found[i]);
   }
   for (size_t k = 0; k < missing.size(); ++k) results[missing[k]] = std::move((*computed)[k]);
+  if (store && later) {
+    *later = std::move(store);
+  } else if (store) {
+    std::vector<const FileAnalysis*> answers(results.size());
+    for (size_t i = 0; i < results.size(); ++i) answers[i] = &results[i];
+    store.Run(answers, st);
+  }
   return results;
 }
 

@@ -196,12 +196,20 @@ struct Session::Impl {
     else std::fprintf(stderr, "%s\n", message.c_str());
   }
 
+  // An analysis's (or a store's) counts and warnings into the session's: hits, misses, a
+  // rebuilt cache, and each warning as a notice.
+  void Absorb(const AnalysisStats& s) {
+    stats.hits += s.hits;
+    stats.misses += s.misses;
+    stats.rebuilt |= s.rebuilt;
+    for (const std::string& w : s.warnings) notices.push_back("covalesce: " + w);
+  }
+
   void JoinStore() {
     if (!store_thread.joinable()) return;
     store_thread.join();
     for (const Timings::Entry& e : store_stats.timings.entries()) timings.AddOverlapped("analysis:" + e.name, e.seconds);
-    for (const std::string& w : store_stats.warnings) notices.push_back("covalesce: " + w);
-    stats.rebuilt |= store_stats.rebuilt;
+    Absorb(store_stats);
     store_stats = AnalysisStats{};
   }
 
@@ -582,10 +590,7 @@ Result<std::vector<FileAnalysis>> Session::Impl::AnalysePython(const std::vector
   }
   AnalysisStats s;
   auto analysed = AnalyzeWithPython(files, Settings(), &s);
-  stats.hits += s.hits;
-  stats.misses += s.misses;
-  stats.rebuilt |= s.rebuilt;
-  for (const std::string& w : s.warnings) notices.push_back("covalesce: " + w);
+  Absorb(s);
   return analysed;
 }
 
@@ -661,10 +666,7 @@ Result<std::vector<FileAnalysis>> Session::Impl::Analyse(const std::vector<std::
   AnalysisStats st;
   auto analysed = AnalyzeCached(files, as, NativeAnalyser(covalesce::PythonMinor(version)), native, st,
                                 options.background_store ? &pending : nullptr);
-  stats.hits += st.hits;
-  stats.misses += st.misses;
-  stats.rebuilt |= st.rebuilt;
-  for (const std::string& w : st.warnings) notices.push_back("covalesce: " + w);
+  Absorb(st);
   analysis_timings = std::move(st.timings);
   return analysed;
 }
