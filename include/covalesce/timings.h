@@ -31,6 +31,8 @@ class Timings {
     std::chrono::steady_clock::time_point start_;
   };
 
+  // A phase timed elsewhere (as if by Phase).
+  void Add(std::string name, double seconds) { entries_.push_back({std::move(name), seconds, false}); }
   // Busy time of a stage that ran overlapped with others (summed over threads); shown
   // under the phase that contains it, not added to the total.
   void AddOverlapped(std::string name, double seconds) {

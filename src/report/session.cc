@@ -385,7 +385,10 @@ Status Session::LoadData() {
       m.combine_error = m.WriteAndDelete(write, gone, /*parallel=*/false);
     });
   } else {
-    if (auto err = m.WriteAndDelete(write, gone, /*parallel=*/true)) return *err;
+    auto err = m.WriteAndDelete(write, gone, /*parallel=*/true);
+    if (write) m.timings.Add("write", m.write_seconds);
+    if (!m.options.keep_combined && (!write || !err)) m.timings.Add("delete", m.delete_seconds);
+    if (err) return *err;
     if (!message.empty()) Message(message);
   }
   if (!m.config.paths.empty()) {

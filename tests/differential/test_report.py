@@ -589,8 +589,16 @@ def test_cache_gives_the_same_report(branch_data, tmp_path):
     none = subprocess.run(cmd + ["--no-cache"], cwd=src, capture_output=True, text=True)
     assert none.stdout == first.stdout
     phases = [l.split()[1] for l in first.stderr.splitlines() if l.startswith("timings:")]
-    for phase in ("discover", "select", "analysis", "results", "total"):
+    for phase in ("discover", "write", "select", "analysis", "results", "total"):
         assert phase in phases, first.stderr
+    # Without --keep-combined the shards are deleted after the write: both timed.
+    e = tmp_path / "e"
+    shutil.copytree(shards, e)
+    p = subprocess.run([COVALESCE, "report", f"--data-file={e}/.coverage", f"--python={venv_python(PY)}",
+                        "--timings"], cwd=src, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    phases = [l.split()[1] for l in p.stderr.splitlines() if l.startswith("timings:")]
+    assert "write" in phases and "delete" in phases, p.stderr
 
 
 def test_python_fallback_gives_the_same_report(branch_data, tmp_path):
