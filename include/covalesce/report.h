@@ -107,7 +107,6 @@ struct Analysis {
                            const std::vector<Arc>& arc_possibilities, const std::vector<Arc>& arcs_executed,
                            const LineMap<int>& exit_counts, const std::vector<LineNo>& no_branch, int precision);
 
-  std::vector<Arc> ArcsMissing() const;
   std::vector<LineNo> BranchLines() const;  // lines with more than one exit
   const BranchArcs& MissingBranchArcs() const { return missing_branch_arcs; }
   BranchArcs ExecutedBranchArcs() const;

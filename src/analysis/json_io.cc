@@ -30,7 +30,8 @@ namespace {
 
 void PutString(std::string& out, std::string_view s) {
   out += '"';
-  // Runs that need no escape go in whole.
+  // Runs that need no escape (UTF-8 included) go in whole; what stops a run is '"', '\\' or a
+  // control character.
   while (!s.empty()) {
     size_t plain = 0;
     while (plain < s.size() && static_cast<unsigned char>(s[plain]) >= 0x20 && s[plain] != '"' && s[plain] != '\\') {
@@ -39,17 +40,14 @@ void PutString(std::string& out, std::string_view s) {
     out.append(s.data(), plain);
     s.remove_prefix(plain);
     if (s.empty()) break;
-    const char c = s.front();
+    const unsigned char byte = static_cast<unsigned char>(s.front());
     s.remove_prefix(1);
-    const unsigned char byte = static_cast<unsigned char>(c);
     if (const char* escape = JsonShortEscape(byte)) {
       out += escape;
-    } else if (byte < 0x20) {
+    } else {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", byte);
       out += buf;
-    } else {
-      out += c;  // UTF-8 as it is
     }
   }
   out += '"';

@@ -71,6 +71,44 @@ int FailUnderPrecision(double fail_under, int precision) {
   return std::max(precision, -DecimalExponent(fail_under));
 }
 
+// Numbers' counts, and (when asked) missing_branch_arcs() itself, in one walk of the sorted
+// sets: the one place the rule for a missing branch is written.
+Numbers CountNumbers(bool has_arcs, const std::vector<LineNo>& statements, const std::vector<LineNo>& excluded,
+                     const std::vector<LineNo>& executed, const std::vector<Arc>& arc_possibilities,
+                     const std::vector<Arc>& arcs_executed, const LineMap<int>& exit_counts,
+                     const std::vector<LineNo>& no_branch, int precision, BranchArcs* missing_branch_arcs) {
+  Numbers n;
+  n.precision = precision;
+  n.n_files = 1;
+  n.n_statements = int64_t(statements.size());
+  n.n_excluded = int64_t(excluded.size());
+  // len(statements - executed), walked: no list made.
+  auto e = executed.begin();
+  for (LineNo l : statements) {
+    while (e != executed.end() && *e < l) ++e;
+    if (e == executed.end() || *e != l) ++n.n_missing;
+  }
+  if (!has_arcs) return n;
+  for (const auto& [line, count] : exit_counts) {
+    if (count > 1) n.n_branches += count;
+  }
+  // missing_branch_arcs(): the possible arcs not executed (arcs_missing: nor from a
+  // no-branch line, nor into an excluded one) from lines with more than one exit; partial
+  // when their line ran.
+  auto ran = arcs_executed.begin();
+  for (const Arc& p : arc_possibilities) {
+    while (ran != arcs_executed.end() && *ran < p) ++ran;
+    if (ran != arcs_executed.end() && *ran == p) continue;
+    if (Contains(no_branch, p.first) || Contains(excluded, p.second)) continue;
+    auto it = exit_counts.find(p.first);
+    if (it == exit_counts.end() || it->second <= 1) continue;
+    ++n.n_missing_branches;
+    if (!Contains(statements, p.first) || Contains(executed, p.first)) ++n.n_partial_branches;
+    if (missing_branch_arcs) (*missing_branch_arcs)[p.first].push_back(p.second);
+  }
+  return n;
+}
+
 }  // namespace
 
 double PyRound(double x, int ndigits) {
@@ -205,14 +243,8 @@ Analysis Analysis::FromSets(std::string filename, bool has_arcs, std::vector<Lin
   std::set_difference(a.statements.begin(), a.statements.end(), a.executed.begin(), a.executed.end(),
                       std::back_inserter(a.missing));
 
-  if (a.has_arcs) {
-    for (const Arc& arc : a.ArcsMissing()) {
-      auto it = a.exit_counts.find(arc.first);
-      if (it != a.exit_counts.end() && it->second > 1) a.missing_branch_arcs[arc.first].push_back(arc.second);
-    }
-  }
-  a.numbers = NumbersOf(a.has_arcs, a.statements, a.excluded, a.executed, a.arc_possibilities, a.arcs_executed,
-                        a.exit_counts, a.no_branch, precision);
+  a.numbers = CountNumbers(a.has_arcs, a.statements, a.excluded, a.executed, a.arc_possibilities,
+                           a.arcs_executed, a.exit_counts, a.no_branch, precision, &a.missing_branch_arcs);
   return a;
 }
 
@@ -220,35 +252,8 @@ Numbers Analysis::NumbersOf(bool has_arcs, const std::vector<LineNo>& statements
                             const std::vector<LineNo>& excluded, const std::vector<LineNo>& executed,
                             const std::vector<Arc>& arc_possibilities, const std::vector<Arc>& arcs_executed,
                             const LineMap<int>& exit_counts, const std::vector<LineNo>& no_branch, int precision) {
-  Numbers n;
-  n.precision = precision;
-  n.n_files = 1;
-  n.n_statements = int64_t(statements.size());
-  n.n_excluded = int64_t(excluded.size());
-  // len(statements - executed), walked: no list made.
-  auto e = executed.begin();
-  for (LineNo l : statements) {
-    while (e != executed.end() && *e < l) ++e;
-    if (e == executed.end() || *e != l) ++n.n_missing;
-  }
-  if (!has_arcs) return n;
-  for (const auto& [line, count] : exit_counts) {
-    if (count > 1) n.n_branches += count;
-  }
-  // missing_branch_arcs(): the possible arcs not executed (arcs_missing: nor from a
-  // no-branch line, nor into an excluded one) from lines with more than one exit; partial
-  // when their line ran.
-  auto ran = arcs_executed.begin();
-  for (const Arc& p : arc_possibilities) {
-    while (ran != arcs_executed.end() && *ran < p) ++ran;
-    if (ran != arcs_executed.end() && *ran == p) continue;
-    if (Contains(no_branch, p.first) || Contains(excluded, p.second)) continue;
-    auto it = exit_counts.find(p.first);
-    if (it == exit_counts.end() || it->second <= 1) continue;
-    ++n.n_missing_branches;
-    if (!Contains(statements, p.first) || Contains(executed, p.first)) ++n.n_partial_branches;
-  }
-  return n;
+  return CountNumbers(has_arcs, statements, excluded, executed, arc_possibilities, arcs_executed, exit_counts,
+                      no_branch, precision, nullptr);
 }
 
 Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool has_arcs,
@@ -288,18 +293,6 @@ Analysis Analysis::FromFile(const FileAnalysis& fa, std::string filename, bool h
   return FromSets(std::move(filename), has_arcs, fa.statements, fa.excluded, std::move(executed),
                   std::move(possible), std::move(arcs_executed), std::move(exit_counts),
                   std::move(no_branch), precision);
-}
-
-std::vector<Arc> Analysis::ArcsMissing() const {
-  std::vector<Arc> out;
-  // Both lists are sorted: one walk along arcs_executed instead of a search per arc.
-  auto ran = arcs_executed.begin();
-  for (const Arc& p : arc_possibilities) {
-    while (ran != arcs_executed.end() && *ran < p) ++ran;
-    if (ran != arcs_executed.end() && *ran == p) continue;
-    if (!Contains(no_branch, p.first) && !Contains(excluded, p.second)) out.push_back(p);
-  }
-  return out;  // arc_possibilities is sorted
 }
 
 std::vector<LineNo> Analysis::BranchLines() const {

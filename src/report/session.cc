@@ -163,7 +163,7 @@ struct Session::Impl {
   // failure, their times, and the "Combined" message they hold back.
   std::thread combine_thread;
   std::optional<Error> combine_error;
-  double write_seconds = 0, delete_seconds = 0;
+  std::optional<double> write_seconds, delete_seconds;  // of the stages that ran
   std::string pending_message;
 
   Impl(Config c, SessionOptions o, Sink s, Timings& t)
@@ -173,17 +173,25 @@ struct Session::Impl {
     if (combine_thread.joinable()) combine_thread.join();
   }
 
-  // Writes the combined data (view.data) when `write`, then deletes `gone`; the error names
-  // the first failure (deletes: in input order).
+  // Writes the combined data (view.data) when `write`, then, unless keep_combined, deletes
+  // `gone`; the error names the first failure (deletes: in input order).
   std::optional<Error> WriteAndDelete(bool write, const std::vector<std::string>& gone, bool parallel);
+  // The times of WriteAndDelete's stages that ran, as phases of their own or as busy time
+  // beside the analysis.
+  void AddCombineTimings(bool overlapped) {
+    for (auto [name, seconds] : {std::pair{"write", write_seconds}, std::pair{"delete", delete_seconds}}) {
+      if (!seconds) continue;
+      if (overlapped) timings.AddOverlapped(name, *seconds);
+      else timings.Add(name, *seconds);
+    }
+  }
 
   // Waits for the background write and deletes; then says what the combine would have said
   // at its end. Its error stands for good: coverage.py would have stopped at the combine.
   Status Settle() {
     if (combine_thread.joinable()) {
       combine_thread.join();
-      timings.AddOverlapped("write", write_seconds);
-      timings.AddOverlapped("delete", delete_seconds);
+      AddCombineTimings(/*overlapped=*/true);
       if (!combine_error && !pending_message.empty()) Say(pending_message);
       pending_message.clear();
     }
@@ -316,6 +324,7 @@ std::optional<Error> Session::Impl::WriteAndDelete(bool write, const std::vector
     write_seconds = since(start);
     if (!written) return written.error();
   }
+  if (options.keep_combined) return std::nullopt;
   // Unlinking hundreds of shards is mostly the file system freeing their blocks (~0.3 ms
   // each on ext4): spread over the cores, unless beside the analysis.
   start = std::chrono::steady_clock::now();
@@ -386,8 +395,7 @@ Status Session::LoadData() {
     });
   } else {
     auto err = m.WriteAndDelete(write, gone, /*parallel=*/true);
-    if (write) m.timings.Add("write", m.write_seconds);
-    if (!m.options.keep_combined && (!write || !err)) m.timings.Add("delete", m.delete_seconds);
+    m.AddCombineTimings(/*overlapped=*/false);
     if (err) return *err;
     if (!message.empty()) Message(message);
   }
