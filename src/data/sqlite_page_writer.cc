@@ -8,6 +8,7 @@
 // data_writer.cc has SQLite check the file (quick_check) before it replaces anything, and
 // writes through the API instead if the check ever fails.
 #include <sqlite3.h>
+#include <tbb/task_group.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,6 +35,8 @@ void PutBe16(uint8_t* p, uint32_t v) { p[0] = uint8_t(v >> 8), p[1] = uint8_t(v)
 void PutBe32(uint8_t* p, uint32_t v) {
   p[0] = uint8_t(v >> 24), p[1] = uint8_t(v >> 16), p[2] = uint8_t(v >> 8), p[3] = uint8_t(v);
 }
+uint32_t Be16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
+uint32_t Be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
 // Writes v as a SQLite varint at p; returns its length (1-9).
 size_t EncodeVarint(uint8_t* p, uint64_t v) {
@@ -66,6 +69,40 @@ void PutVarint(std::string& out, uint64_t v) {
   out.append(reinterpret_cast<const char*>(buf), EncodeVarint(buf, v));
 }
 
+// An integer column: its serial type, and its big-endian bytes at `body`; returns their
+// count (0 for the constants 0 and 1, types 8 and 9 of schema format 4).
+size_t PutInt(int64_t v, uint64_t& type, uint8_t* body) {
+  if (v == 0 || v == 1) {
+    type = 8 + uint64_t(v);
+    return 0;
+  }
+  size_t len;
+  if (v >= -128 && v <= 127) type = 1, len = 1;
+  else if (v >= -32768 && v <= 32767) type = 2, len = 2;
+  else if (v >= -8388608 && v <= 8388607) type = 3, len = 3;
+  else if (v >= INT32_MIN && v <= INT32_MAX) type = 4, len = 4;
+  else if (v >= -140737488355328 && v <= 140737488355327) type = 5, len = 6;
+  else type = 6, len = 8;
+  for (size_t i = 0; i < len; ++i) body[i] = uint8_t(uint64_t(v) >> (8 * (len - 1 - i)));
+  return len;
+}
+
+// A record of N integer columns (an arc row, an arc index entry) encoded at `out` (room for
+// 1 + 9 * N bytes); returns its length. The same bytes Record makes, without its strings:
+// these are most of a combine's rows.
+template <size_t N>
+size_t IntRecord(const int64_t (&v)[N], uint8_t* out) {
+  static_assert(N < 16, "the header length must fit one byte");
+  uint8_t* body = out + 1 + N;  // every type of an integer is one byte
+  for (size_t i = 0; i < N; ++i) {
+    uint64_t type;
+    body += PutInt(v[i], type, body);
+    out[1 + i] = uint8_t(type);
+  }
+  out[0] = uint8_t(1 + N);
+  return size_t(body - out);
+}
+
 // A record (one row's or one index entry's payload), built column by column. Reused
 // across rows (Clear) so the hot loops allocate nothing.
 class Record {
@@ -73,21 +110,9 @@ class Record {
   void Clear() { ntypes_ = 0, body_.clear(); }
   void Null() { types_[ntypes_++] = 0; }
   void Int(int64_t v) {
-    if (v == 0 || v == 1) {
-      types_[ntypes_++] = 8 + uint64_t(v);
-      return;
-    }
-    uint8_t type, len;
-    if (v >= -128 && v <= 127) type = 1, len = 1;
-    else if (v >= -32768 && v <= 32767) type = 2, len = 2;
-    else if (v >= -8388608 && v <= 8388607) type = 3, len = 3;
-    else if (v >= INT32_MIN && v <= INT32_MAX) type = 4, len = 4;
-    else if (v >= -140737488355328 && v <= 140737488355327) type = 5, len = 6;
-    else type = 6, len = 8;
-    types_[ntypes_++] = type;
-    char buf[8];
-    for (int i = 0; i < len; ++i) buf[i] = char(uint64_t(v) >> (8 * (len - 1 - i)));
-    body_.append(buf, len);
+    uint8_t buf[8];
+    const size_t len = PutInt(v, types_[ntypes_++], buf);
+    body_.append(reinterpret_cast<const char*>(buf), len);
   }
   void Text(std::string_view s) { types_[ntypes_++] = 13 + 2 * s.size(), body_.append(s); }
   void Blob(std::string_view b) { types_[ntypes_++] = 12 + 2 * b.size(), body_.append(b); }
@@ -121,13 +146,35 @@ class Record {
 class File {
  public:
   explicit File(int fd) : fd_(fd) {}
+  // A file in memory (Pages()): its pages are numbered from 1, for AppendRelocated to place.
+  File() : fd_(-1), next_(1) {}
   uint32_t next_page() const { return next_; }
   // Appends a completed page; returns its number. Page 1 is reserved and written last.
   uint32_t Append(const uint8_t* page) {
     buf_.insert(buf_.end(), page, page + kPageSize);
-    if (buf_.size() >= (1u << 20)) ok_ = ok_ && Flush();
+    if (fd_ >= 0 && buf_.size() >= (1u << 20)) ok_ = ok_ && Flush();
     return next_++;
   }
+  // Appends the pages of an in-memory File, adding `delta` to every child page number of
+  // their interior pages. Only for trees without overflow pages (their chains are not
+  // followed): the arc index, whose entries are five integers.
+  void AppendRelocated(const std::vector<uint8_t>& pages, uint32_t delta) {
+    uint8_t page[kPageSize];
+    for (size_t at = 0; at < pages.size(); at += kPageSize) {
+      std::memcpy(page, pages.data() + at, kPageSize);
+      if (page[0] == 2 || page[0] == 5) {  // interior: a right-most child, and one per cell
+        PutBe32(page + 8, Be32(page + 8) + delta);
+        const uint32_t cells = Be16(page + 3);
+        for (uint32_t i = 0; i < cells; ++i) {
+          uint8_t* cell = page + Be16(page + 12 + 2 * i);
+          PutBe32(cell, Be32(cell) + delta);
+        }
+      }
+      Append(page);
+    }
+  }
+  const std::vector<uint8_t>& Pages() const { return buf_; }
+  void Reserve(size_t pages) { buf_.reserve(pages * kPageSize); }
   bool Flush() {
     size_t done = 0;
     while (done < buf_.size()) {
@@ -479,34 +526,46 @@ Status WritePages(const CoverageData& data, int fd, const std::string& meta_vers
     roots.push_back(ix.Finish());
   }
   // arc + unique (file_id, context_id, fromno, tono): the index entry is the row's
-  // columns plus its rowid.
+  // columns plus its rowid. The two trees are built side by side, the index into memory
+  // (its pages numbered from 1, moved after the table's when both are done): the arc rows
+  // are most of the file, and this is the one serial phase of a combine.
   {
-    TableTree t(f);
-    IndexTree ix(f);
-    int64_t rowid = 0;
-    Record r;
-    std::string row;
-    for (size_t fi = 0; fi < data.files.size(); ++fi) {
-      const FileCoverage& fc = data.files[fi];
-      for (uint32_t k : ContextOrder(fc.arc_contexts)) {
-        for (uint64_t key : fc.arcs[k]) {
-          r.Clear();
-          r.Int(int64_t(fi) + 1);
-          r.Int(int64_t(fc.arc_contexts[k]) + 1);
-          r.Int(kernels::ArcFrom(key));
-          r.Int(kernels::ArcTo(key));
-          row.clear();
-          r.AppendTo(row);
-          t.Add(++rowid, row);
-          r.Int(rowid);
-          row.clear();
-          r.AppendTo(row);
-          ix.Add(row);
+    auto each_arc = [&](auto&& fn) {
+      int64_t rowid = 0;
+      for (size_t fi = 0; fi < data.files.size(); ++fi) {
+        const FileCoverage& fc = data.files[fi];
+        for (uint32_t k : ContextOrder(fc.arc_contexts)) {
+          for (uint64_t key : fc.arcs[k]) fn(int64_t(fi) + 1, int64_t(fc.arc_contexts[k]) + 1, key, ++rowid);
         }
       }
-    }
+    };
+    File index_pages;
+    uint32_t index_root = 0;
+    tbb::task_group side;
+    size_t arcs = 0;
+    for (const FileCoverage& fc : data.files)
+      for (const ArcKeys& keys : fc.arcs) arcs += keys.size();
+    side.run([&] {
+      index_pages.Reserve(arcs / 150 + 8);  // entries take under 27 bytes: 150 fill a page
+      IndexTree ix(index_pages);
+      uint8_t row[1 + 9 * 5];
+      each_arc([&](int64_t file_id, int64_t context_id, uint64_t key, int64_t rowid) {
+        const int64_t v[5] = {file_id, context_id, kernels::ArcFrom(key), kernels::ArcTo(key), rowid};
+        ix.Add(std::string_view(reinterpret_cast<const char*>(row), IntRecord(v, row)));
+      });
+      index_root = ix.Finish();
+    });
+    TableTree t(f);
+    uint8_t row[1 + 9 * 4];
+    each_arc([&](int64_t file_id, int64_t context_id, uint64_t key, int64_t rowid) {
+      const int64_t v[4] = {file_id, context_id, kernels::ArcFrom(key), kernels::ArcTo(key)};
+      t.Add(rowid, std::string_view(reinterpret_cast<const char*>(row), IntRecord(v, row)));
+    });
     roots.push_back(t.Finish());
-    roots.push_back(ix.Finish());
+    side.wait();
+    const uint32_t delta = f.next_page() - 1;
+    f.AppendRelocated(index_pages.Pages(), delta);
+    roots.push_back(index_root + delta);
   }
   // tracer: file_id INTEGER PRIMARY KEY
   {
