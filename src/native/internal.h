@@ -54,7 +54,8 @@ class PyRegex {
   PyRegex() = default;
   void* joined_ = nullptr;           // pcre2_code*
   std::vector<void*> alternatives_;  // pcre2_code* per pattern (empty when there is one)
-  // Per pattern: strings one of which every match contains (none: no such strings known).
+  // Per pattern (one entry when there is one pattern): strings one of which every match
+  // contains (none: no such strings known).
   std::vector<std::vector<std::string>> required_;
 };
 // Strings one of which every match of `pattern` must contain (a pattern none of whose strings

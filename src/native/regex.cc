@@ -276,6 +276,7 @@ Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::vector<std::string>
     return Error{joined.error().message};
   }
   re->joined_ = *joined;
+  if (patterns.size() == 1) re->required_.push_back(RequiredChoices(patterns[0]));
   if (patterns.size() > 1) {
     for (const std::string& p : patterns) {
       auto one = CompileOne(p);
@@ -302,6 +303,8 @@ void PyRegex::FindAll(std::string_view text, const std::function<void(size_t, si
     size_t start = 0, from = 0;
     bool flag = false, known = false;
   };
+  if (alternatives_.empty() && !required_.empty() && !required_[0].empty() && !ContainsAny(text, required_[0]))
+    return;  // the one pattern cannot match anywhere in this text: most files hold no pragma
   std::vector<Next> next(alternatives_.size());
   for (size_t i = 0; i < alternatives_.size(); ++i) {
     if (!required_[i].empty() && !ContainsAny(text, required_[i])) {
