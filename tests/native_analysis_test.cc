@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <map>
+#include <random>
 #include <set>
 
 #include "../src/native/internal.h"
@@ -170,6 +171,46 @@ TEST(NativeRegex, PythonFinditerSemantics) {
   EXPECT_EQ(native::RequiredChoices("x[abc]yz+"), L{"yz"});
   EXPECT_EQ(native::JoinRegex({"a"}), "a");
   EXPECT_EQ(native::JoinRegex({"a", "b|c"}), "(?:a)|(?:b|c)");
+}
+
+// A leading "^\s*" is made possessive only where giving back indent can never help, and
+// finds the same matches as the pattern PCRE2 would otherwise run: each pattern is also run
+// behind a no-op "(?:)", which the rewrite does not touch, over random texts made of indents
+// (ASCII, \x1c-\x1f and Unicode spaces), newlines and the characters the patterns look for.
+TEST(NativeRegex, PossessiveIndentKeepsTheMatches) {
+  const std::string indent = R"(^[\s\x{1c}-\x{1f}]*)";
+  EXPECT_EQ(native::PossessiveIndent(indent + "while (True|1|False|0):"), indent + "+while (True|1|False|0):");
+  EXPECT_EQ(native::PossessiveIndent(indent + R"((((async )?def .*?)?[\])]+)?\.\.\.)"),
+            indent + R"(+(((async )?def .*?)?[\])]+)?\.\.\.)");
+  // The rest may start with white space, or be empty: left alone.
+  for (const std::string rest : {std::string(R"([\s\x{1c}-\x{1f}]x)"), std::string("(\n|a)"), std::string("$"),
+                                 std::string("a?"), std::string(""), std::string("?a"), std::string("a|\n"),
+                                 std::string("\xc2\xa0x"), std::string(R"(\x{3000}x)")}) {
+    EXPECT_EQ(native::PossessiveIndent(indent + rest), indent + rest) << rest;
+  }
+  const std::vector<std::string> patterns = {
+      R"(^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$))",
+      R"(^\s*if (typing\.)?TYPE_CHECKING:)",
+      R"(^\s*while (True|1|False|0):)",
+      R"(^\s*\s?x)",
+      R"(^\s*(\n|x))",
+      R"(^\s*$)",
+      R"(^\s*x|\s+y)",
+      R"(^\s*(?i)X)",
+      R"(^\s*(?<=\s)x)",
+      R"(^\s*)",
+  };
+  const std::vector<std::string> pieces = {" ", "  ", "\t", "\n", "\x1c", "\xc2\xa0", "\xe3\x80\x80", "x", "y",
+                                           "X", "...", "def f()", ")", "]", ":", "->", "#", "if TYPE_CHECKING:",
+                                           "while 1:", "async def g()"};
+  std::mt19937 rng(1234);
+  for (const std::string& p : patterns) {
+    for (int round = 0; round < 300; ++round) {
+      std::string text;
+      for (int i = int(rng() % 40); i > 0; --i) text += pieces[rng() % pieces.size()];
+      EXPECT_EQ(FindAll({p}, text), FindAll({"(?:)" + p}, text)) << p << " on " << ::testing::PrintToString(text);
+    }
+  }
 }
 
 // ---- the analysis -----------------------------------------------------------------------------

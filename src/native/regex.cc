@@ -77,16 +77,69 @@ std::string JoinRegex(const std::vector<std::string>& regexes) {
 
 namespace {
 
-Result<pcre2_code*> CompileOne(const std::string& pattern) {
-  std::string translated = ForPcre(pattern);
+constexpr uint32_t kOptions = PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
+
+pcre2_code* CompileTranslated(const std::string& translated, int& err, PCRE2_SIZE& offset) {
   pcre2_compile_context* ctx = pcre2_compile_context_create(nullptr);
   pcre2_set_newline(ctx, PCRE2_NEWLINE_LF);
-  int err = 0;
-  PCRE2_SIZE offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
-                                   PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX,
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(), kOptions,
                                    &err, &offset, ctx);
   pcre2_compile_context_free(ctx);
+  return code;
+}
+
+// Whether `rest` can match neither the empty string nor anything that starts with a byte
+// \s could start with (ASCII white space, \x1c-\x1f, or any non-ASCII byte: Unicode's
+// spaces are several bytes), as PCRE2 itself works out the first byte of its matches.
+bool NeverStartsWithSpace(const std::string& rest) {
+  int err = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code = CompileTranslated(rest, err, offset);
+  if (!code) return false;
+  auto space = [](uint32_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f) || b >= 0x80; };
+  bool never = false;
+  uint32_t min_length = 0, first_type = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &min_length);
+  pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &first_type);
+  if (min_length > 0 && first_type == 1) {  // one first byte (or its other case: a letter)
+    uint32_t unit = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit);
+    never = !space(unit);
+  } else if (min_length > 0) {
+    const uint8_t* bits = nullptr;  // the 256 bytes a match can start with, when known
+    pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bits);
+    if (bits) {
+      never = true;
+      for (uint32_t b = 0; b < 256 && never; ++b) never = !(space(b) && (bits[b / 8] >> (b % 8)) & 1);
+    }
+  }
+  pcre2_code_free(code);
+  return never;
+}
+
+}  // namespace
+
+std::string PossessiveIndent(const std::string& translated) {
+  // coverage.py's default exclusions (and most users' own) read "^\s*...": at each line
+  // start the greedy \s* takes the indent, and when the rest fails PCRE2 gives the indent
+  // back one character at a time, retrying the rest each time: most of a file's scan.
+  // When the rest can never start with white space those retries cannot succeed, and a
+  // possessive \s*+ (which gives nothing back) finds the same matches, two to three times
+  // faster.
+  static const std::string kIndent = "^[\\s\\x{1c}-\\x{1f}]*";
+  if (translated.compare(0, kIndent.size(), kIndent) != 0) return translated;
+  const std::string rest = translated.substr(kIndent.size());
+  if (rest.empty() || rest[0] == '?' || rest[0] == '+' || rest[0] == '{') return translated;
+  if (!NeverStartsWithSpace(rest)) return translated;
+  return kIndent + "+" + rest;
+}
+
+namespace {
+
+Result<pcre2_code*> CompileOne(const std::string& pattern) {
+  int err = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code = CompileTranslated(PossessiveIndent(ForPcre(pattern)), err, offset);
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(err, buf, sizeof buf);
