@@ -1,9 +1,10 @@
 // Fuzz target: the JSON reader of src/analysis/json_io.cc, which reads the Python helper's
-// output lines, the analysis cache's rows and `covalesce debug analysis` input. Checks: no
-// crash or sanitizer report on any bytes (simdjson's padding included); an error has a
-// message; and whatever FromJson accepts survives a round trip: ToJson of it reads back
-// equal, and writes the same text again; so does its compact (cache) form. Also runs the
-// helper probe line's reader.
+// output lines and `covalesce debug analysis` input, and the analysis cache's binary row
+// reader (binary_io.cc). Checks: no crash or sanitizer report on any bytes (simdjson's
+// padding included); an error has a message; whatever FromJson accepts survives a round
+// trip: ToJson of it reads back equal, and writes the same text again; so does its cache
+// row. The same bytes also go to the row reader as a row: whatever it accepts writes a row
+// that reads back equal. Also runs the helper probe line's reader.
 #include <string_view>
 
 #include "../src/analysis/internal.h"
@@ -14,6 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace covalesce;
   std::string_view json(reinterpret_cast<const char*>(data), size);
   (void)analysis::StringFields(json);
+  if (Result<FileAnalysis> row = analysis::FromBinary(json); row) {
+    Result<FileAnalysis> again = analysis::FromBinary(analysis::ToBinary(*row));
+    if (!again || !(*again == *row)) fuzz::Fail("FromBinary(ToBinary(a)) != a for a row FromBinary accepted");
+  } else if (row.error().message.empty()) {
+    fuzz::Fail("a row error without a message");
+  }
   Result<FileAnalysis> a = FromJson(json);
   if (!a) {
     if (a.error().message.empty()) fuzz::Fail("a JSON error without a message");
@@ -24,10 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!b) fuzz::Fail("ToJson wrote JSON FromJson rejects: " + b.error().message + "\n" + text);
   if (!(*b == *a)) fuzz::Fail("FromJson(ToJson(a)) != a\n" + text);
   if (ToJson(*b) != text) fuzz::Fail("ToJson not stable over a round trip\n" + text);
-  // The cache's compact form of the same analysis reads back equal too.
-  const std::string compact = ToJson(*a, /*compact=*/true);
-  Result<FileAnalysis> c = FromJson(compact);
-  if (!c) fuzz::Fail("compact ToJson wrote JSON FromJson rejects: " + c.error().message + "\n" + compact);
-  if (!(*c == *a)) fuzz::Fail("FromJson(ToJson(a, compact)) != a\n" + compact);
+  // The cache's row of the same analysis reads back equal too.
+  Result<FileAnalysis> c = analysis::FromBinary(analysis::ToBinary(*a));
+  if (!c) fuzz::Fail("ToBinary wrote a row FromBinary rejects: " + c.error().message + "\n" + text);
+  if (!(*c == *a)) fuzz::Fail("FromBinary(ToBinary(a)) != a\n" + text);
   return 0;
 }

@@ -2,6 +2,8 @@
 // FileAnalysis, the SQLite cache (hits, misses, invalidation, damage, sharing), and the
 // Python helper through the reference venv (skipped when the venv is missing).
 #include <gtest/gtest.h>
+
+#include <random>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "../src/analysis/internal.h"
 #include "covalesce/analysis.h"
 
 namespace covalesce {
@@ -66,42 +69,69 @@ TEST(AnalysisJson, RoundTripsEveryField) {
   EXPECT_EQ(*back, fa);
 }
 
-// The cache's form: fragments as a table of text ids, each text written once.
-TEST(AnalysisJson, RoundTripsTheCompactForm) {
+// ---- the cache's binary rows ---------------------------------------------------------
+
+TEST(AnalysisRow, RoundTripsEveryField) {
   FileAnalysis fa = Sample();
-  const std::string compact = ToJson(fa, /*compact=*/true);
-  EXPECT_EQ(compact.find("\"arc_fragments\""), std::string::npos);
-  EXPECT_NE(compact.find("\"arc_fragment_table\""), std::string::npos);
-  auto back = FromJson(compact);
+  auto back = analysis::FromBinary(analysis::ToBinary(fa));
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(*back, fa);
-  // The same text shared by many arcs is written once, not once per arc.
-  FileAnalysis many = Sample();
-  many.arc_fragments.clear();
-  const uint32_t text = many.arc_fragments.AddText("the condition on line {lineno} was always true");
-  for (LineNo l = 1; l <= 50; ++l) many.arc_fragments.Add({l, l + 1}, text, ArcFragments::kNoText);
-  const std::string small = ToJson(many, true);
-  EXPECT_EQ(small.find("was always true"), small.rfind("was always true"));
-  auto again = FromJson(small);
-  ASSERT_TRUE(again) << again.error().message;
-  EXPECT_EQ(*again, many);
+  // A plugin's file, and an error.
+  FileAnalysis plugin = Sample();
+  plugin.plugin = "django_coverage_plugin.DjangoTemplatePlugin";
+  plugin.relative_filename = "templates/a.html";
+  plugin.region_kinds = {{"block", "Block"}, {"", ""}};
+  back = analysis::FromBinary(analysis::ToBinary(plugin));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, plugin);
+  FileAnalysis error;
+  error.path = error.filename = "/p/x.html";
+  error.should_be_python = false;
+  error.error_kind = FileAnalysis::ErrorKind::kNotPython;
+  error.error_type = "NotPython";
+  error.error = "Couldn't parse '/p/x.html' as Python source: 'invalid syntax' at line 1";
+  back = analysis::FromBinary(analysis::ToBinary(error));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, error);
 }
 
-TEST(AnalysisJson, RejectsACompactTableNoWriterMakes) {
-  const std::string head = R"({"path":"/p/a.py","filename":"/p/a.py","should_be_python":true)"
-                           R"(,"statements":[1],"excluded":[],"multiline":[],"num_lines":1,"regions":[])";
-  const std::string arcs = R"(,"arcs":[[1,-1]],"exit_counts":[[1,1]],"no_branch":[],"with_jump_fixers":[])";
-  EXPECT_TRUE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,0,-1]})").ok());
-  // Fields may come in any order: the table before its texts is read the same.
-  EXPECT_TRUE(FromJson(head + arcs + R"(,"arc_fragment_table":[1,-1,0,-1],"arc_fragment_texts":["x"]})").ok());
-  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,1,-1]})").ok());
-  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,-2,-1]})").ok());
-  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,0]})").ok());
-  EXPECT_FALSE(FromJson(head + arcs + R"(,"arc_fragment_texts":[],"arc_fragment_table":[4294967297,-1,-1,-1]})").ok());
-  EXPECT_FALSE(FromJson(head + arcs +
-                        R"(,"arc_fragments":[[[1,-1],[["",null]]]],"arc_fragment_texts":["x"],"arc_fragment_table":[1,-1,0,-1]})")
-                   .ok());
-  EXPECT_FALSE(FromJson(head + R"(,"arc_fragment_texts":[],"arc_fragment_table":[]})").ok());  // no arcs
+// Extreme line numbers survive (arcs into negative exits, lines near INT32_MAX), and the
+// row is much smaller than the JSON for the same analysis.
+TEST(AnalysisRow, ExtremesAndSize) {
+  FileAnalysis fa = Sample();
+  fa.statements = {1, 2, 1000000, INT32_MAX};
+  fa.arcs = {{INT32_MIN, 1}, {-5, INT32_MAX}, {1, -1}, {INT32_MAX, INT32_MIN}};
+  fa.multiline = {{-3, -3}, {1, 1}, {INT32_MAX, 1}};
+  fa.exit_counts = {{1, INT32_MAX}, {2, -1}};
+  auto back = analysis::FromBinary(analysis::ToBinary(fa));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, fa);
+  FileAnalysis big = Sample();
+  for (LineNo l = 10; l < 5000; ++l) big.statements.push_back(l), big.arcs.push_back({l, l + 1});
+  EXPECT_LT(analysis::ToBinary(big).size() * 3, ToJson(big).size());
+}
+
+// Damage is an error, never a crash or a wrong analysis: every truncation, and every
+// single-byte change that still decodes gives back an analysis that writes the same row.
+TEST(AnalysisRow, DamagedRowsAreErrors) {
+  const std::string row = analysis::ToBinary(Sample());
+  for (size_t n = 0; n < row.size(); ++n) EXPECT_FALSE(analysis::FromBinary(row.substr(0, n)).ok()) << n;
+  EXPECT_FALSE(analysis::FromBinary(row + '\0').ok());
+  EXPECT_FALSE(analysis::FromBinary("").ok());
+  std::mt19937 rng(7);
+  for (int round = 0; round < 4000; ++round) {
+    std::string bad = row;
+    bad[rng() % bad.size()] = char(rng());
+    auto fa = analysis::FromBinary(bad);
+    if (fa) EXPECT_EQ(analysis::FromBinary(analysis::ToBinary(*fa)).value(), *fa);
+  }
+  // A count larger than the bytes left is refused before anything is allocated.
+  std::string huge = row.substr(0, 2) + "\xff\xff\xff\xff\xff\xff\xff\xff\x7f";
+  EXPECT_FALSE(analysis::FromBinary(huge).ok());
+  // Shapes no writer makes: statements beside an error.
+  FileAnalysis odd = Sample();
+  odd.error_kind = FileAnalysis::ErrorKind::kOther;
+  EXPECT_FALSE(analysis::FromBinary(analysis::ToBinary(odd)).ok());
 }
 
 TEST(AnalysisJson, RoundTripsErrors) {
@@ -260,10 +290,11 @@ void Tamper(const TempDir& t, const std::string& sql) {
 }
 
 TEST(AnalysisCacheTest, DamagedRowsAreNeverTrusted) {
-  // A value that no longer matches its digest, and one that matches but does not decode.
-  for (const char* sql : {"UPDATE analysis SET value = replace(value, '[1,2,4,7]', '[1,2,4,8]')",
-                          "UPDATE analysis SET value = '{\"statements\":', digest = "
-                          "'6c8d0c1ee0c7e4a8b16f4e0bdfcb8c39c2ac5b86dc0d0ae1b6b8a4f5a0f5a0ad'"}) {
+  // A value that no longer matches its digest, and one that matches (hashlib.sha256 of the
+  // row's first two bytes) but does not decode.
+  for (const char* sql : {"UPDATE analysis SET value = CAST(value || x'00' AS BLOB)",
+                          "UPDATE analysis SET value = x'4201', digest = "
+                          "'4cb1fd840b329ec808f95c7a17d95ccc8848275c382ab11e4dfabd290c068070'"}) {
     TempDir t;
     FileAnalysis fa = Sample();
     ASSERT_TRUE(OpenCache(t)->Store({{"k1", &fa}, {"k2", &fa}}));

@@ -213,11 +213,9 @@ Result<std::vector<FileAnalysis>> AnalyzeCached(const std::vector<std::string>& 
                                                 const AnalyzeMissing& compute, AnalysisStats& stats,
                                                 PendingStore* later = nullptr);
 
-// The JSON form of a FileAnalysis: what the helper prints (one line per file), what the
-// cache stores and what `covalesce debug analysis` shows.
-// `compact`: the arc fragments as a table of text ids (the cache's form, see json_io.cc),
-// instead of every text written out at every arc; FromJson reads both.
-std::string ToJson(const FileAnalysis& analysis, bool compact = false);
+// The JSON form of a FileAnalysis: what the helper prints (one line per file) and what
+// `covalesce debug analysis` shows.
+std::string ToJson(const FileAnalysis& analysis);
 Result<FileAnalysis> FromJson(std::string_view json);
 std::string JsonQuote(std::string_view text);  // a JSON string, escaped as ToJson does
 // The statement fields of ToJson, which `debug statements` prints too:
@@ -225,8 +223,8 @@ std::string JsonQuote(std::string_view text);  // a JSON string, escaped as ToJs
 void AppendStatementFields(std::string& out, const FileAnalysis& fa);
 
 // The on-disk cache, one SQLite database in WAL mode shared by concurrent runs. Keys are
-// sha256 digests of (settings fingerprint, path, source bytes); values are ToJson() text
-// with their own sha256, and the day the row was last used. Any sign of damage (open, quick_check, schema, a row failing its
+// sha256 digests of (settings fingerprint, path, source bytes); values are binary rows
+// (binary_io.cc) with their own sha256, and the day the row was last used. Any sign of damage (open, quick_check, schema, a row failing its
 // digest or decoding) deletes the database and starts an empty one: a cache is never
 // trusted over a recompute.
 class AnalysisCache {

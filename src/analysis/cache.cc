@@ -1,5 +1,5 @@
 // The analysis cache: .covalesce_cache/analysis.sqlite beside the data file, like
-// .ruff_cache or .mypy_cache. A row is the compact ToJson() text of one FileAnalysis, found by a
+// .ruff_cache or .mypy_cache. A row is the ToBinary() form of one FileAnalysis, found by a
 // sha256 of everything that decides it. WAL mode and a busy timeout let two runs share the
 // file; a run that cannot get the write lock in time only loses its new entries. Anything
 // that looks damaged sends the whole database to the bin: recomputing is always correct.
@@ -40,8 +40,9 @@ std::string Sha256Hex(std::initializer_list<std::string_view> parts) {
 namespace {
 
 // 3: compact arc fragments; 4: a rowid table (WITHOUT ROWID kept each ~15 KB row inside the
-// key's B-tree, so every insert moved whole rows about: most of a cold run's store).
-constexpr const char* kSchema = "covalesce-analysis-cache-4";
+// key's B-tree, so every insert moved whole rows about: most of a cold run's store);
+// 5: binary rows (binary_io.cc) instead of compact JSON.
+constexpr const char* kSchema = "covalesce-analysis-cache-5";
 constexpr int64_t kKeepDays = 30;
 
 int64_t Today() { return int64_t(time(nullptr) / 86400); }
@@ -188,7 +189,7 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
     Stmt get(Sql(db_), "SELECT digest, value, day FROM analysis WHERE key = ?1");
     if (Damaged(get.rc())) damaged = true;
     else if (get.rc() != SQLITE_OK) return found;
-    // A batch of rows at a time: their JSON texts are as large as the analyses they decode
+    // A batch of rows at a time: their bytes are as large as the analyses they decode
     // to, and holding every row's text at once set a warm run's peak memory.
     constexpr size_t kBatch = 64;
     std::vector<std::pair<std::string, std::string>> rows;  // digest, value
@@ -216,7 +217,7 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
       tbb::parallel_for(size_t(0), n, [&](size_t j) {
         if (!hit[j]) return;
         auto& [digest, value] = rows[j];
-        auto fa = digest == analysis::Sha256Hex({value}) ? FromJson(value) : Error{"digest"};
+        auto fa = digest == analysis::Sha256Hex({value}) ? analysis::FromBinary(value) : Error{"digest"};
         if (fa) found[start + j] = std::move(*fa);
         else undecodable = true;
       });
@@ -228,9 +229,9 @@ std::vector<std::optional<FileAnalysis>> AnalysisCache::Lookup(const std::vector
 }
 
 Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileAnalysis*>>& entries) {
-  // Rows are made (ToJson, digest) a batch at a time on the pool while this thread inserts
+  // Rows are made (ToBinary, digest) a batch at a time on the pool while this thread inserts
   // the batch before: SQLite's inserts are serial, and a cold run's cache holds megabytes
-  // of JSON that need not all be in memory at once.
+  // of rows that need not all be in memory at once.
   constexpr size_t kBatch = 8;
   struct Row {
     std::string digest, value;
@@ -238,7 +239,7 @@ Status AnalysisCache::Store(const std::vector<std::pair<std::string, const FileA
   auto make_batch = [&](size_t start) {
     std::vector<Row> rows(std::min(kBatch, entries.size() - start));
     tbb::parallel_for(size_t(0), rows.size(), [&](size_t j) {
-      rows[j].value = ToJson(*entries[start + j].second, /*compact=*/true);
+      rows[j].value = analysis::ToBinary(*entries[start + j].second);
       rows[j].digest = analysis::Sha256Hex({rows[j].value});
     });
     return rows;

@@ -1,5 +1,5 @@
-// FileAnalysis <-> JSON. One schema serves three readers: the Python helper prints it (one
-// line per file), the cache stores it, `covalesce debug analysis` shows it. Reading uses
+// FileAnalysis <-> JSON. One schema serves two readers: the Python helper prints it (one
+// line per file), `covalesce debug analysis` shows it (the cache stores binary_io.cc's rows). Reading uses
 // simdjson's On-Demand API with error codes; any surprise is an Error, never a guess.
 //
 // {"path": s, "filename": s, "should_be_python": b,
@@ -9,9 +9,6 @@
 //  "regions": [{"kind": s, "name": s, "start": n, "lines": [n]}],
 //  "arcs": [[a, b]], "exit_counts": [[line, n]], "no_branch": [n],                (branch)
 //  "with_jump_fixers": [[[a, b], [c, d] | null]], "arc_fragments": [[[a, b], [[s|null, s|null]]]],
-//    (or, compact: "arc_fragment_texts": [s], "arc_fragment_table": [a, b, cause, action, ...]
-//     with each text an index into the texts, -1 for null: the cache's form, which on the
-//     stdlib is half the size, since the nested form repeats every text at every arc)
 //  "source_lines": [s], "tokens": [[[cls, text]]]}                                  (source)
 #include <charconv>
 #include <simdjson.h>
@@ -310,36 +307,8 @@ bool ReadError(od::value& v, FileAnalysis& fa) {
   return ok && !kind.empty();
 }
 
-// The compact fragment form's two fields, checked and joined once both are read.
-struct FragmentTable {
-  bool seen = false;
-  std::vector<std::string> texts;
-  std::vector<int64_t> table;
-  bool Apply(FileAnalysis& fa) const {
-    if (!seen) return true;
-    // Only a writer with branch fields writes them, never beside the nested form.
-    if (!fa.has_arcs || !fa.arc_fragments.empty() || table.size() % 4 != 0) return false;
-    for (const std::string& t : texts) fa.arc_fragments.AddText(t);
-    auto id = [&](int64_t x, uint32_t& out) {
-      if (x == -1) return out = ArcFragments::kNoText, true;
-      if (x < 0 || uint64_t(x) >= texts.size()) return false;
-      return out = uint32_t(x), true;
-    };
-    for (size_t i = 0; i < table.size(); i += 4) {
-      if (table[i] != LineNo(table[i]) || table[i + 1] != LineNo(table[i + 1])) return false;
-      uint32_t cause, action;
-      if (!id(table[i + 2], cause) || !id(table[i + 3], action)) return false;
-      fa.arc_fragments.Add(Arc(LineNo(table[i]), LineNo(table[i + 1])), cause, action);
-    }
-    return true;
-  }
-};
-
 bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
-  FragmentTable compact;
   return ForFields(v, [&](std::string_view key, od::value& val) {
-    if (key == "arc_fragment_texts") return compact.seen = true, Read(val, compact.texts);
-    if (key == "arc_fragment_table") return compact.seen = true, Read(val, compact.table);
     if (key == "path") return Read(val, fa.path);
     if (key == "filename") return Read(val, fa.filename);
     if (key == "should_be_python") return Read(val, fa.should_be_python);
@@ -365,8 +334,12 @@ bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
     if (key == "source_lines") return fa.has_source = true, Read(val, fa.source_lines);
     if (key == "tokens") return Read(val, fa.tokens);
     return true;  // a field from a newer helper: ignored
-  }) && compact.Apply(fa);
+  });
 }
+
+}  // namespace
+
+namespace analysis {
 
 // Whether fa has the shape every writer gives (ToJson, the helper): plugin fields with a
 // plugin, nothing but the error with an error, branch fields with "arcs", tokens with
@@ -384,9 +357,9 @@ bool WriterShape(const FileAnalysis& fa) {
   return fa.has_source || fa.tokens.empty();
 }
 
-}  // namespace
+}  // namespace analysis
 
-std::string ToJson(const FileAnalysis& fa, bool compact) {
+std::string ToJson(const FileAnalysis& fa) {
   std::string o;
   o.reserve(256 + fa.statements.size() * 8 + fa.arcs.size() * 16);
   o += "{\"path\":";
@@ -415,27 +388,6 @@ std::string ToJson(const FileAnalysis& fa, bool compact) {
     PutField(o, "no_branch", fa.no_branch, PutLines);
     o += ",\"with_jump_fixers\":";
     PutList(o, fa.with_jump_fixers, PutJumpFixer);
-    if (compact) {
-      o += ",\"arc_fragment_texts\":[";
-      for (uint32_t id = 0; id < fa.arc_fragments.text_count(); ++id) {
-        if (id) o += ',';
-        PutString(o, *fa.arc_fragments.Text(id));
-      }
-      o += "],\"arc_fragment_table\":[";
-      bool first = true;
-      for (const ArcFragments::Entry& e : fa.arc_fragments.entries()) {
-        for (int64_t x : {int64_t(e.arc.first), int64_t(e.arc.second),
-                          e.cause == ArcFragments::kNoText ? -1 : int64_t(e.cause),
-                          e.action == ArcFragments::kNoText ? -1 : int64_t(e.action)}) {
-          if (!first) o += ',';
-          first = false;
-          PutInt(o, x);
-        }
-      }
-      o += ']';
-    }
-  }
-  if (fa.has_arcs && !compact) {
     o += ",\"arc_fragments\":[";
     const auto& frags = fa.arc_fragments.entries();  // sorted: an arc's fragments together
     for (size_t i = 0; i < frags.size();) {
@@ -469,7 +421,7 @@ Result<FileAnalysis> FromJson(std::string_view json) {
   od::document doc;
   od::value root;
   FileAnalysis fa;
-  if (parser.iterate(padded).get(doc) || doc.get_value().get(root) || !ReadAnalysis(root, fa) || !WriterShape(fa)) {
+  if (parser.iterate(padded).get(doc) || doc.get_value().get(root) || !ReadAnalysis(root, fa) || !analysis::WriterShape(fa)) {
     std::string head(json.substr(0, 80));
     return Error{"Unreadable analysis JSON: " + head + (json.size() > 80 ? "..." : "")};
   }
