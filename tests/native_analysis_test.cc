@@ -174,9 +174,10 @@ TEST(NativeRegex, PythonFinditerSemantics) {
 }
 
 // A leading "^\s*" is made possessive only where giving back indent can never help, and
-// finds the same matches as the pattern PCRE2 would otherwise run: each pattern is also run
-// behind a no-op "(?:)", which the rewrite does not touch, over random texts made of indents
-// (ASCII, \x1c-\x1f and Unicode spaces), newlines and the characters the patterns look for.
+// the line starts are then visited by Run itself; both find the same matches as the pattern
+// PCRE2 would otherwise run: each pattern is also run behind a no-op "(?:)", which neither
+// touches, over random texts made of indents (ASCII, \x1c-\x1f and Unicode spaces),
+// newlines and the characters the patterns look for.
 TEST(NativeRegex, PossessiveIndentKeepsTheMatches) {
   const std::string indent = R"(^[\s\x{1c}-\x{1f}]*)";
   EXPECT_EQ(native::PossessiveIndent(indent + "while (True|1|False|0):"), indent + "+while (True|1|False|0):");
@@ -199,8 +200,12 @@ TEST(NativeRegex, PossessiveIndentKeepsTheMatches) {
       R"(^\s*(?i)X)",
       R"(^\s*(?<=\s)x)",
       R"(^\s*)",
+      R"(^\s*x|^y)",
+      R"(^\s*x|^\s*y)",
+      R"(^\s*(x|y\s*$))",
+      R"(^\s*\.\.\.)",
   };
-  const std::vector<std::string> pieces = {" ", "  ", "\t", "\n", "\x1c", "\xc2\xa0", "\xe3\x80\x80", "x", "y",
+  const std::vector<std::string> pieces = {" ", "  ", "\t", "\n", "\n\n", "\r", "\x0b", "\x1c", "\xc2\xa0", "\xe3\x80\x80", "x", "y",
                                            "X", "...", "def f()", ")", "]", ":", "->", "#", "if TYPE_CHECKING:",
                                            "while 1:", "async def g()"};
   std::mt19937 rng(1234);

@@ -6,6 +6,11 @@
 #include <pcre2.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <memory>
+#include <optional>
 
 #include "internal.h"
 
@@ -79,42 +84,69 @@ namespace {
 
 constexpr uint32_t kOptions = PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX;
 
-pcre2_code* CompileTranslated(const std::string& translated, int& err, PCRE2_SIZE& offset) {
+pcre2_code* CompileTranslated(const std::string& translated, int& err, PCRE2_SIZE& offset, uint32_t extra = 0) {
   pcre2_compile_context* ctx = pcre2_compile_context_create(nullptr);
   pcre2_set_newline(ctx, PCRE2_NEWLINE_LF);
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(), kOptions,
-                                   &err, &offset, ctx);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
+                                   kOptions | extra, &err, &offset, ctx);
   pcre2_compile_context_free(ctx);
   return code;
 }
 
-// Whether `rest` can match neither the empty string nor anything that starts with a byte
-// \s could start with (ASCII white space, \x1c-\x1f, or any non-ASCII byte: Unicode's
-// spaces are several bytes), as PCRE2 itself works out the first byte of its matches.
-bool NeverStartsWithSpace(const std::string& rest) {
+using FirstBytes = std::array<uint8_t, 32>;  // a bitmap of bytes
+
+bool Has(const FirstBytes& bits, uint8_t b) { return (bits[b / 8] >> (b % 8)) & 1; }
+
+// What \s can start with, as bytes: ASCII white space, \x1c-\x1f, or any non-ASCII byte
+// (Unicode's spaces are several bytes).
+bool MaySpace(uint32_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f) || b >= 0x80; }
+
+// The bytes a match of `rest` can start with, as PCRE2 itself works them out, when `rest`
+// can match neither the empty string nor anything that starts with a byte \s could start
+// with; nullopt otherwise.
+std::optional<FirstBytes> FirstBytesNeverSpace(const std::string& rest) {
   int err = 0;
   PCRE2_SIZE offset = 0;
   pcre2_code* code = CompileTranslated(rest, err, offset);
-  if (!code) return false;
-  auto space = [](uint32_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f) || b >= 0x80; };
-  bool never = false;
+  if (!code) return std::nullopt;
+  std::optional<FirstBytes> out;
   uint32_t min_length = 0, first_type = 0;
   pcre2_pattern_info(code, PCRE2_INFO_MINLENGTH, &min_length);
   pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &first_type);
-  if (min_length > 0 && first_type == 1) {  // one first byte (or its other case: a letter)
+  if (min_length > 0 && first_type == 1) {  // one first byte (a letter's other case too)
     uint32_t unit = 0;
     pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODEUNIT, &unit);
-    never = !space(unit);
+    if (!MaySpace(unit)) {
+      FirstBytes bits{};
+      for (uint32_t b : {unit, unit < 0x80 ? uint32_t(std::tolower(int(unit))) : unit,
+                         unit < 0x80 ? uint32_t(std::toupper(int(unit))) : unit}) {
+        bits[b / 8] |= uint8_t(1 << (b % 8));
+      }
+      out = bits;
+    }
   } else if (min_length > 0) {
-    const uint8_t* bits = nullptr;  // the 256 bytes a match can start with, when known
-    pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &bits);
-    if (bits) {
-      never = true;
-      for (uint32_t b = 0; b < 256 && never; ++b) never = !(space(b) && (bits[b / 8] >> (b % 8)) & 1);
+    const uint8_t* map = nullptr;  // the 256 bytes a match can start with, when known
+    pcre2_pattern_info(code, PCRE2_INFO_FIRSTBITMAP, &map);
+    if (map) {
+      FirstBytes bits;
+      std::memcpy(bits.data(), map, bits.size());
+      bool never = true;
+      for (uint32_t b = 0; b < 256 && never; ++b) never = !(MaySpace(b) && Has(bits, uint8_t(b)));
+      if (never) out = bits;
     }
   }
   pcre2_code_free(code);
-  return never;
+  return out;
+}
+
+const std::string kIndent = "^[\\s\\x{1c}-\\x{1f}]*";
+
+// The rest of a pattern that starts with a (greedy) "^\s*", or nullopt.
+std::optional<std::string> AfterIndent(const std::string& translated) {
+  if (translated.compare(0, kIndent.size(), kIndent) != 0) return std::nullopt;
+  std::string rest = translated.substr(kIndent.size());
+  if (rest.empty() || rest[0] == '?' || rest[0] == '+' || rest[0] == '{') return std::nullopt;
+  return rest;
 }
 
 }  // namespace
@@ -126,27 +158,57 @@ std::string PossessiveIndent(const std::string& translated) {
   // When the rest can never start with white space those retries cannot succeed, and a
   // possessive \s*+ (which gives nothing back) finds the same matches, two to three times
   // faster.
-  static const std::string kIndent = "^[\\s\\x{1c}-\\x{1f}]*";
-  if (translated.compare(0, kIndent.size(), kIndent) != 0) return translated;
-  const std::string rest = translated.substr(kIndent.size());
-  if (rest.empty() || rest[0] == '?' || rest[0] == '+' || rest[0] == '{') return translated;
-  if (!NeverStartsWithSpace(rest)) return translated;
-  return kIndent + "+" + rest;
+  auto rest = AfterIndent(translated);
+  if (!rest || !FirstBytesNeverSpace(*rest)) return translated;
+  return kIndent + "+" + *rest;
 }
 
 namespace {
 
-Result<pcre2_code*> CompileOne(const std::string& pattern) {
+// A compiled pattern. `line_starts`: every match starts at a line start (PCRE2's
+// "startline"), after a possessive \s*+, at a byte of `first` (or a non-ASCII one) that
+// ends the indent: Run then visits the line starts itself, skipping each indent with a
+// byte loop and the line with memchr, and has PCRE2 try only the lines whose first
+// non-space byte can begin the rest. PCRE2's own scan tries every line.
+struct Code {
+  pcre2_code* code = nullptr;
+  bool jit = false;  // compiled to machine code: matched with pcre2_jit_match, skipping the checks
+  ~Code() { pcre2_code_free(code); }
+};
+struct Compiled {
+  Code any;       // searches from its start offset
+  Code anchored;  // with line_starts: the same pattern compiled to match only at its start
+  bool line_starts = false;
+  FirstBytes first{};
+};
+
+Result<Compiled*> CompileOne(const std::string& pattern) {
   int err = 0;
   PCRE2_SIZE offset = 0;
-  pcre2_code* code = CompileTranslated(PossessiveIndent(ForPcre(pattern)), err, offset);
+  const std::string translated = ForPcre(pattern);
+  const std::string rewritten = PossessiveIndent(translated);
+  pcre2_code* code = CompileTranslated(rewritten, err, offset);
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(err, buf, sizeof buf);
     return Error{"Invalid exclusion regex " + pattern + ": " + reinterpret_cast<char*>(buf)};
   }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // best effort; the interpreter is the fallback
-  return code;
+  auto c = std::make_unique<Compiled>();
+  c->any.code = code;
+  c->any.jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;  // best effort; else the interpreter
+  uint32_t first_type = 0;
+  pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &first_type);
+  if (rewritten != translated && first_type == 2) {
+    // An anchored match asked of a pattern compiled unanchored runs in the interpreter,
+    // not the JIT: the line-start search has its own anchored copy.
+    c->anchored.code = CompileTranslated(rewritten, err, offset, PCRE2_ANCHORED);
+    if (c->anchored.code) {
+      c->anchored.jit = pcre2_jit_compile(c->anchored.code, PCRE2_JIT_COMPLETE) == 0;
+      c->first = *FirstBytesNeverSpace(*AfterIndent(translated));
+      c->line_starts = true;
+    }
+  }
+  return c.release();
 }
 
 struct MatchData {
@@ -154,17 +216,51 @@ struct MatchData {
   ~MatchData() { pcre2_match_data_free(md); }
 };
 
-// One match of `code` at or after `pos` (exactly at `pos` when anchored).
-bool Run(void* code, std::string_view text, size_t pos, uint32_t flags, size_t& s, size_t& e) {
+bool Match(const Code& c, std::string_view text, size_t pos, uint32_t flags, size_t& s, size_t& e) {
   thread_local MatchData data;
   // The text is valid UTF-8 (decoded with errors="replace"): no check on every call.
-  const int rc = pcre2_match(static_cast<pcre2_code*>(code), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos,
-                             flags | PCRE2_NO_UTF_CHECK, data.md, nullptr);
+  const auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  // pcre2_jit_match ignores PCRE2_ANCHORED: an anchored run of unanchored code interprets.
+  const int rc = c.jit && !(flags & PCRE2_ANCHORED)
+                     ? pcre2_jit_match(c.code, subject, text.size(), pos, flags, data.md, nullptr)
+                       : pcre2_match(c.code, subject, text.size(), pos, flags | PCRE2_NO_UTF_CHECK, data.md, nullptr);
   if (rc < 0) return false;  // no match (or a matching error: treated as none)
   const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.md);
   s = ov[0];
   e = ov[1];
   return true;
+}
+
+bool AsciiSpace(uint8_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f); }
+
+// One match of `code` at or after `pos` (exactly at `pos` when anchored).
+bool Run(void* code, std::string_view text, size_t pos, uint32_t flags, size_t& s, size_t& e) {
+  const Compiled& c = *static_cast<const Compiled*>(code);
+  if (!c.line_starts || (flags & PCRE2_ANCHORED)) return Match(c.any, text, pos, flags, s, e);
+  const size_t n = text.size();
+  size_t line = pos;
+  if (line > 0 && text[line - 1] != '\n') {  // '^' cannot match inside a line
+    const size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) return false;
+    line = nl + 1;
+  }
+  // The end of the last indent skipped: line starts inside it end their indent there too.
+  size_t indent_end = 0;
+  bool candidate = false;
+  while (true) {
+    if (line >= indent_end) {
+      size_t q = line;
+      while (q < n && AsciiSpace(uint8_t(text[q]))) ++q;
+      indent_end = q;
+      candidate = q == n || uint8_t(text[q]) >= 0x80 || Has(c.first, uint8_t(text[q]));
+    }
+    // Tried anchored at each possible line start, in order: the first match is the leftmost.
+    if (candidate && Match(c.anchored, text, line, line == pos ? flags : 0, s, e)) return true;
+    if (line >= n) return false;
+    const size_t nl = text.find('\n', line);
+    if (nl == std::string_view::npos) return false;
+    line = nl + 1;
+  }
 }
 
 }  // namespace
@@ -324,7 +420,7 @@ Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::vector<std::string>
     for (const std::string& p : patterns) {
       auto one = CompileOne(p);
       if (!one) return Error{one.error().message};
-      pcre2_code_free(*one);
+      delete *one;
     }
     return Error{joined.error().message};
   }
@@ -342,8 +438,8 @@ Result<std::shared_ptr<PyRegex>> PyRegex::Compile(const std::vector<std::string>
 }
 
 PyRegex::~PyRegex() {
-  pcre2_code_free(static_cast<pcre2_code*>(joined_));
-  for (void* c : alternatives_) pcre2_code_free(static_cast<pcre2_code*>(c));
+  delete static_cast<Compiled*>(joined_);
+  for (void* c : alternatives_) delete static_cast<Compiled*>(c);
 }
 
 void PyRegex::FindAll(std::string_view text, const std::function<void(size_t, size_t)>& fn) const {
