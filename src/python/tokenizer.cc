@@ -141,8 +141,14 @@ class Lexer {
         atbol_ = false;
         if (Indentation()) continue;
       }
-      // Skip whitespace.
-      while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\f')) ++i_;
+      // Skip whitespace. (The hot loops run on locals: a char may alias the member i_, so
+      // a loop on i_ itself stores it at every byte.)
+      {
+        const char* p = s_.data();
+        size_t i = i_;
+        while (i < s_.size() && (p[i] == ' ' || p[i] == '\t' || p[i] == '\f')) ++i;
+        i_ = i;
+      }
       if (i_ >= s_.size()) {
         End();
         return;
@@ -179,7 +185,12 @@ class Lexer {
       line_has_token_ = true;
       if (IsIdStart(c)) {
         unsigned char bits = 0;  // the OR of the name's bytes: bit 7 set if any is non-ASCII
-        while (i_ < s_.size() && kIdChar.is[(unsigned char)s_[i_]]) bits |= (unsigned char)s_[i_++];
+        {
+          const unsigned char* p = reinterpret_cast<const unsigned char*>(s_.data());
+          size_t i = i_;
+          while (i < s_.size() && kIdChar.is[p[i]]) bits |= p[i++];
+          i_ = i;
+        }
         if (i_ < s_.size() && (s_[i_] == '\'' || s_[i_] == '"') && IsStringPrefix(start, i_)) {
           LexString(start);
           continue;
@@ -350,7 +361,12 @@ class Lexer {
     }
     i_ += triple ? 3 : 1;
     while (true) {
-      while (i_ < s_.size() && !kStrSpecial.is[(unsigned char)s_[i_]]) ++i_;  // plain text
+      {  // plain text
+        const unsigned char* p = reinterpret_cast<const unsigned char*>(s_.data());
+        size_t i = i_;
+        while (i < s_.size() && !kStrSpecial.is[p[i]]) ++i;
+        i_ = i;
+      }
       if (i_ >= s_.size()) {
         if (triple) Fail(start_line, "unterminated triple-quoted string literal");
         Fail(start_line, "unterminated string literal");
