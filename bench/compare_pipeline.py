@@ -10,9 +10,12 @@ coverage.py (in temp dir A), each step its own process, as a CI script runs them
     coverage lcov -i      --rcfile RC --data-file .coverage
     coverage html -i      --rcfile RC --data-file .coverage
 
-covalesce (in temp dir B), twice: first with a cold analysis cache (B holds no
-.covalesce_cache), then warm (the shards copied in again, the combined data file and
-the reports deleted, htmlcov/ too, the cache from the cold run kept):
+covalesce (in temp dir B), --repeat times (default 5) each way, alternating: with a cold
+analysis cache (B's .covalesce_cache deleted), then warm (the cache from that cold run kept);
+before each run the shards are copied in again and the combined data file and the reports,
+htmlcov/ too, deleted. Each way's figure is the median run by wall time (its --timings
+phases are that run's), with every run's wall time beside it: a single covalesce run on this
+noisy VM varied by +-30%, and coverage.py's steps take minutes, so they run once:
 
     covalesce all -m -i --timings --reports=report,json,xml,lcov,html --rcfile RC --data-file .coverage --python PY
 
@@ -38,7 +41,8 @@ Then the HTML report alone (skip with --no-html), on copies of the combined data
 coverage html's step above:
 
     covalesce html -i --timings --rcfile RC --data-file .coverage ...     (in C: cold cache,
-        then warm with htmlcov deleted, then an incremental rerun with htmlcov kept)
+        then warm with htmlcov deleted, then an incremental rerun with htmlcov kept; the three
+        --repeat times, medians as above)
 
 with both htmlcov directories' sizes. The pages of `all`'s cold run and of `html`'s are
 compared with coverage.py's line by line (statuses, annotations, index rows:
@@ -125,6 +129,13 @@ def normalized(d: Path, name: str) -> str | None:
     return text
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of median wall time (the lower middle of an even count), with every run's wall
+    time under "walls_s"."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    return {**ordered[(len(ordered) - 1) // 2], "walls_s": [r["wall_s"] for r in runs]}
+
+
 def fresh_copy(d: Path, shards: list[Path]) -> None:
     for name in (".coverage", "coverage.json", "coverage.xml", "coverage.lcov"):
         if (d / name).exists():
@@ -184,21 +195,31 @@ def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], pyth
     out["coverage"] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size, "files": count}
     print(f"  {r['wall_s']:8.3f} s  {r['maxrss_kib'] / 1024:7.1f} MiB; htmlcov {size / 2**20:.1f} MiB in {count} files",
           flush=True)
-    for label in ("cold", "warm", "incremental"):
-        if label == "warm":
-            shutil.rmtree(C / "htmlcov")
-        cmd = [tools["covalesce"], "html", "-i", "--timings", *common, f"--python={python}",
-               f"--analysis={args.analysis}"]
-        r = run_timed(cmd, C, launcher, C / f"stdout.html.{label}")
-        if r["rc"] not in (0, 2):
-            print(f"covalesce html ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
-            return None
-        size, count = dir_size(C / "htmlcov")
-        ratio = out["coverage"]["wall_s"] / r["wall_s"] if r["wall_s"] else float("inf")
-        out[label] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size, "files": count,
-                      "ratio": ratio, "phases": parse_timings(r["stderr"])}
-        print(f"covalesce html, {label}: {r['wall_s']:8.3f} s  {r['maxrss_kib'] / 1024:7.1f} MiB "
-              f"(cpu {r['cpu_s']:.2f} s); {ratio:.1f}x; htmlcov {size / 2**20:.1f} MiB in {count} files", flush=True)
+    samples: dict[str, list[dict]] = {"cold": [], "warm": [], "incremental": []}
+    for rep in range(args.repeat):
+        for label in ("cold", "warm", "incremental"):
+            if label == "cold":
+                shutil.rmtree(C / ".covalesce_cache", ignore_errors=True)
+            if label != "incremental":
+                shutil.rmtree(C / "htmlcov", ignore_errors=True)
+            cmd = [tools["covalesce"], "html", "-i", "--timings", *common, f"--python={python}",
+                   f"--analysis={args.analysis}"]
+            r = run_timed(cmd, C, launcher, C / f"stdout.html.{label}")
+            if r["rc"] not in (0, 2):
+                print(f"covalesce html ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
+                return None
+            size, count = dir_size(C / "htmlcov")
+            samples[label].append({**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size,
+                                   "files": count, "phases": parse_timings(r["stderr"])})
+    for label, runs in samples.items():
+        m = median_run(runs)
+        m["ratio"] = out["coverage"]["wall_s"] / m["wall_s"] if m["wall_s"] else float("inf")
+        m["maxrss_kib"] = max(r["maxrss_kib"] for r in runs)
+        out[label] = m
+        print(f"covalesce html, {label}: {m['wall_s']:8.3f} s median of {len(runs)} "
+              f"({', '.join(f'{w:.3f}' for w in m['walls_s'])}), peak {m['maxrss_kib'] / 1024:7.1f} MiB "
+              f"(cpu {m['cpu_s']:.2f} s); {m['ratio']:.1f}x; htmlcov {m['bytes'] / 2**20:.1f} MiB in {m['files']} files",
+              flush=True)
     out["size_ratio"] = out["coverage"]["bytes"] / out["warm"]["bytes"]
     print(f"htmlcov size: coverage.py {out['coverage']['bytes'] / 2**20:.1f} MiB, covalesce "
           f"{out['warm']['bytes'] / 2**20:.1f} MiB ({out['size_ratio']:.1f}x smaller)")
@@ -222,6 +243,8 @@ def main() -> int:
                     help="covalesce's --python (default: the python next to --coverage)")
     ap.add_argument("--analysis", default="native", help="covalesce's --analysis (native, the default, or python)")
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-cache covalesce run")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="covalesce runs each way (cold, warm; html: cold, warm, incremental); the median is reported")
     ap.add_argument("--tmp", type=Path, default=None, help="where to make the temp copies")
     ap.add_argument("--keep-temp", action="store_true")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -278,32 +301,43 @@ def main() -> int:
                 args.json.write_text(json.dumps(res, indent=1) + "\n")
             return 1 if html.get("mismatching_files") else 0
 
-        # covalesce all, cold then warm.
-        runs = {}
-        for label in ("cold", "warm"):
-            if label == "warm":
-                if args.no_warm:
+        # covalesce all, cold then warm, --repeat times, alternating.
+        samples: dict[str, list[dict]] = {"cold": [], "warm": []}
+        for rep in range(args.repeat):
+            for label in ("cold", "warm"):
+                if label == "warm" and args.no_warm:
                     break
-                fresh_copy(B, shards)
-                shutil.rmtree(B / "htmlcov", ignore_errors=True)  # every page written again
-            reports = "report,json,xml,lcov" if args.no_html else ALL_REPORTS
-            cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", f"--reports={reports}", *common,
-                   f"--python={python}", f"--analysis={args.analysis}"]
-            r = run_timed(cmd, B, launcher, B / f"stdout.{label}")
-            if r["rc"] not in (0, 2):
-                print(f"covalesce all ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
-                return 2
-            phases = parse_timings(r["stderr"])
-            runs[label] = {**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib", "rc")}, "phases": phases}
-            print(f"covalesce all, {label} analysis cache: {r['wall_s']:.3f} s, "
-                  f"peak RSS {r['maxrss_kib'] / 1024:.1f} MiB (cpu {r['cpu_s']:.2f} s)", flush=True)
-            for name, ms, overlapped in phases:
+                if label == "cold":
+                    shutil.rmtree(B / ".covalesce_cache", ignore_errors=True)
+                if rep or label == "warm":
+                    fresh_copy(B, shards)
+                    shutil.rmtree(B / "htmlcov", ignore_errors=True)  # every page written again
+                reports = "report,json,xml,lcov" if args.no_html else ALL_REPORTS
+                cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", f"--reports={reports}", *common,
+                       f"--python={python}", f"--analysis={args.analysis}"]
+                r = run_timed(cmd, B, launcher, B / f"stdout.{label}")
+                if r["rc"] not in (0, 2):
+                    print(f"covalesce all ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
+                    return 2
+                samples[label].append({**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib", "rc")},
+                                       "phases": parse_timings(r["stderr"])})
+                if label == "cold" and rep == 0:
+                    outputs_cold = {n: normalized(B, n) for n in ("coverage.json", "coverage.xml", "coverage.lcov")}
+                    stdout_cold = (B / "stdout.cold").read_text(errors="surrogateescape")
+                    if not args.no_html and not args.no_html_check:
+                        shutil.copytree(B / "htmlcov", tmp / "htmlcov.cold")
+        runs = {}
+        for label, got in samples.items():
+            if not got:
+                continue
+            m = median_run(got)
+            m["maxrss_kib"] = max(r["maxrss_kib"] for r in got)
+            runs[label] = m
+            print(f"covalesce all, {label} analysis cache: {m['wall_s']:.3f} s median of {len(got)} "
+                  f"({', '.join(f'{w:.3f}' for w in m['walls_s'])}), peak RSS {m['maxrss_kib'] / 1024:.1f} MiB "
+                  f"(cpu {m['cpu_s']:.2f} s)", flush=True)
+            for name, ms, overlapped in m["phases"]:
                 print(f"  {'  ' if overlapped else ''}{name:12s} {ms:10.1f} ms{' busy (overlapped)' if overlapped else ''}")
-            if label == "cold":
-                outputs_cold = {n: normalized(B, n) for n in ("coverage.json", "coverage.xml", "coverage.lcov")}
-                stdout_cold = (B / "stdout.cold").read_text(errors="surrogateescape")
-                if not args.no_html and not args.no_html_check:
-                    shutil.copytree(B / "htmlcov", tmp / "htmlcov.cold")
         res["covalesce"] = runs
 
         # The outputs must agree.
