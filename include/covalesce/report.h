@@ -263,13 +263,19 @@ Status WriteReport(Session& session, const std::string& output_path, std::string
 // Where a report's text goes as it is made, piece by piece.
 using TextSink = std::function<void(std::string_view)>;
 
-// A report's text parked in an unnamed temporary file until it is written where it belongs
-// (`covalesce all` builds its reports in parallel and writes them in coverage.py's order), so
-// that it is never whole in memory. In memory when no temporary file can be made.
+// A report's text parked until it is written where it belongs (`covalesce all` builds its
+// reports in parallel and writes them in coverage.py's order), so that it is never whole in
+// memory. Spool::Beside parks it in the temporary file the report will be renamed from (so
+// WriteReport moves it into place instead of copying it, and Finish fsyncs it while the
+// other reports are still being made); a plain Spool in an unnamed temporary file, or in
+// memory when no temporary file can be made.
 class Spool {
  public:
   Spool();
-  ~Spool();
+  // A spool in a temporary file beside `path` (TempPathBeside), when `path` is a file whose
+  // directory exists; otherwise a plain Spool.
+  static std::unique_ptr<Spool> Beside(const std::string& path);
+  ~Spool();  // a temporary file beside a target that was never renamed is removed
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;
 
@@ -277,15 +283,24 @@ class Spool {
   TextSink Sink() {
     return [this](std::string_view text) { Write(text); };
   }
+  // A Beside spool's file flushed and fsynced, so that WriteReport has only a rename left;
+  // an error is kept for WriteReport to report. Nothing for a plain Spool.
+  void Finish();
   // Copies the text to `f`: false (errno set) on a read or write error.
   bool CopyTo(std::FILE* f);
   // Drops the text.
   void Clear();
 
  private:
+  friend Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type,
+                            Spool& content);
+  explicit Spool(std::nullptr_t) {}  // no file yet: Beside opens its own
   std::FILE* file_ = nullptr;
   std::string memory_;
-  int error_ = 0;  // the errno of a failed write to file_
+  int error_ = 0;         // the errno of a failed write to file_
+  std::string target_;    // Beside: the report's path ...
+  std::string temp_;      // ... and the temporary file beside it, until renamed
+  bool finished_ = false;
 };
 
 // WriteReport of a spooled text.

@@ -145,9 +145,10 @@ int All(ReportFrame& f, const AllOutputs& to) {
     auto run = [&](Kind k, auto&& produce) {
       Built& b = built[k];
       b.wanted = true;
-      if (k != kReport && k != kHtml) b.spool = std::make_unique<report::Spool>();
+      if (k != kReport && k != kHtml) b.spool = report::Spool::Beside(outputs[k]);
       auto start = std::chrono::steady_clock::now();
       Result<double> total = produce(b);
+      if (total && b.spool) b.spool->Finish();  // its fsync here, beside the other reports
       b.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (total) b.total = *total;
       else b.error = total.error();

@@ -2,6 +2,7 @@
 // coverage.py 7.14+ and the in-memory [paths] remap), choosing the files, analysing them
 // through the exact python fallback, and turning per-file failures into coverage.py's
 // warnings and errors. See report.h for the coverage.py functions each step mirrors.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <tbb/parallel_for.h>
 #include <unistd.h>
@@ -815,6 +816,16 @@ namespace {
 
 // render_report's writing: `write` puts the text into the open file (false, errno set, on an
 // error).
+// The exception Python's open() or write() raises for `err` on `path`, uncaught.
+Error OpenError(int err, const std::string& path) {
+  static const std::map<int, std::string> kTypes = {
+      {ENOENT, "FileNotFoundError"}, {EACCES, "PermissionError"}, {EPERM, "PermissionError"},
+      {EISDIR, "IsADirectoryError"}, {ENOTDIR, "NotADirectoryError"}};
+  auto it = kTypes.find(err);
+  return UncaughtError(it == kTypes.end() ? "OSError" : it->second,
+                       "[Errno " + std::to_string(err) + "] " + std::strerror(err) + ": " + PyRepr(path));
+}
+
 Status WriteReportWith(Session& session, const std::string& output_path, std::string_view report_type,
                        const std::function<bool(std::FILE*)>& write) {
   if (output_path == "-") {
@@ -823,14 +834,7 @@ Status WriteReportWith(Session& session, const std::string& output_path, std::st
   }
   std::string path = output_path;
   if (path.find('/') != std::string::npos) MakeDirs(Dirname(AbsPath(path, session.options().cwd)));
-  auto os_error = [&](int err) {
-    static const std::map<int, std::string> kTypes = {
-        {ENOENT, "FileNotFoundError"}, {EACCES, "PermissionError"}, {EPERM, "PermissionError"},
-        {EISDIR, "IsADirectoryError"}, {ENOTDIR, "NotADirectoryError"}};
-    auto it = kTypes.find(err);
-    return UncaughtError(it == kTypes.end() ? "OSError" : it->second,
-                         "[Errno " + std::to_string(err) + "] " + std::strerror(err) + ": " + PyRepr(path));
-  };
+  auto os_error = [&](int err) { return OpenError(err, path); };
   // Whole or not at all: a temporary file beside the report, fsynced and renamed over it,
   // so a run killed or out of disk leaves the old report, never half of a new one.
   const std::string dir = path.find('/') == std::string::npos ? "." : Dirname(AbsPath(path, session.options().cwd));
@@ -851,13 +855,49 @@ Status WriteReport(Session& session, const std::string& output_path, std::string
 }
 
 Status WriteReport(Session& session, const std::string& output_path, std::string_view report_type, Spool& content) {
-  return WriteReportWith(session, output_path, report_type, [&](std::FILE* f) { return content.CopyTo(f); });
+  if (content.temp_.empty() || content.target_ != output_path) {
+    return WriteReportWith(session, output_path, report_type, [&](std::FILE* f) { return content.CopyTo(f); });
+  }
+  // Already in its temporary file beside the target: finish it (if the report's task did
+  // not), then rename it into place and sync the directory, as WriteReportWith would.
+  content.Finish();
+  int err = content.error_;
+  if (!err && std::rename(content.temp_.c_str(), output_path.c_str()) != 0) err = errno ? errno : EIO;
+  if (err) return OpenError(err, output_path);
+  content.temp_.clear();  // renamed: nothing to remove
+  const std::string dir = output_path.find('/') == std::string::npos ? "." : Dirname(AbsPath(output_path, session.options().cwd));
+  if (int e = SyncPath(dir, true)) return OpenError(e, output_path);
+  session.Message("Wrote " + std::string(report_type) + " to " + output_path);
+  return ok_status();
 }
 
 Spool::Spool() : file_(std::tmpfile()) {}
 
+std::unique_ptr<Spool> Spool::Beside(const std::string& path) {
+  struct stat st;
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (path == "-" || path.empty() || stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return std::make_unique<Spool>();
+  }
+  RemoveStaleTemps(dir);
+  std::string temp = TempPathBeside(path);
+  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  std::FILE* f = fd < 0 ? nullptr : fdopen(fd, "wb");
+  if (!f) {  // the error is the write's, later and in order: a plain spool meanwhile
+    if (fd >= 0) close(fd), unlink(temp.c_str());
+    return std::make_unique<Spool>();
+  }
+  auto spool = std::unique_ptr<Spool>(new Spool(nullptr));
+  spool->file_ = f;
+  spool->target_ = path;
+  spool->temp_ = std::move(temp);
+  return spool;
+}
+
 Spool::~Spool() {
   if (file_) std::fclose(file_);
+  if (!temp_.empty()) unlink(temp_.c_str());
 }
 
 void Spool::Write(std::string_view text) {
@@ -866,6 +906,15 @@ void Spool::Write(std::string_view text) {
   } else if (!error_ && std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
     error_ = errno ? errno : EIO;
   }
+}
+
+void Spool::Finish() {
+  if (temp_.empty() || finished_) return;
+  finished_ = true;
+  if (!error_ && std::fflush(file_) != 0) error_ = errno ? errno : EIO;
+  if (!error_ && fsync(fileno(file_)) != 0) error_ = errno ? errno : EIO;
+  if (std::fclose(file_) != 0 && !error_) error_ = errno ? errno : EIO;
+  file_ = nullptr;
 }
 
 bool Spool::CopyTo(std::FILE* f) {
