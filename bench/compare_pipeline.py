@@ -10,10 +10,9 @@ coverage.py (in temp dir A), each step its own process, as a CI script runs them
     coverage lcov -i      --rcfile RC --data-file .coverage
     coverage html -i      --rcfile RC --data-file .coverage
 
-covalesce (in temp dir B), --repeat times (default 5) each way, alternating: with a cold
-analysis cache (B's .covalesce_cache deleted), then warm (the cache from that cold run kept);
-before each run the shards are copied in again and the combined data file and the reports,
-htmlcov/ too, deleted. Each way's figure is the median run by wall time (its --timings
+covalesce (in temp dir B and more), --repeat times (default 5) each way, alternating: with a
+cold analysis cache, then warm (given that cold run's cache); each run in a new directory
+with its own copy of the shards (nothing is deleted between runs: see run_dir). Each way's figure is the median run by wall time (its --timings
 phases are that run's), with every run's wall time beside it: a single covalesce run on this
 noisy VM varied by +-30%, and coverage.py's steps take minutes, so they run once:
 
@@ -40,9 +39,9 @@ blanked. Exit status: 0 when they agree, 1 on a mismatch, 2 when a tool fails.
 Then the HTML report alone (skip with --no-html), on copies of the combined data, against
 coverage html's step above:
 
-    covalesce html -i --timings --rcfile RC --data-file .coverage ...     (in C: cold cache,
-        then warm with htmlcov deleted, then an incremental rerun with htmlcov kept; the three
-        --repeat times, medians as above)
+    covalesce html -i --timings --rcfile RC --data-file .coverage ...     (cold cache, then
+        warm in a new directory given that cache, then an incremental rerun there with htmlcov
+        kept; the three --repeat times, medians as above)
 
 with both htmlcov directories' sizes. The pages of `all`'s cold run and of `html`'s are
 compared with coverage.py's line by line (statuses, annotations, index rows:
@@ -136,6 +135,25 @@ def median_run(runs: list[dict]) -> dict:
     return {**ordered[(len(ordered) - 1) // 2], "walls_s": [r["wall_s"] for r in runs]}
 
 
+def run_dir(tmp: Path, name: str, shards: list[Path] | None = None, combined: Path | None = None,
+            cache_from: Path | None = None) -> Path:
+    """A new directory for one covalesce run: the shards copied in (or the combined data
+    file), and with `cache_from`, that directory's analysis cache. Runs never reuse a
+    directory and nothing is deleted between them: right after a few hundred files are
+    deleted, ext4 skips the freed inodes when it allocates new ones (`perf`: find_inode_bit,
+    recently_deleted), and the 680 HTML pages of the next run then took up to 1 s instead of
+    ~70 ms, a penalty a CI job's fresh checkout does not pay."""
+    d = tmp / name
+    d.mkdir()
+    if shards:
+        copy_shards(d, shards)
+    if combined:
+        shutil.copyfile(combined, d / ".coverage")
+    if cache_from and (cache_from / ".covalesce_cache").is_dir():
+        shutil.copytree(cache_from / ".covalesce_cache", d / ".covalesce_cache")
+    return d
+
+
 def fresh_copy(d: Path, shards: list[Path]) -> None:
     for name in (".coverage", "coverage.json", "coverage.xml", "coverage.lcov"):
         if (d / name).exists():
@@ -197,18 +215,22 @@ def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], pyth
           flush=True)
     samples: dict[str, list[dict]] = {"cold": [], "warm": [], "incremental": []}
     for rep in range(args.repeat):
+        # Each cold and warm run in a directory of its own (the warm one given the cold
+        # one's cache), none deleted until the end: ext4 allocates slowly right after a few
+        # hundred files are deleted (see run_dir), which would weigh on every run but the first.
+        cold_dir = C if rep == 0 else run_dir(tmp, f"C{rep}", combined=combined)
+        warm_dir = run_dir(tmp, f"C{rep}w", combined=combined, cache_from=cold_dir)
         for label in ("cold", "warm", "incremental"):
-            if label == "cold":
-                shutil.rmtree(C / ".covalesce_cache", ignore_errors=True)
-            if label != "incremental":
-                shutil.rmtree(C / "htmlcov", ignore_errors=True)
+            d = cold_dir if label == "cold" else warm_dir
+            if label == "warm":
+                shutil.copytree(cold_dir / ".covalesce_cache", d / ".covalesce_cache", dirs_exist_ok=True)
             cmd = [tools["covalesce"], "html", "-i", "--timings", *common, f"--python={python}",
                    f"--analysis={args.analysis}"]
-            r = run_timed(cmd, C, launcher, C / f"stdout.html.{label}")
+            r = run_timed(cmd, d, launcher, d / f"stdout.html.{label}")
             if r["rc"] not in (0, 2):
                 print(f"covalesce html ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
                 return None
-            size, count = dir_size(C / "htmlcov")
+            size, count = dir_size(d / "htmlcov")
             samples[label].append({**{k: r[k] for k in ("wall_s", "cpu_s", "maxrss_kib")}, "bytes": size,
                                    "files": count, "phases": parse_timings(r["stderr"])})
     for label, runs in samples.items():
@@ -301,21 +323,19 @@ def main() -> int:
                 args.json.write_text(json.dumps(res, indent=1) + "\n")
             return 1 if html.get("mismatching_files") else 0
 
-        # covalesce all, cold then warm, --repeat times, alternating.
+        # covalesce all, cold then warm, --repeat times, alternating, each in a directory of
+        # its own (see run_dir).
         samples: dict[str, list[dict]] = {"cold": [], "warm": []}
         for rep in range(args.repeat):
+            cold_dir = B if rep == 0 else run_dir(tmp, f"B{rep}", shards)
             for label in ("cold", "warm"):
                 if label == "warm" and args.no_warm:
                     break
-                if label == "cold":
-                    shutil.rmtree(B / ".covalesce_cache", ignore_errors=True)
-                if rep or label == "warm":
-                    fresh_copy(B, shards)
-                    shutil.rmtree(B / "htmlcov", ignore_errors=True)  # every page written again
+                d = cold_dir if label == "cold" else run_dir(tmp, f"B{rep}w", shards, cache_from=cold_dir)
                 reports = "report,json,xml,lcov" if args.no_html else ALL_REPORTS
                 cmd = [tools["covalesce"], "all", "-m", "-i", "--timings", f"--reports={reports}", *common,
                        f"--python={python}", f"--analysis={args.analysis}"]
-                r = run_timed(cmd, B, launcher, B / f"stdout.{label}")
+                r = run_timed(cmd, d, launcher, d / f"stdout.{label}")
                 if r["rc"] not in (0, 2):
                     print(f"covalesce all ({label}) failed (rc {r['rc']}):\n{r['stderr'][-3000:]}", file=sys.stderr)
                     return 2
