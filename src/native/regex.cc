@@ -97,9 +97,12 @@ using FirstBytes = std::array<uint8_t, 32>;  // a bitmap of bytes
 
 bool Has(const FirstBytes& bits, uint8_t b) { return (bits[b / 8] >> (b % 8)) & 1; }
 
-// What \s can start with, as bytes: ASCII white space, \x1c-\x1f, or any non-ASCII byte
-// (Unicode's spaces are several bytes).
-bool MaySpace(uint32_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f) || b >= 0x80; }
+// The ASCII bytes \s matches: white space and \x1c-\x1f.
+bool AsciiSpace(uint32_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f); }
+
+// What \s can start with, as bytes: those, or any non-ASCII byte (Unicode's spaces are
+// several bytes).
+bool MaySpace(uint32_t b) { return AsciiSpace(b) || b >= 0x80; }
 
 // The bytes a match of `rest` can start with, as PCRE2 itself works them out, when `rest`
 // can match neither the empty string nor anything that starts with a byte \s could start
@@ -141,26 +144,33 @@ std::optional<FirstBytes> FirstBytesNeverSpace(const std::string& rest) {
 
 const std::string kIndent = "^[\\s\\x{1c}-\\x{1f}]*";
 
-// The rest of a pattern that starts with a (greedy) "^\s*", or nullopt.
-std::optional<std::string> AfterIndent(const std::string& translated) {
+// A pattern that starts with a (greedy) "^\s*" whose rest can never start with white
+// space: the rest, and the bytes it can start with.
+struct IndentedRest {
+  std::string rest;
+  FirstBytes first;
+};
+std::optional<IndentedRest> RestAfterIndent(const std::string& translated) {
   if (translated.compare(0, kIndent.size(), kIndent) != 0) return std::nullopt;
   std::string rest = translated.substr(kIndent.size());
   if (rest.empty() || rest[0] == '?' || rest[0] == '+' || rest[0] == '{') return std::nullopt;
-  return rest;
+  auto first = FirstBytesNeverSpace(rest);
+  if (!first) return std::nullopt;
+  return IndentedRest{std::move(rest), *first};
 }
+
+// coverage.py's default exclusions (and most users' own) read "^\s*...": at each line start
+// the greedy \s* takes the indent, and when the rest fails PCRE2 gives the indent back one
+// character at a time, retrying the rest each time: most of a file's scan. When the rest can
+// never start with white space those retries cannot succeed, and a possessive \s*+ (which
+// gives nothing back) finds the same matches, two to three times faster.
+std::string Possessive(const IndentedRest& r) { return kIndent + "+" + r.rest; }
 
 }  // namespace
 
 std::string PossessiveIndent(const std::string& translated) {
-  // coverage.py's default exclusions (and most users' own) read "^\s*...": at each line
-  // start the greedy \s* takes the indent, and when the rest fails PCRE2 gives the indent
-  // back one character at a time, retrying the rest each time: most of a file's scan.
-  // When the rest can never start with white space those retries cannot succeed, and a
-  // possessive \s*+ (which gives nothing back) finds the same matches, two to three times
-  // faster.
-  auto rest = AfterIndent(translated);
-  if (!rest || !FirstBytesNeverSpace(*rest)) return translated;
-  return kIndent + "+" + *rest;
+  auto r = RestAfterIndent(translated);
+  return r ? Possessive(*r) : translated;
 }
 
 namespace {
@@ -186,7 +196,8 @@ Result<Compiled*> CompileOne(const std::string& pattern) {
   int err = 0;
   PCRE2_SIZE offset = 0;
   const std::string translated = ForPcre(pattern);
-  const std::string rewritten = PossessiveIndent(translated);
+  const std::optional<IndentedRest> indented = RestAfterIndent(translated);
+  const std::string rewritten = indented ? Possessive(*indented) : translated;
   pcre2_code* code = CompileTranslated(rewritten, err, offset);
   if (!code) {
     PCRE2_UCHAR buf[256];
@@ -198,13 +209,13 @@ Result<Compiled*> CompileOne(const std::string& pattern) {
   c->any.jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;  // best effort; else the interpreter
   uint32_t first_type = 0;
   pcre2_pattern_info(code, PCRE2_INFO_FIRSTCODETYPE, &first_type);
-  if (rewritten != translated && first_type == 2) {
+  if (indented && first_type == 2) {
     // An anchored match asked of a pattern compiled unanchored runs in the interpreter,
     // not the JIT: the line-start search has its own anchored copy.
     c->anchored.code = CompileTranslated(rewritten, err, offset, PCRE2_ANCHORED);
     if (c->anchored.code) {
       c->anchored.jit = pcre2_jit_compile(c->anchored.code, PCRE2_JIT_COMPLETE) == 0;
-      c->first = *FirstBytesNeverSpace(*AfterIndent(translated));
+      c->first = indented->first;
       c->line_starts = true;
     }
   }
@@ -230,8 +241,6 @@ bool Match(const Code& c, std::string_view text, size_t pos, uint32_t flags, siz
   e = ov[1];
   return true;
 }
-
-bool AsciiSpace(uint8_t b) { return (b >= 0x09 && b <= 0x0d) || b == 0x20 || (b >= 0x1c && b <= 0x1f); }
 
 // One match of `code` at or after `pos` (exactly at `pos` when anchored).
 bool Run(void* code, std::string_view text, size_t pos, uint32_t flags, size_t& s, size_t& e) {
