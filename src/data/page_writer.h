@@ -1,5 +1,6 @@
 // Internal: the direct SQLite page writer (sqlite_page_writer.cc) used by data_writer.cc.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,12 @@
 #include "covalesce/result.h"
 
 namespace covalesce {
+
+// SQLite's big-endian page fields, as the page reader and the page writer both read them.
+inline uint32_t Be16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
+inline uint32_t Be32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
 
 // One sqlite_schema row: a table or one of its autoindexes (sql empty).
 struct TableSql {

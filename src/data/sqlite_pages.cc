@@ -36,9 +36,6 @@ struct Mapped {
   }
 };
 
-uint32_t Be16(const uint8_t* p) { return uint32_t(p[0]) << 8 | p[1]; }
-uint32_t Be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
-
 // SQLite varint: 1-9 bytes, big-endian 7-bit groups, the 9th byte contributes 8 bits.
 bool Varint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
   uint64_t v = 0;

@@ -141,14 +141,8 @@ class Lexer {
         atbol_ = false;
         if (Indentation()) continue;
       }
-      // Skip whitespace. (The hot loops run on locals: a char may alias the member i_, so
-      // a loop on i_ itself stores it at every byte.)
-      {
-        const char* p = s_.data();
-        size_t i = i_;
-        while (i < s_.size() && (p[i] == ' ' || p[i] == '\t' || p[i] == '\f')) ++i;
-        i_ = i;
-      }
+      // Skip whitespace.
+      SkipWhile([](unsigned char c) { return c == ' ' || c == '\t' || c == '\f'; });
       if (i_ >= s_.size()) {
         End();
         return;
@@ -185,12 +179,7 @@ class Lexer {
       line_has_token_ = true;
       if (IsIdStart(c)) {
         unsigned char bits = 0;  // the OR of the name's bytes: bit 7 set if any is non-ASCII
-        {
-          const unsigned char* p = reinterpret_cast<const unsigned char*>(s_.data());
-          size_t i = i_;
-          while (i < s_.size() && kIdChar.is[p[i]]) bits |= p[i++];
-          i_ = i;
-        }
+        SkipWhile([&bits](unsigned char c) { return kIdChar.is[c] && (bits |= c, true); });
         if (i_ < s_.size() && (s_[i_] == '\'' || s_[i_] == '"') && IsStringPrefix(start, i_)) {
           LexString(start);
           continue;
@@ -223,6 +212,17 @@ class Lexer {
     int start_line;
     std::vector<int> fields;  // paren depth inside each open replacement field
   };
+
+  // Advances i_ over the bytes `keep` accepts. The loop runs on a local: a char may alias
+  // the member i_, so a loop on i_ itself stores it at every byte (the lexer's hot loops).
+  template <typename Keep>
+  void SkipWhile(Keep keep) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(s_.data());
+    const size_t n = s_.size();
+    size_t i = i_;
+    while (i < n && keep(p[i])) ++i;
+    i_ = i;
+  }
 
   [[noreturn]] void Fail(int line, const std::string& msg) { throw SyntaxFail{{line, int(i_ - line_start_), msg}}; }
 
@@ -361,12 +361,7 @@ class Lexer {
     }
     i_ += triple ? 3 : 1;
     while (true) {
-      {  // plain text
-        const unsigned char* p = reinterpret_cast<const unsigned char*>(s_.data());
-        size_t i = i_;
-        while (i < s_.size() && !kStrSpecial.is[p[i]]) ++i;
-        i_ = i;
-      }
+      SkipWhile([](unsigned char c) { return !kStrSpecial.is[c]; });  // plain text
       if (i_ >= s_.size()) {
         if (triple) Fail(start_line, "unterminated triple-quoted string literal");
         Fail(start_line, "unterminated string literal");
