@@ -24,6 +24,15 @@ int WriteFileAtomically(const std::string& path, std::string_view content, bool 
 int WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
                             bool durable);
 
+// WriteFileAtomicallyWith in three steps, for a writer that fills the temporary file over
+// time (`covalesce all`'s reports): CreateTempBeside makes it (nullptr, errno set, when it
+// cannot; its name in `temp`); FinishTemp flushes, with `durable` fsyncs, and closes it
+// (0 or the first errno); RenameIntoPlace renames it over `path` (removing it if the rename
+// fails) and with `durable` syncs the directory (0 or the errno).
+std::FILE* CreateTempBeside(const std::string& path, std::string& temp);
+int FinishTemp(std::FILE* f, bool durable);
+int RenameIntoPlace(const std::string& temp, const std::string& path, bool durable);
+
 // fsync of a file or directory; 0 or the errno.
 int SyncPath(const std::string& path, bool directory);
 

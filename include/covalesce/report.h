@@ -300,7 +300,6 @@ class Spool {
   int error_ = 0;         // the errno of a failed write to file_
   std::string target_;    // Beside: the report's path ...
   std::string temp_;      // ... and the temporary file beside it, until renamed
-  bool finished_ = false;
 };
 
 // WriteReport of a spooled text.

@@ -81,30 +81,55 @@ int SyncPath(const std::string& path, bool directory) {
   return rc == 0 ? 0 : err;
 }
 
-int WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
-                            bool durable) {
-  const std::string tmp = TempPathBeside(path);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) return errno;
+std::FILE* CreateTempBeside(const std::string& path, std::string& temp) {
+  temp = TempPathBeside(path);
+  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) return nullptr;
   std::FILE* f = fdopen(fd, "wb");
   if (!f) {
-    int err = errno;
+    const int err = errno;
     close(fd);
+    unlink(temp.c_str());
+    errno = err;
+  }
+  return f;
+}
+
+int FinishTemp(std::FILE* f, bool durable) {
+  int err = 0;
+  if (std::fflush(f) != 0) err = errno;
+  else if (durable && fsync(fileno(f)) != 0) err = errno;
+  if (std::fclose(f) != 0 && !err) err = errno;
+  return err;
+}
+
+int RenameIntoPlace(const std::string& temp, const std::string& path, bool durable) {
+  if (rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(temp.c_str());
+    return err;
+  }
+  return durable ? SyncPath(DirOf(path), true) : 0;
+}
+
+int WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
+                            bool durable) {
+  std::string tmp;
+  std::FILE* f = CreateTempBeside(path, tmp);
+  if (!f) return errno;
+  errno = 0;
+  int err = 0;
+  if (!write(f)) {
+    err = errno ? errno : EIO;
+    std::fclose(f);
+  } else {
+    err = FinishTemp(f, durable);
+  }
+  if (err) {
     unlink(tmp.c_str());
     return err;
   }
-  errno = 0;
-  bool ok = write(f);
-  int err = errno;
-  if (ok && std::fflush(f) != 0) ok = false, err = errno;
-  if (ok && durable && fsync(fileno(f)) != 0) ok = false, err = errno;
-  if (std::fclose(f) != 0 && ok) ok = false, err = errno;
-  if (ok && rename(tmp.c_str(), path.c_str()) != 0) ok = false, err = errno;
-  if (!ok) {
-    unlink(tmp.c_str());
-    return err ? err : EIO;
-  }
-  return durable ? SyncPath(DirOf(path), true) : 0;
+  return RenameIntoPlace(tmp, path, durable);
 }
 
 int WriteFileAtomically(const std::string& path, std::string_view content, bool durable) {

@@ -2,7 +2,6 @@
 // coverage.py 7.14+ and the in-memory [paths] remap), choosing the files, analysing them
 // through the exact python fallback, and turning per-file failures into coverage.py's
 // warnings and errors. See report.h for the coverage.py functions each step mirrors.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <tbb/parallel_for.h>
 #include <unistd.h>
@@ -814,8 +813,6 @@ std::map<LineNo, std::vector<std::string>> Session::ContextsByLineno(const FileR
 
 namespace {
 
-// render_report's writing: `write` puts the text into the open file (false, errno set, on an
-// error).
 // The exception Python's open() or write() raises for `err` on `path`, uncaught.
 Error OpenError(int err, const std::string& path) {
   static const std::map<int, std::string> kTypes = {
@@ -826,6 +823,8 @@ Error OpenError(int err, const std::string& path) {
                        "[Errno " + std::to_string(err) + "] " + std::strerror(err) + ": " + PyRepr(path));
 }
 
+// render_report's writing: `write` puts the text into the open file (false, errno set, on an
+// error).
 Status WriteReportWith(Session& session, const std::string& output_path, std::string_view report_type,
                        const std::function<bool(std::FILE*)>& write) {
   if (output_path == "-") {
@@ -861,12 +860,10 @@ Status WriteReport(Session& session, const std::string& output_path, std::string
   // Already in its temporary file beside the target: finish it (if the report's task did
   // not), then rename it into place and sync the directory, as WriteReportWith would.
   content.Finish();
-  int err = content.error_;
-  if (!err && std::rename(content.temp_.c_str(), output_path.c_str()) != 0) err = errno ? errno : EIO;
+  if (content.error_) return OpenError(content.error_, output_path);
+  const int err = RenameIntoPlace(content.temp_, output_path, /*durable=*/true);
+  content.temp_.clear();  // renamed, or removed by a failed rename
   if (err) return OpenError(err, output_path);
-  content.temp_.clear();  // renamed: nothing to remove
-  const std::string dir = output_path.find('/') == std::string::npos ? "." : Dirname(AbsPath(output_path, session.options().cwd));
-  if (int e = SyncPath(dir, true)) return OpenError(e, output_path);
   session.Message("Wrote " + std::string(report_type) + " to " + output_path);
   return ok_status();
 }
@@ -875,19 +872,14 @@ Spool::Spool() : file_(std::tmpfile()) {}
 
 std::unique_ptr<Spool> Spool::Beside(const std::string& path) {
   struct stat st;
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const std::string dir = Dirname(path);
   if (path == "-" || path.empty() || stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return std::make_unique<Spool>();
   }
   RemoveStaleTemps(dir);
-  std::string temp = TempPathBeside(path);
-  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  std::FILE* f = fd < 0 ? nullptr : fdopen(fd, "wb");
-  if (!f) {  // the error is the write's, later and in order: a plain spool meanwhile
-    if (fd >= 0) close(fd), unlink(temp.c_str());
-    return std::make_unique<Spool>();
-  }
+  std::string temp;
+  std::FILE* f = CreateTempBeside(path, temp);
+  if (!f) return std::make_unique<Spool>();  // the error is the write's, later and in order
   auto spool = std::unique_ptr<Spool>(new Spool(nullptr));
   spool->file_ = f;
   spool->target_ = path;
@@ -909,11 +901,9 @@ void Spool::Write(std::string_view text) {
 }
 
 void Spool::Finish() {
-  if (temp_.empty() || finished_) return;
-  finished_ = true;
-  if (!error_ && std::fflush(file_) != 0) error_ = errno ? errno : EIO;
-  if (!error_ && fsync(fileno(file_)) != 0) error_ = errno ? errno : EIO;
-  if (std::fclose(file_) != 0 && !error_) error_ = errno ? errno : EIO;
+  if (temp_.empty() || !file_) return;  // a plain spool, or finished
+  if (error_) std::fclose(file_);  // a write failed: that errno is the error
+  else if (int err = FinishTemp(file_, /*durable=*/true)) error_ = err;
   file_ = nullptr;
 }
 
