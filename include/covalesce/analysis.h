@@ -224,9 +224,9 @@ void AppendStatementFields(std::string& out, const FileAnalysis& fa);
 
 // The on-disk cache, one SQLite database in WAL mode shared by concurrent runs. Keys are
 // sha256 digests of (settings fingerprint, path, source bytes); values are binary rows
-// (binary_io.cc) with their own sha256, and the day the row was last used. Any sign of damage (open, quick_check, schema, a row failing its
-// digest or decoding) deletes the database and starts an empty one: a cache is never
-// trusted over a recompute.
+// (binary_io.cc) with their own sha256, and the day the row was last used. Any sign of
+// damage (open, quick_check, schema, a row failing its digest or decoding) deletes the
+// database and starts an empty one: a cache is never trusted over a recompute.
 class AnalysisCache {
  public:
   // Opens or creates `dir`/analysis.sqlite (creating `dir`, with a .gitignore of "*").

@@ -1,6 +1,7 @@
 // FileAnalysis <-> JSON. One schema serves two readers: the Python helper prints it (one
-// line per file), `covalesce debug analysis` shows it (the cache stores binary_io.cc's rows). Reading uses
-// simdjson's On-Demand API with error codes; any surprise is an Error, never a guess.
+// line per file), `covalesce debug analysis` shows it (the cache stores binary_io.cc's
+// rows). Reading uses simdjson's On-Demand API with error codes; any surprise is an Error,
+// never a guess.
 //
 // {"path": s, "filename": s, "should_be_python": b,
 //  "plugin": s, "relative_filename": s, "region_kinds": [[s, s]],  (files measured by a plugin)
@@ -341,7 +342,7 @@ bool ReadAnalysis(od::value& v, FileAnalysis& fa) {
 
 namespace analysis {
 
-// Whether fa has the shape every writer gives (ToJson, the helper): plugin fields with a
+// Whether fa has the shape every writer gives (ToJson, ToBinary, the helper): plugin fields with a
 // plugin, nothing but the error with an error, branch fields with "arcs", tokens with
 // "source_lines". Anything else ToJson could not write back, so it is not ours.
 bool WriterShape(const FileAnalysis& fa) {
