@@ -151,15 +151,11 @@ def run_dir(tmp: Path, name: str, shards: list[Path] | None = None, combined: Pa
         shutil.copyfile(combined, d / ".coverage")
     if cache_from and (cache_from / ".covalesce_cache").is_dir():
         shutil.copytree(cache_from / ".covalesce_cache", d / ".covalesce_cache")
-    os.sync()  # the copies at rest, as in main()
+    # Both tools start from inputs at rest on disk: 118 MB of shards copied just before a run
+    # are still being written back during it, and that writeback slowed covalesce's 680 page
+    # writes from ~60 ms to ~450 ms busy (a lines-workload run from 0.55 s to 0.85 s).
+    os.sync()
     return d
-
-
-def fresh_copy(d: Path, shards: list[Path]) -> None:
-    for name in (".coverage", "coverage.json", "coverage.xml", "coverage.lcov"):
-        if (d / name).exists():
-            (d / name).unlink()
-    copy_shards(d, shards)
 
 
 def dir_size(d: Path) -> tuple[int, int]:
@@ -194,10 +190,8 @@ def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], pyth
 
     `ref`: coverage html's timing and htmlcov from the pipeline run, when it was one of its
     steps on the same combined data (not run again)."""
-    H, C = tmp / "H", tmp / "C"
-    C.mkdir()
-    shutil.copyfile(combined, C / ".coverage")
-    os.sync()
+    H = tmp / "H"
+    C = run_dir(tmp, "C", combined=combined)
     out: dict = {}
     if ref:
         r, ref_dir = ref
@@ -221,11 +215,10 @@ def compare_html(tmp: Path, combined: Path, tools: dict, common: list[str], pyth
         # one's cache), none deleted until the end: ext4 allocates slowly right after a few
         # hundred files are deleted (see run_dir), which would weigh on every run but the first.
         cold_dir = C if rep == 0 else run_dir(tmp, f"C{rep}", combined=combined)
-        warm_dir = run_dir(tmp, f"C{rep}w", combined=combined, cache_from=cold_dir)
         for label in ("cold", "warm", "incremental"):
-            d = cold_dir if label == "cold" else warm_dir
             if label == "warm":
-                shutil.copytree(cold_dir / ".covalesce_cache", d / ".covalesce_cache", dirs_exist_ok=True)
+                warm_dir = run_dir(tmp, f"C{rep}w", combined=combined, cache_from=cold_dir)
+            d = cold_dir if label == "cold" else warm_dir
             cmd = [tools["covalesce"], "html", "-i", "--timings", *common, f"--python={python}",
                    f"--analysis={args.analysis}"]
             r = run_timed(cmd, d, launcher, d / f"stdout.html.{label}")
@@ -292,14 +285,7 @@ def main() -> int:
     res: dict = {"workload": str(args.workload), "shards": len(shards), "rcfile": str(rcfile),
                  "analysis": args.analysis}
     with temp_dir("covalesce-pipe-", args.tmp, args.keep_temp, "temp copies kept in") as tmp:
-        A, B = tmp / "A", tmp / "B"
-        for d in (A, B):
-            d.mkdir()
-            fresh_copy(d, shards)
-        # Both tools start from shards at rest on disk: 118 MB copied just before a run are
-        # still being written back during it, and that writeback slowed covalesce's 680 page
-        # writes from ~60 ms to ~450 ms busy (a lines-workload run from 0.55 s to 0.85 s).
-        os.sync()
+        A, B = run_dir(tmp, "A", shards), run_dir(tmp, "B", shards)
 
         # coverage.py, step by step.
         steps = []
