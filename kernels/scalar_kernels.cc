@@ -3,6 +3,7 @@
 // format is defined in bytes, so they hold on any endianness.
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 #include "covalesce/kernels.h"
 
@@ -51,6 +52,26 @@ size_t EncodeNumbits(const uint64_t* words, size_t nwords, uint8_t* out) {
 size_t SortUnique(uint64_t* keys, size_t n) {
   std::sort(keys, keys + n);
   return static_cast<size_t>(std::unique(keys, keys + n) - keys);
+}
+
+size_t CountNewlines(const uint8_t* text, size_t n, bool* other_breaks) {
+  size_t count = 0;
+  bool other = false;
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t c = text[i];
+    count += c == '\n';
+    other |= c == 0x0b || c == 0x0d || c == 0x1c || c == 0x1d || c == 0x1e || c == 0xc2 || c == 0xe2;
+  }
+  *other_breaks = other;
+  return count;
+}
+
+bool ContainsAnyNeedle(const uint8_t* text, size_t n, const std::string_view* needles, size_t count) {
+  const std::string_view haystack(reinterpret_cast<const char*>(text), n);
+  for (size_t k = 0; k < count; ++k) {
+    if (haystack.find(needles[k]) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace covalesce::kernels::scalar

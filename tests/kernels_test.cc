@@ -9,6 +9,8 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -321,6 +323,92 @@ TEST_P(KernelsTest, PackArcOrdersLikeSignedPairs) {
   for (size_t i = 0; i < keys.size(); ++i) {
     EXPECT_EQ(std::make_pair(ArcFrom(keys[i]), ArcTo(keys[i])), arcs[i]) << i;
   }
+}
+
+// Source-like text over a small alphabet, so that needles and line breaks occur often,
+// with `rare` bytes (other line breaks, UTF-8 lead bytes) mixed in at the given odds.
+std::string RandomText(std::mt19937_64& rng, size_t n, int rare_per_1000) {
+  static constexpr char kCommon[] = "ab pr#\nPRagm\n  ";
+  static constexpr uint8_t kRare[] = {0x0b, 0x0c, 0x0d, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+                                      0xc2, 0x85, 0xe2, 0x80, 0xa8, 0xc3, 0xe1, 0x00};
+  std::string text(n, ' ');
+  for (char& c : text) {
+    c = int(rng() % 1000) < rare_per_1000 ? char(kRare[rng() % sizeof(kRare)])
+                                          : kCommon[rng() % (sizeof(kCommon) - 1)];
+  }
+  return text;
+}
+
+TEST_P(KernelsTest, CountNewlinesMatchesScalar) {
+  std::mt19937_64 rng(11);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{31}, size_t{32}, size_t{33}, size_t{63}, size_t{64},
+                   size_t{65}, size_t{200}, size_t{4099}}) {
+    for (int rare : {0, 1, 50}) {
+      for (size_t offset : {size_t{0}, size_t{1}, size_t{7}}) {  // unaligned starts
+        const std::string buffer = RandomText(rng, n + offset, rare);
+        const auto* text = reinterpret_cast<const uint8_t*>(buffer.data()) + offset;
+        bool simd_other = true, scalar_other = false;
+        const size_t simd = CountNewlines(text, n, &simd_other);
+        const size_t expected = scalar::CountNewlines(text, n, &scalar_other);
+        EXPECT_EQ(simd, expected) << n << " " << rare << " " << offset;
+        EXPECT_EQ(simd_other, scalar_other) << n << " " << rare << " " << offset;
+        EXPECT_EQ(expected, size_t(std::count(text, text + n, '\n')));
+      }
+    }
+  }
+  // Each rare byte alone, at the very start and at the very end of a long text, is seen.
+  for (uint8_t rare : {0x0b, 0x0d, 0x1c, 0x1d, 0x1e, 0xc2, 0xe2}) {
+    for (size_t at : {size_t{0}, size_t{100}, size_t{4095}}) {
+      std::string text(4096, 'x');
+      text[at] = char(rare);
+      bool other = false;
+      EXPECT_EQ(CountNewlines(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &other), 0u);
+      EXPECT_TRUE(other) << int(rare) << " at " << at;
+    }
+  }
+  // Bytes next to them are not: \f, \x1b, \x1f, other lead bytes.
+  std::string text(4096, 'x');
+  for (uint8_t c : {0x0c, 0x1b, 0x1f, 0xc3, 0xe1, 0x85}) text[size_t(c) * 7] = char(c);
+  bool other = true;
+  CountNewlines(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &other);
+  EXPECT_FALSE(other);
+}
+
+TEST_P(KernelsTest, ContainsAnyNeedleMatchesScalar) {
+  std::mt19937_64 rng(12);
+  const std::vector<std::vector<std::string_view>> needle_sets = {
+      {"p"}, {"#"}, {"pr"}, {"pragma", "PRAGMA"}, {"ab", "ba", "#a", "  #"}, {"pragmapragmapragmapragmapragma"},
+      {"\n#", "a"}, {"Ragm\n", "x"}, {"zz", "yy"}};
+  for (size_t n : {size_t{0}, size_t{1}, size_t{5}, size_t{31}, size_t{32}, size_t{33}, size_t{64},
+                   size_t{95}, size_t{200}, size_t{3000}}) {
+    for (const auto& needles : needle_sets) {
+      for (int round = 0; round < 20; ++round) {
+        const size_t offset = rng() % 8;
+        const std::string buffer = RandomText(rng, n + offset, 5);
+        const auto* text = reinterpret_cast<const uint8_t*>(buffer.data()) + offset;
+        EXPECT_EQ(ContainsAnyNeedle(text, n, needles.data(), needles.size()),
+                  scalar::ContainsAnyNeedle(text, n, needles.data(), needles.size()))
+            << n << " " << needles[0] << " round " << round;
+      }
+    }
+  }
+  // A needle at every position of a text of every length up to 200 is found, and a text that
+  // lacks it by one byte (its last byte changed) is not.
+  const std::vector<std::string_view> needles = {"pragma", "PRAGMA", "#x"};
+  for (size_t n = 0; n <= 200; ++n) {
+    for (size_t at = 0; at + 6 <= n; at += 1 + at / 16) {
+      std::string text(n, ' ');
+      std::memcpy(text.data() + at, "pragma", 6);
+      const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+      EXPECT_TRUE(ContainsAnyNeedle(bytes, n, needles.data(), needles.size())) << n << " " << at;
+      text[at + 5] = 'A';
+      EXPECT_FALSE(ContainsAnyNeedle(bytes, n, needles.data(), needles.size())) << n << " " << at;
+      text[at] = '#';
+      text[at + 1] = 'x';
+      EXPECT_TRUE(ContainsAnyNeedle(bytes, n, needles.data(), needles.size())) << n << " " << at;
+    }
+  }
+  EXPECT_FALSE(ContainsAnyNeedle(nullptr, 0, needles.data(), 0));
 }
 
 // Outside the per-target suite: the list above must cover the best and the fallback target.

@@ -137,6 +137,44 @@ TEST(NativeDecode, SplitLinesAndRepr) {
   EXPECT_EQ(native::PyRepr("a'b\"c"), "'a\\'b\"c'");
 }
 
+// len(text.splitlines()) spelled out from Python's definition, one boundary at a time (the
+// text has been through read_python_source, so no \f).
+int SplitLinesReference(std::string_view t) {
+  int lines = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < t.size();) {
+    size_t boundary = 0;
+    for (std::string_view b : {"\r\n", "\n", "\r", "\v", "\x1c", "\x1d", "\x1e", "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"}) {
+      if (t.substr(i).starts_with(b)) {
+        boundary = b.size();
+        break;
+      }
+    }
+    if (boundary == 0) {
+      ++i;
+      continue;
+    }
+    ++lines;
+    i += boundary;
+    start = i;
+  }
+  return lines + (start < t.size() ? 1 : 0);
+}
+
+TEST(NativeDecode, CountSplitLinesMatchesPythonsBoundaries) {
+  std::mt19937_64 rng(5);
+  const std::vector<std::string> pieces = {"a", "bc ", "\n", "\r", "\r\n", "\v", "\x1c", "\x1d", "\x1e", "\x1b",
+                                           "\xc2\x85", "\xc2\xa0", "\xc2", "\x85", "\xe2\x80\xa8", "\xe2\x80\xa9",
+                                           "\xe2\x80\x94", "\xe2\x80", "\xe2", "\xc3\xa9"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const size_t n = rng() % 12;
+    for (size_t k = 0; k < n; ++k) text += pieces[rng() % pieces.size()];
+    if (round % 3 == 0) text += std::string(rng() % 80, 'x') + "\n";  // past one SIMD vector
+    EXPECT_EQ(native::CountSplitLines(text), SplitLinesReference(text)) << ::testing::PrintToString(text);
+  }
+}
+
 // ---- regex ------------------------------------------------------------------------------------
 
 std::vector<std::pair<size_t, size_t>> FindAll(const std::vector<std::string>& patterns, const std::string& text) {

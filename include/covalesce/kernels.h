@@ -1,4 +1,5 @@
-// SIMD kernels for line bitmaps and arc keys, dispatched at run time by Highway.
+// SIMD kernels for line bitmaps, arc keys and source text scans, dispatched at run time by
+// Highway.
 //
 // A LineBitmap is an array of uint64_t words; line n is bit (n % 64) of word (n / 64).
 // On a little-endian machine that is byte-for-byte coverage.py's "numbits" blob (byte i,
@@ -11,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace covalesce::kernels {

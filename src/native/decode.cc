@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "covalesce/kernels.h"
 #include "covalesce/python_codecs.h"
 #include "covalesce/utf8.h"
 #include "internal.h"
@@ -226,39 +227,30 @@ std::vector<std::string> SplitLines(std::string_view t) {
 int CountSplitLines(std::string_view t) {
   // Usually only "\n" ends lines: count those when no rarer boundary byte is present.
   bool rare = false;
-  for (unsigned char c : {0x0b, 0x0d, 0x1c, 0x1d, 0x1e, 0xc2, 0xe2}) {
-    if (std::memchr(t.data(), c, t.size())) {
-      rare = true;
-      break;
-    }
-  }
-  if (!rare) {
-    int n = 0;
-    for (const char* p = t.data(); (p = static_cast<const char*>(std::memchr(p, '\n', size_t(t.data() + t.size() - p))));
-         ++p)
-      ++n;
-    return n + (!t.empty() && t.back() != '\n' ? 1 : 0);
-  }
-  int lines = 0;
-  bool open = false;  // a line has started and not ended
-  for (size_t i = 0; i < t.size(); ++i) {
-    const unsigned char c = t[i];
-    size_t boundary = 0;
-    if (c == '\n' || c == '\v' || c == 0x1c || c == 0x1d || c == 0x1e) boundary = 1;
-    else if (c == '\r') boundary = (i + 1 < t.size() && t[i + 1] == '\n') ? 2 : 1;
-    else if (c == 0xC2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x85) boundary = 2;
-    else if (c == 0xE2 && i + 2 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x80 &&
-             (static_cast<unsigned char>(t[i + 2]) == 0xA8 || static_cast<unsigned char>(t[i + 2]) == 0xA9))
-      boundary = 3;
-    if (boundary) {
-      ++lines;
-      open = false;
-      i += boundary - 1;
-    } else {
-      open = true;
-    }
-  }
-  return lines + (open ? 1 : 0);
+  const size_t newlines = kernels::CountNewlines(reinterpret_cast<const uint8_t*>(t.data()), t.size(), &rare);
+  if (t.empty()) return 0;
+  if (!rare) return int(newlines) + (t.back() != '\n' ? 1 : 0);
+  // The boundaries cannot overlap (\r\n is one, counted by its \n), so their number is the
+  // sum of each one's occurrences; each rare lead byte is found with memchr.
+  auto occurrences = [&](char lead, auto&& is_boundary) {
+    size_t n = 0;
+    for (const char* p = t.data(); (p = static_cast<const char*>(std::memchr(p, lead, size_t(t.data() + t.size() - p)))); ++p)
+      n += is_boundary(std::string_view(p, size_t(t.data() + t.size() - p)));
+    return n;
+  };
+  auto always = [](std::string_view) { return true; };
+  size_t lines = newlines;
+  for (char c : {'\v', '\x1c', '\x1d', '\x1e'}) lines += occurrences(c, always);
+  lines += occurrences('\r', [](std::string_view at) { return at.size() == 1 || at[1] != '\n'; });
+  lines += occurrences('\xc2', [](std::string_view at) { return at.starts_with("\xc2\x85"); });
+  lines += occurrences('\xe2', [](std::string_view at) {
+    return at.starts_with("\xe2\x80\xa8") || at.starts_with("\xe2\x80\xa9");
+  });
+  // A last line without a boundary after it counts too.
+  const std::string_view last3 = t.substr(t.size() - std::min<size_t>(3, t.size()));
+  const bool ends_with_boundary = std::string_view("\n\v\r\x1c\x1d\x1e").find(t.back()) != std::string_view::npos ||
+                                  last3.ends_with("\xc2\x85") || last3 == "\xe2\x80\xa8" || last3 == "\xe2\x80\xa9";
+  return int(lines) + (ends_with_boundary ? 0 : 1);
 }
 
 }  // namespace covalesce::native

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "covalesce/kernels.h"
 #include "internal.h"
 
 namespace covalesce::native {
@@ -276,27 +277,15 @@ bool Run(void* code, std::string_view text, size_t pos, uint32_t flags, size_t& 
 
 namespace {
 
-// Whether `text` holds one of `choices` (not empty): the choices' common prefix is searched
-// for once (memchr for its first byte, then a compare), and each choice compared where it
-// occurs, so the text is read once, not once per choice.
+// Whether `text` holds one of `choices` (not empty; RequiredChoices makes at most 16): one
+// SIMD pass over the text for all of them (kernels::ContainsAnyNeedle). More choices than
+// that are never ruled out.
 bool ContainsAny(std::string_view text, const std::vector<std::string>& choices) {
-  size_t common = choices[0].size();
-  for (const std::string& c : choices) {
-    size_t n = 0;
-    while (n < common && n < c.size() && c[n] == choices[0][n]) ++n;
-    common = n;
-  }
-  if (common == 0) {  // nothing shared: each on its own
-    for (const std::string& c : choices)
-      if (text.find(c) != std::string_view::npos) return true;
-    return false;
-  }
-  const std::string_view prefix(choices[0].data(), common);
-  for (size_t at = text.find(prefix); at != std::string_view::npos; at = text.find(prefix, at + 1)) {
-    for (const std::string& c : choices)
-      if (text.compare(at, c.size(), c) == 0) return true;
-  }
-  return false;
+  std::array<std::string_view, 16> needles;
+  if (choices.size() > needles.size()) return true;
+  for (size_t k = 0; k < choices.size(); ++k) needles[k] = choices[k];
+  return kernels::ContainsAnyNeedle(reinterpret_cast<const uint8_t*>(text.data()), text.size(),
+                                    needles.data(), choices.size());
 }
 
 // The index of the ']' that closes the character class opening at p[open] (p.size() or past
