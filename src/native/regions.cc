@@ -4,6 +4,7 @@
 // nested function taken out of its enclosing function) show in regions already emitted.
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 
 #include "internal.h"
 
@@ -36,6 +37,11 @@ void Subtract(Lines& a, const Lines& b) {
 
 void Unite(Lines& a, const Lines& b) {
   if (b.empty()) return;
+  // A class's methods come in order, so each body usually lies after the lines so far.
+  if (a.empty() || b.front().first > a.back().second + 1) {
+    a.insert(a.end(), b.begin(), b.end());
+    return;
+  }
   Lines all;
   all.reserve(a.size() + b.size());
   std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(all));
@@ -48,7 +54,7 @@ void Unite(Lines& a, const Lines& b) {
 }
 
 struct Context {
-  std::string name;
+  std::string_view name;  // into the tree's source
   bool is_class;
   size_t region;  // index into regions/lines
 };
@@ -107,7 +113,10 @@ class Finder {
   }
 
   std::string Qualified() const {
+    size_t size = context_.size();
+    for (const Context& c : context_) size += c.name.size();
     std::string out;
+    out.reserve(size);
     for (size_t i = 0; i < context_.size(); ++i) {
       if (i) out += '.';
       out += context_[i].name;
@@ -129,7 +138,7 @@ class Finder {
     const size_t idx = regions.size();
     regions.push_back(Region{"function", "", f->pos.lineno, {}});
     lines.push_back(std::move(body));
-    context_.push_back({std::string(f->name), false, idx});
+    context_.push_back({f->name, false, idx});
     regions[idx].name = Qualified();
     Body(f);
     context_.pop_back();
@@ -139,7 +148,7 @@ class Finder {
     const size_t idx = regions.size();
     regions.push_back(Region{"class", "", c->pos.lineno, {}});
     lines.emplace_back();
-    context_.push_back({std::string(c->name), true, idx});
+    context_.push_back({c->name, true, idx});
     regions[idx].name = Qualified();
     Body(c);
     context_.pop_back();
@@ -160,6 +169,9 @@ std::vector<Region> CodeRegions(const ModuleNode* module) {
   f.Node_(module);
   for (size_t i = 0; i < f.regions.size(); ++i) {
     std::vector<LineNo>& out = f.regions[i].lines;
+    size_t count = 0;
+    for (auto [lo, hi] : f.lines[i]) count += size_t(hi - lo + 1);
+    out.reserve(count);
     for (auto [lo, hi] : f.lines[i])
       for (LineNo l = lo; l <= hi; ++l) out.push_back(l);
   }
