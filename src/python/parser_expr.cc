@@ -72,9 +72,9 @@ Node* Parser::MakeBinOp(Node* left, Op op, Node* right, size_t start) {
   return b;
 }
 
-Node* Parser::MakeElts(Kind k, const std::vector<Node*>& elts, size_t start) {
+Node* Parser::MakeElts(Kind k, List<Node*> elts, size_t start) {
   auto* e = Make<EltsNode>(k, start);
-  e->elts = ToList(elts);
+  e->elts = elts;
   return e;
 }
 
@@ -88,7 +88,8 @@ Node* Parser::StarExpressions() {
   size_t start = p_;
   Node* first = StarExpression();
   if (!At(Tok::Comma)) return first;
-  std::vector<Node*> elts{first};
+  LocalList<Node*> elts;
+  elts.push_back(first);
   while (Eat(Tok::Comma)) {
     // Another element follows unless the list ends here.
     switch (K()) {
@@ -102,7 +103,7 @@ Node* Parser::StarExpressions() {
     elts.push_back(StarExpression());
   }
 done:
-  return MakeElts(Kind::Tuple, elts, start);
+  return MakeElts(Kind::Tuple, ToList(elts), start);
 }
 
 Node* Parser::StarExpression() {
@@ -169,7 +170,8 @@ Node* Parser::BoolOpChain(Kw kw, BoolOpKind op) {
   size_t start = p_;
   Node* first = (this->*Operand)();
   if (!AtKw(kw)) return first;
-  std::vector<Node*> values{first};
+  LocalList<Node*> values;
+  values.push_back(first);
   while (EatKw(kw)) values.push_back((this->*Operand)());
   auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
   b->op = op;
@@ -386,9 +388,10 @@ Node* Parser::Slices() {
   size_t start = p_;
   Node* first = SliceItem();
   if (!At(Tok::Comma) && first->kind != Kind::Starred) return first;
-  std::vector<Node*> elts{first};
+  LocalList<Node*> elts;
+  elts.push_back(first);
   while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(SliceItem());
-  return MakeElts(Kind::Tuple, elts, start);
+  return MakeElts(Kind::Tuple, ToList(elts), start);
 }
 
 Node* Parser::SliceItem() {
@@ -413,7 +416,7 @@ Node* Parser::SliceItem() {
 }
 
 List<Comprehension*> Parser::ForIfClauses() {
-  std::vector<Comprehension*> gens;
+  LocalList<Comprehension*, 4> gens;
   while (AtComprehension()) {
     auto* c = New<Comprehension>(Kind::Comprehension);
     if (EatKw(Kw::Async)) c->is_async = true;
@@ -422,7 +425,7 @@ List<Comprehension*> Parser::ForIfClauses() {
     SetCtx(c->target, Ctx::Store, "assign to");
     ExpectKw(Kw::In);
     c->iter = Disjunction();
-    std::vector<Node*> ifs;
+    LocalList<Node*, 4> ifs;
     while (EatKw(Kw::If)) ifs.push_back(Disjunction());
     c->ifs = ToList(ifs);
     gens.push_back(c);
@@ -511,16 +514,17 @@ Node* Parser::ParenAtom() {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "cannot use starred expression here");
     return first;
   }
-  std::vector<Node*> elts{first};
+  LocalList<Node*> elts;
+  elts.push_back(first);
   if (!At(Tok::Comma)) FailHere();
   while (Eat(Tok::Comma) && !At(Tok::RPar)) elts.push_back(StarNamedExpression());
   Expect(Tok::RPar);
-  return MakeElts(Kind::Tuple, elts, start);
+  return MakeElts(Kind::Tuple, ToList(elts), start);
 }
 
 Node* Parser::ListAtom() {
   size_t start = p_++;
-  std::vector<Node*> elts;
+  LocalList<Node*> elts;
   if (!At(Tok::RSqb)) {
     Node* first = StarNamedExpression();
     if (AtComprehension()) {
@@ -531,13 +535,13 @@ Node* Parser::ListAtom() {
     while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(StarNamedExpression());
   }
   Expect(Tok::RSqb);
-  return MakeElts(Kind::List, elts, start);
+  return MakeElts(Kind::List, ToList(elts), start);
 }
 
 Node* Parser::BraceAtom() {
   size_t start = p_++;
   if (Eat(Tok::RBrace)) return Make<DictNode>(Kind::Dict, start);
-  std::vector<Node*> keys, values;
+  LocalList<Node*> keys, values;
   auto finish_dict = [&]() {
     while (Eat(Tok::Comma) && !At(Tok::RBrace)) {
       if (Eat(Tok::DoubleStar)) {
@@ -575,10 +579,11 @@ Node* Parser::BraceAtom() {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
     return CompAfterElt(Kind::SetComp, first, nullptr, Tok::RBrace, start);
   }
-  std::vector<Node*> elts{first};
+  LocalList<Node*> elts;
+  elts.push_back(first);
   while (Eat(Tok::Comma) && !At(Tok::RBrace)) elts.push_back(StarNamedExpression());
   Expect(Tok::RBrace);
-  return MakeElts(Kind::Set, elts, start);
+  return MakeElts(Kind::Set, ToList(elts), start);
 }
 
 // star_targets for `for` and comprehensions: stops before `in`, so names are parsed at the
@@ -587,12 +592,13 @@ Node* Parser::Targets(bool stop_at_in) {
   size_t start = p_;
   Node* first = StarTarget();
   if (!At(Tok::Comma)) return first;
-  std::vector<Node*> elts{first};
+  LocalList<Node*> elts;
+  elts.push_back(first);
   while (Eat(Tok::Comma)) {
     if (AtKw(Kw::In) || At(Tok::Equal) || At(Tok::Newline)) break;
     elts.push_back(StarTarget());
   }
-  return MakeElts(Kind::Tuple, elts, start);
+  return MakeElts(Kind::Tuple, ToList(elts), start);
 }
 
 Node* Parser::StarTarget() {

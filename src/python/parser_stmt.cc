@@ -217,8 +217,10 @@ NodeList Parser::TypeParams() {
 // Parameters of a def (annotations allowed) or a lambda, up to `close`.
 Arguments* Parser::Parameters(Tok close, bool lambda) {
   auto* args = New<Arguments>(Kind::Arguments);
-  std::vector<Arg*> posonly, normal, kwonly;
-  std::vector<Node*> defaults, kw_defaults;
+  // Every positional parameter goes to `normal`; those before a '/' are the first `posonly`.
+  LocalList<Arg*> normal, kwonly;
+  LocalList<Node*> defaults, kw_defaults;
+  size_t posonly = 0;
   bool star_seen = false, slash_seen = false, default_seen = false;
   auto param = [&](bool star_annotation) {
     size_t start = p_;
@@ -236,7 +238,7 @@ Arguments* Parser::Parameters(Tok close, bool lambda) {
       if (normal.empty()) Fail(T().lineno, "at least one argument must precede /");
       ++p_;
       slash_seen = true;
-      posonly.swap(normal);
+      posonly = normal.size();
     } else if (At(Tok::Star)) {
       if (star_seen) Fail(T().lineno, "* argument may appear only once");
       ++p_;
@@ -274,8 +276,8 @@ Arguments* Parser::Parameters(Tok close, bool lambda) {
     }
     if (!Eat(Tok::Comma)) break;
   }
-  args->posonlyargs = ToList(posonly);
-  args->args = ToList(normal);
+  args->posonlyargs = ToListOf<Arg*>(normal, 0, posonly);
+  args->args = ToListOf<Arg*>(normal, posonly);
   args->kwonlyargs = ToList(kwonly);
   args->kw_defaults = ToList(kw_defaults);
   args->defaults = ToList(defaults);
@@ -433,7 +435,7 @@ Node* Parser::MatchStmt() {
   if (At(Tok::Comma)) {
     std::vector<Node*> elts{subject};
     while (Eat(Tok::Comma) && !At(Tok::Colon)) elts.push_back(StarNamedExpression());
-    subject = MakeElts(Kind::Tuple, elts, sstart);
+    subject = MakeElts(Kind::Tuple, ToList(elts), sstart);
   }
   m->subject = subject;
   Expect(Tok::Colon);
@@ -638,7 +640,8 @@ Node* Parser::AssignmentOrExpr() {
     return Finish(a, start);
   }
   if (At(Tok::Equal)) {
-    std::vector<Node*> targets{first};
+    LocalList<Node*, 4> targets;
+    targets.push_back(first);
     Node* value = nullptr;
     while (Eat(Tok::Equal)) {
       value = YieldOrStarExpressions();
