@@ -201,6 +201,7 @@ class Checker {
   void Args(const Arguments* a) {
     if (!a) return;
     std::vector<std::string_view> seen;
+    seen.reserve(a->posonlyargs.n + a->args.n + a->kwonlyargs.n + 2);
     auto one = [&](const Arg* x) {
       if (!x) return;
       for (std::string_view s : seen)

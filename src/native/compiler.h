@@ -130,8 +130,8 @@ class Model {
     codes.emplace_back();
     Code& c = codes.back();
     c.firstlineno = firstlineno;
+    c.blocks.reserve(16);  // before the first block: one allocation, not two
     c.blocks.emplace_back();
-    c.blocks.reserve(16);
     c.ins.reserve(64);
     return int(codes.size()) - 1;
   }
