@@ -73,9 +73,10 @@ struct TokenStream {
 // FStringStart, FStringMiddle / replacement-field tokens, FStringEnd (PEP 701).
 bool Tokenize(std::string_view text, PyVersion version, TokenStream& out, SyntaxErrorInfo& err);
 
-// Whether parsing these tokens, or walking the tree they make, may recurse deeper than a
-// pool thread's stack allows (a logical line of hundreds of tokens, a long 'elif' chain).
-bool MayNestDeeply(const std::vector<Token>& tokens);
+// The tokens the parser reads (no comments, no NLs), in one pass with `deep`: whether parsing
+// them, or walking the tree they make, may recurse deeper than a pool thread's stack allows
+// (a logical line of hundreds of tokens, a long 'elif' chain).
+std::vector<Token> ParserTokens(const TokenStream& ts, bool& deep);
 // Runs fn on a thread with a 256 MiB stack (address space, touched only as used) and waits.
 // fn must not throw.
 void RunWithLargeStack(const std::function<void()>& fn);

@@ -201,12 +201,7 @@ NativeResult NativeAnalyzer::Impl::Analyze(const std::string& path, std::string_
   const py::ModuleNode* module = nullptr;
   bool deep = false;  // parse and walks may recurse too deep for this thread's stack
   {
-    std::vector<py::Token> toks;
-    toks.reserve(ts.tokens.size());
-    for (const py::Token& t : ts.tokens)
-      if (t.kind != py::Tok::Comment && t.kind != py::Tok::NL) toks.push_back(t);
-    deep = py::MayNestDeeply(toks);
-    py::Parser parser(text, std::move(toks), version, arena);
+    py::Parser parser(text, py::ParserTokens(ts, deep), version, arena);
     std::optional<py::ParseFail> failed;
     auto parse = [&] {
       try {

@@ -164,6 +164,12 @@ class Model {
   void Seal() { code_->blocks[size_t(code_->cur)].end = int32_t(code_->ins.size()); }
   int ConstIndex(const std::string& key) {
     Code& c = C();
+    // 3.12+ ask only for co_consts[0] (every call is guarded by nconsts == 0) and never read
+    // the keys back (lines.cc does only when tracking): no map entry needed.
+    if (!track_consts_ && c.nconsts == 0) {
+      c.nconsts = 1;
+      return 0;
+    }
     auto [it, added] = c.consts.try_emplace(key, c.nconsts);
     if (added) ++c.nconsts;
     return it->second;

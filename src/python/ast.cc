@@ -123,12 +123,7 @@ ParseOutcome ParseModule(std::string_view source, PyVersion version) {
     out.failed = true;
     return out;
   }
-  std::vector<Token> toks;
-  toks.reserve(ts.tokens.size());
-  for (const Token& t : ts.tokens)
-    if (t.kind != Tok::Comment && t.kind != Tok::NL) toks.push_back(t);
-  out.deep = MayNestDeeply(toks);
-  Parser parser(text, std::move(toks), version, *arena);
+  Parser parser(text, ParserTokens(ts, out.deep), version, *arena);
   auto parse = [&] {
     try {
       out.tree.module = parser.ParseFile();

@@ -11,20 +11,25 @@
 
 namespace covalesce::py {
 
-bool MayNestDeeply(const std::vector<Token>& tokens) {
+std::vector<Token> ParserTokens(const TokenStream& ts, bool& deep) {
   // Below these counts even the costliest nesting (an open bracket: 13 parser frames, so
   // under 100 of them) stays well inside a 1 MiB stack, sanitizers' larger frames included.
   constexpr size_t kLineTokens = 200, kElifs = 400;
   size_t line_tokens = 0, elifs = 0;
-  for (const Token& t : tokens) {
+  deep = false;
+  std::vector<Token> out;
+  out.reserve(ts.tokens.size());
+  for (const Token& t : ts.tokens) {
+    if (t.kind == Tok::Comment || t.kind == Tok::NL) continue;
+    out.push_back(t);
     if (t.kind == Tok::Newline) {
       line_tokens = 0;
       continue;
     }
-    if (++line_tokens > kLineTokens) return true;
-    if (t.kind == Tok::Name && t.kw == Kw::Elif && ++elifs > kElifs) return true;
+    if (++line_tokens > kLineTokens) deep = true;
+    if (t.kind == Tok::Name && t.kw == Kw::Elif && ++elifs > kElifs) deep = true;
   }
-  return false;
+  return out;
 }
 
 namespace {
