@@ -174,6 +174,12 @@ class Model {
     if (added) ++c.nconsts;
     return it->second;
   }
+  // A folded constant's key where one is ever read; 3.12+ read none (see ConstIndex), so a
+  // literal's key is not even made.
+  const std::string& KeyFor(const CVal& v) const {
+    static const std::string kUnread;
+    return track_consts_ ? v.K() : kUnread;
+  }
   void EmitConst(const std::string& key, LineNo l) {
     if (!track_consts_) {
       // 3.12+ drop every constant no instruction loads, except co_consts[0]: only which

@@ -21,7 +21,7 @@ void Model::Expression(const Node* e) {
   if (!e) return;
   const LineNo line = e->pos.lineno;
   if (auto v = Fold(e)) {
-    EmitConst(v->K(), line);
+    EmitConst(KeyFor(*v), line);
     return;
   }
   switch (e->kind) {
@@ -36,7 +36,7 @@ void Model::Expression(const Node* e) {
         if (c && c->truth_known) fold = c->truth == jump_if_true ? 1 : -1;
         // JUMP_IF_xxx_OR_POP on a constant: a jump keeps the LOAD_CONST (it is the value),
         // falling through turns it into a NOP.
-        if (fold == -1) FoldedConst(c->K(), v->pos.lineno);
+        if (fold == -1) FoldedConst(KeyFor(*c), v->pos.lineno);
         else Expression(v);
         Branch(end, fold, v->pos.lineno);
         NextBlock();

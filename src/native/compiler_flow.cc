@@ -101,7 +101,7 @@ void Model::Return(const ValueNode* s) {
   Line(line);
   UnwindStack(preserve_tos, false);
   if (!s->value) EmitConst("N", line);
-  else if (constant) EmitConst(constant->K(), line);
+  else if (constant) EmitConst(KeyFor(*constant), line);
   Line(line);
   Exit(line);
   NextBlock();
@@ -393,8 +393,8 @@ void Model::JumpIf(const Node* e, int next, bool cond) {
   if (v) {
     int8_t fold = 0;
     if (v->truth_known) fold = (v->truth == cond) ? 1 : -1;
-    if (fold) FoldedConst(v->K(), e->pos.lineno);
-    else EmitConst(v->K(), e->pos.lineno);
+    if (fold) FoldedConst(KeyFor(*v), e->pos.lineno);
+    else EmitConst(KeyFor(*v), e->pos.lineno);
     Branch(next, fold, e->pos.lineno);
     return;
   }
