@@ -3,13 +3,16 @@
 // line), and the dispatched version pinned to each other compiled target with
 // hwy::SetSupportedTargetsForTest. Names read Kernel/size/variant, e.g.
 // BitmapToLines/16KiB/AVX2. Sizes follow real data: a 64 B bitmap is a 500-line file,
-// 16 KiB a 131k-line one; a combine unions a file's bitmap from ~339 shards.
+// 16 KiB a 131k-line one; a combine unions a file's bitmap from ~339 shards. The text
+// kernels scan a 32 KiB source file.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "covalesce/kernels.h"
@@ -169,6 +172,37 @@ void RegisterAll(const std::vector<Variant>& variants) {
     };
     Register(std::string("SortUnique/") + label, variants, body);
   }
+
+  // The analysis's scans over one source file: ~32 KiB of Python-like text (indented
+  // statements, comments, docstrings, no needle in it, so every byte is scanned).
+  std::string source;
+  const char* lines[] = {"def handler(self, request, *args, **kwargs):\n",
+                         "    \"\"\"Return the response for this request, or None.\"\"\"\n",
+                         "    if request.method not in self.allowed:  # refuse early\n",
+                         "        return self.error(405, headers={'Allow': ', '.join(self.allowed)})\n",
+                         "    for key, value in sorted(kwargs.items()):\n",
+                         "        self.params[key] = value\n", "\n"};
+  for (size_t i = 0; source.size() < 32 * 1024; ++i) source += lines[i % std::size(lines)];
+  const auto* text = reinterpret_cast<const uint8_t*>(source.data());
+  const int64_t text_bytes = static_cast<int64_t>(source.size());
+  Register("CountNewlines/src32KiB", variants, [=](benchmark::State& state, bool scalar) {
+    bool other = false;
+    for (auto _ : state) {
+      benchmark::DoNotOptimize((scalar ? scalar::CountNewlines : CountNewlines)(text, source.size(), &other));
+    }
+    state.SetBytesProcessed(state.iterations() * text_bytes);
+  });
+  // coverage.py's default exclusion and partial-branch patterns' required strings.
+  Register("ContainsAnyNeedle/src32KiB", variants, [=](benchmark::State& state, bool scalar) {
+    const std::string_view needles[] = {"pragma",   "PRAGMA",      "TYPE_CHECKING:", "while True:",
+                                        "while 1:", "while False:", "while 0:",       "if True:",
+                                        "if 1:",    "if False:",   "if 0:"};
+    for (auto _ : state) {
+      benchmark::DoNotOptimize((scalar ? scalar::ContainsAnyNeedle : ContainsAnyNeedle)(
+          text, source.size(), needles, std::size(needles)));
+    }
+    state.SetBytesProcessed(state.iterations() * text_bytes);
+  });
 }
 
 }  // namespace
