@@ -183,9 +183,10 @@ void RegisterAll(const std::vector<Variant>& variants) {
                          "    for key, value in sorted(kwargs.items()):\n",
                          "        self.params[key] = value\n", "\n"};
   for (size_t i = 0; source.size() < 32 * 1024; ++i) source += lines[i % std::size(lines)];
-  const auto* text = reinterpret_cast<const uint8_t*>(source.data());
   const int64_t text_bytes = static_cast<int64_t>(source.size());
+  // Each benchmark scans its own copy (the lambdas outlive this function's `source`).
   Register("CountNewlines/src32KiB", variants, [=](benchmark::State& state, bool scalar) {
+    const auto* text = reinterpret_cast<const uint8_t*>(source.data());
     bool other = false;
     for (auto _ : state) {
       benchmark::DoNotOptimize((scalar ? scalar::CountNewlines : CountNewlines)(text, source.size(), &other));
@@ -194,6 +195,7 @@ void RegisterAll(const std::vector<Variant>& variants) {
   });
   // coverage.py's default exclusion and partial-branch patterns' required strings.
   Register("ContainsAnyNeedle/src32KiB", variants, [=](benchmark::State& state, bool scalar) {
+    const auto* text = reinterpret_cast<const uint8_t*>(source.data());
     const std::string_view needles[] = {"pragma",   "PRAGMA",      "TYPE_CHECKING:", "while True:",
                                         "while 1:", "while False:", "while 0:",       "if True:",
                                         "if 1:",    "if False:",   "if 0:"};
