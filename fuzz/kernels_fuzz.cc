@@ -3,12 +3,16 @@
 // few bytes that pick an unaligned start and how to split it); each buffer is allocated at
 // its exact size, so a kernel reading or writing a byte past its end is an ASan report.
 // Also checked: EncodeNumbits(DecodeNumbits(b)) is b without its trailing zero bytes, and
-// SortUnique equals std::sort + std::unique.
+// SortUnique equals std::sort + std::unique. The text kernels read the same blob as source
+// text, with needles cut from it (one of them its last bytes, so a match ends at the
+// allocation's end).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "covalesce/kernels.h"
@@ -112,8 +116,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
+  // Text: the blob itself; up to four needles cut from it (the first nsources - 1 at spread
+  // offsets and lengths, the last its tail), plus one that is rarely there.
+  std::vector<std::string> needle_text;
+  for (size_t k = 0; nbytes && k + 1 < nsources; ++k) {
+    const size_t at = (k * 7919 + misalign) % nbytes;
+    const size_t len = std::min(nbytes - at, 1 + (k * 5 + misalign) % 24);
+    needle_text.emplace_back(reinterpret_cast<const char*>(blob + at), len);
+  }
+  if (nbytes) needle_text.emplace_back(reinterpret_cast<const char*>(blob + nbytes - std::min<size_t>(nbytes, 1 + misalign)), std::min<size_t>(nbytes, 1 + misalign));
+  needle_text.emplace_back("pragma: no cover");
+  std::vector<std::string_view> needles(needle_text.begin(), needle_text.end());
+  bool ref_other = false;
+  const size_t ref_newlines = kernels::scalar::CountNewlines(blob, nbytes, &ref_other);
+  const bool ref_found = kernels::scalar::ContainsAnyNeedle(blob, nbytes, needles.data(), needles.size());
+  if (needles.size() > 1 && !ref_found) covalesce::fuzz::Fail("scalar ContainsAnyNeedle misses a needle cut from the text");
+
   for (int64_t target : KernelTargets()) {
     hwy::SetSupportedTargetsForTest(target);
+    bool other = !ref_other;
+    Check(kernels::CountNewlines(blob, nbytes, &other) == ref_newlines && other == ref_other, "CountNewlines", target);
+    Check(kernels::ContainsAnyNeedle(blob, nbytes, needles.data(), needles.size()) == ref_found, "ContainsAnyNeedle", target);
+    Check(!kernels::ContainsAnyNeedle(blob, nbytes, needles.data() + needles.size() - 1, 1) ==
+              (std::string_view(reinterpret_cast<const char*>(blob), nbytes).find(needles.back()) == std::string_view::npos),
+          "ContainsAnyNeedle (one needle)", target);
     auto words = Exact<uint64_t>(nwords);
     kernels::DecodeNumbits(blob, nbytes, words.get());
     Check(std::equal(words.get(), words.get() + nwords, ref_words.get()), "DecodeNumbits", target);
