@@ -22,6 +22,7 @@ template <class T, size_t N = 8>
 class LocalList {
  public:
   LocalList() = default;
+  explicit LocalList(T first) { push_back(first); }  // a list that starts with `first`
   LocalList(const LocalList&) = delete;
   LocalList& operator=(const LocalList&) = delete;
   ~LocalList() {

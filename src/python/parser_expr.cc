@@ -88,8 +88,7 @@ Node* Parser::StarExpressions() {
   size_t start = p_;
   Node* first = StarExpression();
   if (!At(Tok::Comma)) return first;
-  LocalList<Node*> elts;
-  elts.push_back(first);
+  LocalList<Node*> elts(first);
   while (Eat(Tok::Comma)) {
     // Another element follows unless the list ends here.
     switch (K()) {
@@ -170,8 +169,7 @@ Node* Parser::BoolOpChain(Kw kw, BoolOpKind op) {
   size_t start = p_;
   Node* first = (this->*Operand)();
   if (!AtKw(kw)) return first;
-  LocalList<Node*> values;
-  values.push_back(first);
+  LocalList<Node*> values(first);
   while (EatKw(kw)) values.push_back((this->*Operand)());
   auto* b = Make<BoolOpNode>(Kind::BoolOp, start);
   b->op = op;
@@ -388,8 +386,7 @@ Node* Parser::Slices() {
   size_t start = p_;
   Node* first = SliceItem();
   if (!At(Tok::Comma) && first->kind != Kind::Starred) return first;
-  LocalList<Node*> elts;
-  elts.push_back(first);
+  LocalList<Node*> elts(first);
   while (Eat(Tok::Comma) && !At(Tok::RSqb)) elts.push_back(SliceItem());
   return MakeElts(Kind::Tuple, ToList(elts), start);
 }
@@ -514,8 +511,7 @@ Node* Parser::ParenAtom() {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "cannot use starred expression here");
     return first;
   }
-  LocalList<Node*> elts;
-  elts.push_back(first);
+  LocalList<Node*> elts(first);
   if (!At(Tok::Comma)) FailHere();
   while (Eat(Tok::Comma) && !At(Tok::RPar)) elts.push_back(StarNamedExpression());
   Expect(Tok::RPar);
@@ -579,8 +575,7 @@ Node* Parser::BraceAtom() {
     if (first->kind == Kind::Starred) Fail(first->pos.lineno, "iterable unpacking cannot be used in comprehension");
     return CompAfterElt(Kind::SetComp, first, nullptr, Tok::RBrace, start);
   }
-  LocalList<Node*> elts;
-  elts.push_back(first);
+  LocalList<Node*> elts(first);
   while (Eat(Tok::Comma) && !At(Tok::RBrace)) elts.push_back(StarNamedExpression());
   Expect(Tok::RBrace);
   return MakeElts(Kind::Set, ToList(elts), start);
@@ -592,8 +587,7 @@ Node* Parser::Targets(bool stop_at_in) {
   size_t start = p_;
   Node* first = StarTarget();
   if (!At(Tok::Comma)) return first;
-  LocalList<Node*> elts;
-  elts.push_back(first);
+  LocalList<Node*> elts(first);
   while (Eat(Tok::Comma)) {
     if (AtKw(Kw::In) || At(Tok::Equal) || At(Tok::Newline)) break;
     elts.push_back(StarTarget());

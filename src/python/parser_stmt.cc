@@ -640,8 +640,7 @@ Node* Parser::AssignmentOrExpr() {
     return Finish(a, start);
   }
   if (At(Tok::Equal)) {
-    LocalList<Node*, 4> targets;
-    targets.push_back(first);
+    LocalList<Node*, 4> targets(first);
     Node* value = nullptr;
     while (Eat(Tok::Equal)) {
       value = YieldOrStarExpressions();
