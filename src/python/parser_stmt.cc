@@ -433,7 +433,7 @@ Node* Parser::MatchStmt() {
   size_t sstart = p_;
   Node* subject = StarNamedExpression();
   if (At(Tok::Comma)) {
-    std::vector<Node*> elts{subject};
+    LocalList<Node*> elts(subject);
     while (Eat(Tok::Comma) && !At(Tok::Colon)) elts.push_back(StarNamedExpression());
     subject = MakeElts(Kind::Tuple, ToList(elts), sstart);
   }
