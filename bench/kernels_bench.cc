@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <random>
 #include <iterator>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -131,15 +131,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t ref_newlines = kernels::scalar::CountNewlines(blob, nbytes, &ref_other);
   const bool ref_found = kernels::scalar::ContainsAnyNeedle(blob, nbytes, needles.data(), needles.size());
   if (needles.size() > 1 && !ref_found) covalesce::fuzz::Fail("scalar ContainsAnyNeedle misses a needle cut from the text");
+  const bool ref_found_last = kernels::scalar::ContainsAnyNeedle(blob, nbytes, &needles.back(), 1);
 
   for (int64_t target : KernelTargets()) {
     hwy::SetSupportedTargetsForTest(target);
     bool other = !ref_other;
     Check(kernels::CountNewlines(blob, nbytes, &other) == ref_newlines && other == ref_other, "CountNewlines", target);
     Check(kernels::ContainsAnyNeedle(blob, nbytes, needles.data(), needles.size()) == ref_found, "ContainsAnyNeedle", target);
-    Check(!kernels::ContainsAnyNeedle(blob, nbytes, needles.data() + needles.size() - 1, 1) ==
-              (std::string_view(reinterpret_cast<const char*>(blob), nbytes).find(needles.back()) == std::string_view::npos),
-          "ContainsAnyNeedle (one needle)", target);
+    Check(kernels::ContainsAnyNeedle(blob, nbytes, &needles.back(), 1) == ref_found_last,
+          "ContainsAnyNeedle (the rare needle alone)", target);
     auto words = Exact<uint64_t>(nwords);
     kernels::DecodeNumbits(blob, nbytes, words.get());
     Check(std::equal(words.get(), words.get() + nwords, ref_words.get()), "DecodeNumbits", target);
